@@ -44,6 +44,8 @@ export interface ErrorLocationIssue extends ErrorLocation {
   code: string
   message: string
   fix?: string
+  /** Absent means 'error'. Warnings (e.g. a secret file readable by others) do not block a command. */
+  severity?: 'error' | 'warning'
 }
 
 export class SystempromptError extends Error {

@@ -1,0 +1,92 @@
+import { dirname, relative, sep } from 'node:path'
+import { Document, isSeq } from 'yaml'
+import type { PostgresServerSpec } from '../spec.js'
+import { configHash } from './config-hash.js'
+import { renderHeader } from './header.js'
+import { containerLabels, volumeLabels } from './labels.js'
+import {
+  POSTGRES_CONTAINER_PORT,
+  POSTGRES_DATA_DIR,
+  SECRET_KEY,
+  SECRET_MOUNT_PATH,
+  VOLUME_KEY,
+} from './names.js'
+import { assertValidSpec } from './spec-checks.js'
+
+export interface RenderOptions {
+  /** Version of the generating package/CLI, written into the header. */
+  generatorVersion: string
+  /**
+   * Directory the compose file will live in; the secret's `file:` is written relative to it so the file
+   * keeps working when the project moves. Default: the parent of the password file's directory
+   * (`<dockerDir>/.secrets/x.password` -> `<dockerDir>`).
+   */
+  composeDir?: string
+}
+
+/** Healthcheck timing. `-h 127.0.0.1`: over the socket the official image reports ready during its init. */
+export const HEALTHCHECK_TIMING = { interval: '5s', timeout: '5s', retries: 5, start_period: '10s' } as const
+
+export function healthcheckTest(spec: PostgresServerSpec): string[] {
+  return ['CMD', 'pg_isready', '-h', '127.0.0.1', '-U', spec.adminUser, '-d', spec.database]
+}
+
+/** `127.0.0.1:<port>:5432` — published on loopback only. */
+export function portMapping(spec: PostgresServerSpec): string {
+  return `127.0.0.1:${spec.port}:${POSTGRES_CONTAINER_PORT}`
+}
+
+/** The plain object of the compose document (no header); key order here is the key order in the file. */
+export function composeDocument(spec: PostgresServerSpec, composeDir?: string): Record<string, unknown> {
+  assertValidSpec(spec)
+  return {
+    services: {
+      [spec.service]: {
+        image: spec.image,
+        container_name: spec.containerName,
+        restart: 'unless-stopped',
+        // The default bridge: no per-project network, so `down` of one file never tries to remove a
+        // network the other servers of the same directory (same compose project) still use.
+        network_mode: 'bridge',
+        environment: {
+          POSTGRES_USER: spec.adminUser,
+          POSTGRES_DB: spec.database,
+          // The password reaches the container as a file, never as a value visible in `docker inspect`.
+          POSTGRES_PASSWORD_FILE: SECRET_MOUNT_PATH,
+        },
+        secrets: [SECRET_KEY],
+        ports: [portMapping(spec)],
+        volumes: [`${VOLUME_KEY}:${POSTGRES_DATA_DIR}`],
+        healthcheck: { test: healthcheckTest(spec), ...HEALTHCHECK_TIMING },
+        labels: containerLabels(spec),
+      },
+    },
+    volumes: {
+      [VOLUME_KEY]: { name: spec.volumeName, labels: volumeLabels(spec) },
+    },
+    secrets: {
+      [SECRET_KEY]: {
+        file: secretFileReference(spec.passwordFile, composeDir ?? dirname(dirname(spec.passwordFile))),
+      },
+    },
+  }
+}
+
+/**
+ * The YAML text of a compose file: header comment, then the document. Deterministic: the same spec and
+ * version always give the same bytes (the header hash and snapshots rely on it). No `version:` key —
+ * docker-compose 1.29 reads a file with `services:` and no version as the Compose Specification, and
+ * no top-level `name:` — 1.29 rejects it.
+ */
+export function renderComposeFile(spec: PostgresServerSpec, opts: RenderOptions): string {
+  const doc = new Document(composeDocument(spec, opts.composeDir))
+  const test = doc.getIn(['services', spec.service, 'healthcheck', 'test'], true)
+  if (isSeq(test)) test.flow = true
+  const body = doc.toString({ defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0 })
+  return renderHeader(opts.generatorVersion, `sha256:${configHash(spec)}`) + body
+}
+
+function secretFileReference(passwordFile: string, composeDir: string): string {
+  const rel = relative(composeDir, passwordFile).split(sep).join('/')
+  return rel.startsWith('../') ? rel : `./${rel}`
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest'
+import { configHash } from './config-hash.js'
+import { dedicatedServerSpec, sharedServerSpec } from './server-spec.js'
+
+const dockerDir = '/home/dev/app/.systemprompt/docker'
+
+describe('sharedServerSpec', () => {
+  it('uses the SPEC names and defaults', () => {
+    expect(sharedServerSpec({ dockerDir })).toEqual({
+      kind: 'shared',
+      service: 'postgres',
+      containerName: 'systemprompt-postgres-shared',
+      volumeName: 'systemprompt-postgres-shared-data',
+      image: 'postgres:17-alpine',
+      port: 5432,
+      adminUser: 'systemprompt_admin',
+      database: 'postgres',
+      passwordFile: '/home/dev/app/.systemprompt/docker/.secrets/shared.password',
+      project: 'docker',
+      labels: {},
+    })
+  })
+
+  it('takes image, port and extra labels', () => {
+    const spec = sharedServerSpec({
+      dockerDir,
+      image: 'example/pg:15',
+      port: 6543,
+      labels: { 'systemprompt.test': '1' },
+    })
+    expect(spec).toMatchObject({ image: 'example/pg:15', port: 6543, labels: { 'systemprompt.test': '1' } })
+  })
+
+  it.each([0, 65536, 1.5, Number.NaN])('rejects port %s', (port) => {
+    expect(() => sharedServerSpec({ dockerDir, port })).toThrow(
+      expect.objectContaining({ code: 'COMPOSE_SPEC_INVALID' }),
+    )
+  })
+
+  it('rejects an empty image and a generator-owned label', () => {
+    expect(() => sharedServerSpec({ dockerDir, image: '' })).toThrow(/image/)
+    expect(() => sharedServerSpec({ dockerDir, labels: { 'systemprompt.role': 'x' } })).toThrow(
+      /set by the generator/,
+    )
+  })
+
+  it('rejects a relative docker directory', () => {
+    expect(() => sharedServerSpec({ dockerDir: '.systemprompt/docker' })).toThrow(
+      expect.objectContaining({ code: 'INTERNAL_RELATIVE_PATH' }),
+    )
+  })
+})
+
+describe('dedicatedServerSpec', () => {
+  it('names container, volume, service and password file after the tenant', () => {
+    const spec = dedicatedServerSpec('my-project', { dockerDir, port: 5440 })
+    expect(spec).toMatchObject({
+      kind: 'dedicated',
+      tenant: 'my-project',
+      service: 'postgres-my-project',
+      containerName: 'systemprompt-postgres-my-project',
+      volumeName: 'systemprompt-postgres-my-project-data',
+      port: 5440,
+      passwordFile: '/home/dev/app/.systemprompt/docker/.secrets/my-project.password',
+      project: 'docker',
+    })
+  })
+
+  it('defaults the port to 5433', () => {
+    expect(dedicatedServerSpec('t1', { dockerDir }).port).toBe(5433)
+  })
+
+  it.each(['My-Project', '1abc', 'a_b', '', 'a'.repeat(41), 'shared', 'x y'])(
+    'rejects tenant name %j',
+    (name) => {
+      expect(() => dedicatedServerSpec(name, { dockerDir })).toThrow(
+        expect.objectContaining({ code: 'TENANT_NAME_INVALID' }),
+      )
+    },
+  )
+
+  it('accepts a 40-character tenant name', () => {
+    expect(dedicatedServerSpec(`a${'b'.repeat(39)}`, { dockerDir }).tenant).toHaveLength(40)
+  })
+})
+
+describe('configHash', () => {
+  const base = sharedServerSpec({ dockerDir })
+
+  it('ignores where the password file lives (another project, a moved project)', () => {
+    const elsewhere = sharedServerSpec({ dockerDir: '/srv/other/.systemprompt/docker' })
+    expect(configHash(elsewhere)).toBe(configHash(base))
+  })
+
+  it('ignores a config-hash label and key order', () => {
+    const a = { ...base, labels: { b: '2', a: '1' } }
+    const b = { ...base, labels: { a: '1', b: '2', 'systemprompt.config-hash': 'old' } }
+    expect(configHash(a)).toBe(configHash(b))
+  })
+
+  it('changes with anything that shapes the container', () => {
+    const hashes = new Set([
+      configHash(base),
+      configHash({ ...base, image: 'postgres:16' }),
+      configHash({ ...base, port: 5999 }),
+      configHash({ ...base, labels: { extra: '1' } }),
+      configHash(dedicatedServerSpec('t1', { dockerDir, port: 5432 })),
+    ])
+    expect(hashes.size).toBe(5)
+    expect(configHash(base)).toMatch(/^[0-9a-f]{64}$/)
+  })
+})

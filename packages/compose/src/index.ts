@@ -1,0 +1,2 @@
+export type { PostgresServerSpec, ServerKind } from './spec.js'
+export * from './file/index.js'

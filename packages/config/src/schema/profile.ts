@@ -1,0 +1,129 @@
+import { z } from 'zod'
+import {
+  httpUrlSchema,
+  imageRefSchema,
+  portSchema,
+  profileNameSchema,
+  registryHostSchema,
+  tenantNameSchema,
+} from './common.js'
+import { DockerSettingsSchema } from './docker.js'
+
+const relativePath = (what: string) =>
+  z
+    .string({ error: `expected a ${what} path (text)` })
+    .min(1, { error: `${what} path must not be empty` })
+    .refine((value) => !value.includes('\0'), { error: `${what} path contains a NUL character` })
+
+export const ServerSettingsSchema = z
+  .strictObject({
+    host: z
+      .string()
+      .min(1, { error: 'host must not be empty' })
+      .default('0.0.0.0')
+      .describe('Bind address of the API server (HOST).'),
+    port: portSchema.default(8080).describe('Port of the API server (PORT).'),
+  })
+  .describe('The API server of the application')
+
+export const RuntimeSettingsSchema = z
+  .strictObject({
+    log_level: z
+      .enum(['info', 'debug', 'trace'], { error: "expected 'info', 'debug' or 'trace'" })
+      .default('info')
+      .describe('Log level passed as RUST_LOG.'),
+  })
+  .describe('Runtime behaviour of the application')
+
+export const PathSettingsSchema = z
+  .strictObject({
+    services: relativePath('services')
+      .default('services')
+      .describe('Services directory, relative to the project root (SYSTEMPROMPT_SERVICES_PATH).'),
+    web: relativePath('web').default('web').describe('Web assets directory, relative to the project root.'),
+  })
+  .describe('Project directories copied into the image')
+
+export const ProfileDockerSchema = DockerSettingsSchema.extend({
+  variant: z
+    .enum(['local', 'production'], { error: "expected 'local' or 'production'" })
+    .default('local')
+    .describe(
+      'Dockerfile flavour: local adds debugging tools; production is multi-stage, minimal and non-root.',
+    ),
+  base_image: imageRefSchema
+    .default('debian:bookworm-slim')
+    .describe('Runtime base image of the application image.'),
+  dockerfile: relativePath('Dockerfile')
+    .default('docker/Dockerfile')
+    .describe('Dockerfile of this profile, relative to the profile directory.'),
+  image: imageRefSchema
+    .optional()
+    .describe(
+      'Local name of the application image; defaults to systemprompt-<profile>. Tag is computed from inputs.',
+    ),
+}).describe('Docker settings of this profile: PostgreSQL servers and the application image')
+
+export const DeploySettingsSchema = z
+  .strictObject({
+    target: z
+      .enum(['docker', 'swarm'], { error: "expected 'docker' or 'swarm'" })
+      .default('docker')
+      .describe('Where the image runs: a single Docker host or a Docker Swarm.'),
+    registry: registryHostSchema
+      .optional()
+      .describe('Registry the image is pushed to, host[:port] (e.g. registry.example.com, 127.0.0.1:5000).'),
+    repository: z
+      .string()
+      .regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, {
+        error: 'invalid repository: lowercase path like team/app, no tag',
+      })
+      .optional()
+      .describe('Repository inside the registry; defaults to systemprompt-<profile>.'),
+    service: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, {
+        error: 'invalid service name: letters, digits, _ . - (max 63)',
+      })
+      .optional()
+      .describe('Container (docker) or service (swarm) name; defaults to systemprompt-<profile>.'),
+    replicas: z
+      .number()
+      .int()
+      .min(1, { error: 'replicas must be at least 1' })
+      .max(100, { error: 'replicas must be at most 100' })
+      .default(1)
+      .describe('Number of replicas (swarm target).'),
+    publish_port: portSchema.default(8080).describe('Host port the application is published on.'),
+    health_path: z
+      .string()
+      .regex(/^\/[^\s]*$/, { error: 'health path must start with / and contain no spaces' })
+      .default('/api/v1/health')
+      .describe('HTTP path that must answer 200 before a rollout continues.'),
+    url: httpUrlSchema.optional().describe('Public URL of the deployed application, shown after deploy.'),
+  })
+  .describe('How `systemprompt cloud deploy` ships this profile')
+
+/** profile.yaml: one environment (local, production, ...) of the project. */
+export const ProfileSchema = z
+  .strictObject({
+    name: profileNameSchema.describe(
+      'Profile name; equals its directory name under .systemprompt/profiles/.',
+    ),
+    tenant: tenantNameSchema.optional().describe('Tenant whose database this profile uses.'),
+    target: z
+      .enum(['local', 'cloud'], { error: "expected 'local' or 'cloud'" })
+      .default('local')
+      .describe('local: runs on this machine; cloud: deployed with `systemprompt cloud deploy`.'),
+    server: ServerSettingsSchema.prefault({}),
+    runtime: RuntimeSettingsSchema.prefault({}),
+    paths: PathSettingsSchema.prefault({}),
+    docker: ProfileDockerSchema.prefault({}),
+    deploy: DeploySettingsSchema.prefault({}),
+  })
+  .describe('A systemprompt profile (.systemprompt/profiles/<name>/profile.yaml)')
+
+export type Profile = z.infer<typeof ProfileSchema>
+export type ProfileInput = z.input<typeof ProfileSchema>
+export type ProfileDockerSettings = z.infer<typeof ProfileDockerSchema>
+export type DeploySettings = z.infer<typeof DeploySettingsSchema>

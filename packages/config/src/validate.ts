@@ -1,0 +1,172 @@
+import { lstat, readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { ErrorCode } from './error-codes.js'
+import { type ErrorLocationIssue, isSystempromptError } from './errors.js'
+import { projectLayout } from './layout.js'
+import { readConfigText } from './load/read.js'
+import { parseJsonText, parseYamlText } from './load.js'
+import { ProfileSchema } from './schema/profile.js'
+import { SecretsSchema } from './schema/secrets.js'
+import { SharedConfigSchema } from './schema/shared-config.js'
+import { TenantsFileSchema } from './schema/tenants.js'
+
+type Kind = 'file' | 'dir' | 'missing' | 'other'
+
+async function kindOf(path: string): Promise<Kind> {
+  try {
+    const info = await lstat(path)
+    if (info.isSymbolicLink()) {
+      // Follow links like the loaders do.
+      const target = await stat(path).catch(() => undefined)
+      if (!target) return 'missing'
+      return target.isDirectory() ? 'dir' : target.isFile() ? 'file' : 'other'
+    }
+    return info.isDirectory() ? 'dir' : info.isFile() ? 'file' : 'other'
+  } catch {
+    return 'missing'
+  }
+}
+
+function errorToIssues(error: unknown, file: string): ErrorLocationIssue[] {
+  if (!isSystempromptError(error)) {
+    return [{ code: ErrorCode.INTERNAL, file, message: `Unexpected error while checking ${file}.` }]
+  }
+  if (error.issues.length > 0 && error.code === ErrorCode.CONFIG_INVALID) return error.issues
+  return [
+    {
+      code: error.code,
+      file: error.file ?? file,
+      keyPath: error.keyPath,
+      line: error.line,
+      column: error.column,
+      message: error.message,
+      fix: error.fix,
+    },
+  ]
+}
+
+/** Reads, parses and validates one file if present; YAML/JSON syntax only when no schema is given. */
+async function checkFile(
+  file: string,
+  format: 'yaml' | 'json',
+  schema: z.ZodType | undefined,
+  issues: ErrorLocationIssue[],
+): Promise<unknown> {
+  const kind = await kindOf(file)
+  if (kind === 'missing') return undefined
+  if (kind !== 'file') {
+    issues.push({
+      code: ErrorCode.CONFIG_NOT_A_FILE,
+      file,
+      message: `${file} is a ${kind === 'dir' ? 'directory' : 'special file'}, but a file is expected there.`,
+      fix: `Move ${file} out of the way; \`systemprompt init\` recreates the file.`,
+    })
+    return undefined
+  }
+  try {
+    const text = await readConfigText(file)
+    if (text === undefined) return undefined
+    const effective = schema ?? z.unknown()
+    return format === 'yaml' ? parseYamlText(text, file, effective) : parseJsonText(text, file, effective)
+  } catch (error) {
+    issues.push(...errorToIssues(error, file))
+    return undefined
+  }
+}
+
+async function checkSecretMode(file: string, issues: ErrorLocationIssue[]): Promise<void> {
+  try {
+    const info = await lstat(file)
+    if (!info.isFile() || (info.mode & 0o077) === 0) return
+    issues.push({
+      code: ErrorCode.CONFIG_INSECURE_MODE,
+      severity: 'warning',
+      file,
+      message: `${file} holds secrets but can be read by other users (mode ${(info.mode & 0o777).toString(8)}).`,
+      fix: `chmod 600 ${file}`,
+    })
+  } catch {
+    // missing: nothing to check
+  }
+}
+
+/** Checks that `path`, when it exists, is a directory; returns whether it is one. */
+async function expectDir(path: string, issues: ErrorLocationIssue[]): Promise<boolean> {
+  const kind = await kindOf(path)
+  if (kind === 'dir') return true
+  if (kind !== 'missing') {
+    issues.push({
+      code: ErrorCode.CONFIG_NOT_A_DIRECTORY,
+      file: path,
+      message: `${path} is a file, but a directory is expected there.`,
+      fix: `Rename or remove the file ${path}; it must be a directory.`,
+    })
+  }
+  return false
+}
+
+/**
+ * Checks every project file that exists and returns all problems (errors and warnings) with file and line.
+ * Never throws for bad content and never writes. Missing optional files are not problems.
+ */
+export async function validateProject(root: string): Promise<ErrorLocationIssue[]> {
+  const layout = projectLayout(root)
+  const issues: ErrorLocationIssue[] = []
+  if (!(await expectDir(layout.dir, issues))) {
+    if (issues.length === 0) {
+      issues.push({
+        code: ErrorCode.PROJECT_NOT_FOUND,
+        file: layout.dir,
+        message: `${layout.dir} does not exist.`,
+        fix: 'Run `systemprompt init` in the project directory.',
+      })
+    }
+    return issues
+  }
+
+  await checkFile(layout.tenantsFile, 'json', TenantsFileSchema, issues)
+  await checkSecretMode(layout.tenantsFile, issues)
+
+  if (await expectDir(layout.dockerDir, issues)) {
+    await checkFile(layout.sharedConfig, 'json', SharedConfigSchema, issues)
+    await checkSecretMode(layout.sharedConfig, issues)
+    const entries = await readdir(layout.dockerDir).catch(() => [] as string[])
+    for (const entry of entries.sort()) {
+      if (entry.endsWith('.yaml') || entry.endsWith('.yml')) {
+        await checkFile(join(layout.dockerDir, entry), 'yaml', undefined, issues)
+      }
+    }
+    if (await expectDir(layout.secretsDir, issues)) {
+      for (const entry of (await readdir(layout.secretsDir).catch(() => [] as string[])).sort()) {
+        await checkSecretMode(join(layout.secretsDir, entry), issues)
+      }
+    }
+  }
+  await expectDir(layout.locksDir, issues)
+
+  if (await expectDir(layout.profilesDir, issues)) {
+    const names = (await readdir(layout.profilesDir).catch(() => [] as string[])).sort()
+    for (const name of names) {
+      if (name.startsWith('.')) continue
+      const dir = join(layout.profilesDir, name)
+      if (!(await expectDir(dir, issues))) continue
+      const profile = (await checkFile(layout.profileYaml(name), 'yaml', ProfileSchema, issues)) as
+        | { name: string }
+        | undefined
+      if (profile && profile.name !== name) {
+        issues.push({
+          code: ErrorCode.CONFIG_INVALID,
+          file: layout.profileYaml(name),
+          keyPath: ['name'],
+          message: `name: profile is named "${profile.name}" but lives in profiles/${name}/`,
+          fix: `Set name: ${name} in ${layout.profileYaml(name)}, or rename the directory.`,
+        })
+      }
+      await checkFile(layout.profileSecrets(name), 'json', SecretsSchema, issues)
+      await checkSecretMode(layout.profileSecrets(name), issues)
+      await expectDir(layout.profileDockerDir(name), issues)
+    }
+  }
+  return issues
+}
