@@ -1,0 +1,123 @@
+/**
+ * Texts `systemprompt init` writes. Kept as plain strings (no template engine) so what lands on disk
+ * is exactly what is read here.
+ */
+
+/** .systemprompt/.gitignore: keeps secrets, tenant records and local state out of git (SPEC section 1). */
+export const GITIGNORE = `# Written by \`systemprompt init\`: keeps secrets and local state out of git.
+# Tenants of this project (names, database names, ports).
+tenants.json
+# Admin password and tenant databases of the shared PostgreSQL server.
+docker/shared_config.json
+# Password files handed to the PostgreSQL containers.
+docker/.secrets/
+# DATABASE_URL, jwt_secret and provider keys of every profile.
+profiles/*/secrets.json
+# Lock files of running commands.
+.locks/
+# Local storage (uploads, caches).
+storage/
+.env
+.env.*
+`
+
+/** .systemprompt/.dockerignore: nothing secret enters a build context (SPEC section 5). */
+export const DOCKERIGNORE = `# Written by \`systemprompt init\`: files that must never enter a Docker build context.
+**/secrets.json
+**/tenants.json
+**/shared_config.json
+**/.secrets
+**/.locks
+**/.env
+**/.env.*
+**/*.pem
+**/*.key
+**/credentials*
+.git
+**/node_modules
+target/debug
+`
+
+/**
+ * .systemprompt/Dockerfile: the seed's shape, as the template profiles start from. Unlike the original it
+ * really runs entrypoint.sh (migrations, then exec the server) and declares the health check.
+ * Build context: the project root.
+ */
+export const DOCKERFILE = `# Written by \`systemprompt init\`: template for local testing. Each profile gets its own
+# Dockerfile in profiles/<name>/docker/. Build context: the project root.
+FROM debian:bookworm-slim
+
+RUN apt-get update && apt-get install -y --no-install-recommends \\
+    ca-certificates libssl3 curl \\
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY target/release/systemprompt /app/bin/
+COPY services/ /app/services/
+COPY web/ /app/web/
+COPY .systemprompt/entrypoint.sh /app/entrypoint.sh
+
+ENV HOST=0.0.0.0 PORT=8080
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \\
+  CMD curl -f http://localhost:8080/api/v1/health || exit 1
+ENTRYPOINT ["/app/entrypoint.sh"]
+`
+
+/** .systemprompt/entrypoint.sh: the seed's script (migrations, then exec the server as PID 1). */
+export const ENTRYPOINT = `#!/bin/sh
+set -e
+echo "Running database migrations..."
+/app/bin/systemprompt infra db migrate
+echo "Starting services..."
+exec /app/bin/systemprompt infra services serve --foreground
+`
+
+export const JUST_BLOCK_START = '# >>> systemprompt recipes'
+export const JUST_BLOCK_END = '# <<< systemprompt recipes'
+
+/**
+ * The seed's recipes, calling the installed CLI. `just db-up TENANT="my-project"` hands the literal
+ * `TENANT=my-project` to `systemprompt db up`, which accepts it (as well as `my-project` and `--tenant`).
+ */
+export const JUST_RECIPES = `${JUST_BLOCK_START} (written by \`systemprompt init\`; \`systemprompt init --force\` rewrites this block)
+# The CLI to run: \`systemprompt\` from PATH, or set SYSTEMPROMPT_BIN (e.g. "node /path/to/apps/cli/bin/run.js").
+sp := env_var_or_default("SYSTEMPROMPT_BIN", "systemprompt")
+
+# Start PostgreSQL: the shared server, or a tenant's own (just db-up TENANT="my-project")
+db-up TENANT="":
+    {{sp}} db up {{ if TENANT == "" { "" } else { quote(TENANT) } }}
+
+# Stop PostgreSQL (data is kept): the shared server, or a tenant's own
+db-down TENANT="":
+    {{sp}} db down {{ if TENANT == "" { "" } else { quote(TENANT) } }}
+
+# Delete the shared server's data and start fresh (asks first; pass --yes in scripts)
+db-reset *ARGS:
+    {{sp}} db reset {{ARGS}}
+
+# Show PostgreSQL logs (--follow, --tail N)
+db-logs *ARGS:
+    {{sp}} db logs {{ARGS}}
+
+# List the tenant databases in the shared server
+db-list *ARGS:
+    {{sp}} db list {{ARGS}}
+
+# Build a profile's Docker image (just docker-build local)
+docker-build PROFILE *ARGS:
+    {{sp}} docker build {{quote(PROFILE)}} {{ARGS}}
+
+# Run a profile's Docker image (just docker-run local)
+docker-run PROFILE *ARGS:
+    {{sp}} docker run {{quote(PROFILE)}} {{ARGS}}
+
+# Build the MCP servers
+build-mcp *ARGS:
+    {{sp}} build mcp {{ARGS}}
+
+# Build, push and roll out the active profile
+deploy *ARGS:
+    {{sp}} cloud deploy {{ARGS}}
+${JUST_BLOCK_END}
+`

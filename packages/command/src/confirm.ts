@@ -1,0 +1,77 @@
+import { SystempromptError } from '@systemprompt/config'
+
+export interface ConfirmOptions {
+  /** What will happen, e.g. "Delete tenant acme and its database". */
+  message: string
+  /** When set, the user must type exactly this text (a name) instead of answering y/N. */
+  typed?: string
+  /** --yes was given: skip the question. */
+  yes?: boolean
+  /** Whether a human can answer (stdin and stderr are TTYs, not --json). */
+  interactive?: boolean
+}
+
+/**
+ * Asks before a destructive step. Without a TTY (CI, pipes) and without --yes it refuses with
+ * CONFIRMATION_REQUIRED rather than hanging or assuming yes.
+ */
+export async function confirmAction(options: ConfirmOptions): Promise<void> {
+  if (options.yes) return
+  const interactive = options.interactive ?? (process.stdin.isTTY === true && process.stderr.isTTY === true)
+  if (!interactive) {
+    throw new SystempromptError({
+      code: 'CONFIRMATION_REQUIRED',
+      category: 'user',
+      message: `${options.message}: confirmation required, and no terminal is attached to ask.`,
+      fix: 'Pass --yes to confirm non-interactively.',
+    })
+  }
+  // Loaded only when a question is really asked: inquirer is heavy for a CLI's startup.
+  const prompts = await import('@inquirer/prompts')
+  const context = { output: process.stderr }
+  try {
+    await ask(prompts, context, options)
+  } catch (error) {
+    // Ctrl-C / Ctrl-D inside the prompt: a "no", not a crash.
+    if (error instanceof Error && error.name === 'ExitPromptError') {
+      throw new SystempromptError({
+        code: 'CONFIRMATION_DECLINED',
+        category: 'user',
+        message: 'Not confirmed (prompt closed); nothing was changed.',
+        fix: 'Run the command again and confirm, or pass --yes.',
+      })
+    }
+    throw error
+  }
+}
+
+async function ask(
+  prompts: typeof import('@inquirer/prompts'),
+  context: { output: NodeJS.WritableStream },
+  options: ConfirmOptions,
+): Promise<void> {
+  if (options.typed !== undefined) {
+    const answer = await prompts.input(
+      { message: `${options.message}. Type "${options.typed}" to confirm:` },
+      context,
+    )
+    if (answer.trim() !== options.typed) {
+      throw new SystempromptError({
+        code: 'CONFIRMATION_DECLINED',
+        category: 'user',
+        message: `Not confirmed: you typed ${JSON.stringify(answer.trim())}, expected ${JSON.stringify(options.typed)}.`,
+        fix: `Run the command again and type "${options.typed}", or pass --yes.`,
+      })
+    }
+    return
+  }
+  const ok = await prompts.confirm({ message: `${options.message}?`, default: false }, context)
+  if (!ok) {
+    throw new SystempromptError({
+      code: 'CONFIRMATION_DECLINED',
+      category: 'user',
+      message: 'Not confirmed; nothing was changed.',
+      fix: 'Run the command again and answer yes, or pass --yes.',
+    })
+  }
+}

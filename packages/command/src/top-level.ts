@@ -1,0 +1,23 @@
+import { errorEnvelope } from './envelope.js'
+import { exitCodeFor } from './exit-codes.js'
+import { maskSecrets, maskString } from './mask.js'
+import { isOclifExit, normalizeError } from './normalize.js'
+import { debugEnabled, renderError } from './render.js'
+
+/**
+ * For errors that escape before a command runs (unknown command, broken plugin, config load failure):
+ * the same rendering, envelope and exit codes as inside a BaseCommand. Used by the CLI's bin script.
+ */
+export function reportTopLevelError(err: unknown, argv: string[] = process.argv.slice(2)): number {
+  if (isOclifExit(err)) return err.oclif.exit
+  const normalized = normalizeError(err)
+  const showSecrets = argv.includes('--show-secrets')
+  if (argv.includes('--json')) {
+    const envelope = errorEnvelope(normalized, [])
+    process.stdout.write(`${JSON.stringify(showSecrets ? envelope : maskSecrets(envelope), null, 2)}\n`)
+  } else {
+    const text = renderError(normalized, { debug: debugEnabled() })
+    process.stderr.write(`${showSecrets ? text : maskString(text)}\n`)
+  }
+  return exitCodeFor(normalized.category)
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The README's first command: set everything up on a fresh machine and run the main job.
+#  1. pnpm, the workspace's packages, a build of every package and of the CLI;
+#  2. `systemprompt` on PATH (a small wrapper in $BIN_DIR, default /usr/local/bin) and `just`;
+#  3. a Docker engine and a PostgreSQL image (the test bed: there is no registry to pull from here);
+#  4. a demo project in $1 (default ./systemprompt-demo): `systemprompt init`, then the seed's
+#     `just db-up` and `just db-list`.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+demo="${1:-$PWD/systemprompt-demo}"
+bin_dir="${BIN_DIR:-/usr/local/bin}"
+export TURBO_TELEMETRY_DISABLED=1
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Installing pnpm and the workspace's packages"
+command -v pnpm >/dev/null 2>&1 || npm install -g pnpm@10 >/dev/null
+(cd "$repo" && pnpm install --frozen-lockfile && pnpm build)
+
+step "Docker engine, images, registry (tooling/testbed/up.sh)"
+bash "$repo/tooling/testbed/up.sh"
+
+step "Putting systemprompt on PATH ($bin_dir/systemprompt)"
+mkdir -p "$bin_dir"
+tmp="$(mktemp "$bin_dir/.systemprompt.XXXXXX")"
+printf '#!/bin/sh\nexec node %q "$@"\n' "$repo/apps/cli/bin/run.js" >"$tmp"
+chmod 0755 "$tmp" && mv -f "$tmp" "$bin_dir/systemprompt"
+systemprompt --version
+
+# postgres:17-alpine cannot be pulled on a machine without a registry: use the test bed's image unless
+# the default image is there. The shared server records the image it was created with.
+if [ -z "${SYSTEMPROMPT_POSTGRES_IMAGE:-}" ] && ! /usr/bin/docker image inspect postgres:17-alpine >/dev/null 2>&1; then
+  export SYSTEMPROMPT_POSTGRES_IMAGE=systemprompt-testbed/postgres:15
+  echo "postgres:17-alpine is not available here; using SYSTEMPROMPT_POSTGRES_IMAGE=$SYSTEMPROMPT_POSTGRES_IMAGE"
+fi
+
+step "Demo project in $demo"
+mkdir -p "$demo"
+cd "$demo"
+systemprompt init
+just db-up
+just db-list
+systemprompt db status
+printf '\nDone. In %s: `just db-logs`, `just db-down`, `systemprompt --help`.\n' "$demo"
