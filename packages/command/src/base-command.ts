@@ -1,6 +1,6 @@
 import { format } from 'node:util'
 import { Command, Flags, type Interfaces } from '@oclif/core'
-import type { ProjectLayout } from '@systemprompt/config'
+import type { ProjectLayout } from '@systemprompt/config/core'
 import { type ConfirmOptions, confirmAction } from './confirm.js'
 import { errorEnvelope, successEnvelope } from './envelope.js'
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js'
@@ -189,7 +189,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** The project this command runs in (nearest `.systemprompt/` upward), or PROJECT_NOT_FOUND. */
   protected async project(cwd: string = process.cwd()): Promise<ProjectLayout> {
     // Loaded here, not at the top: the config package pulls in zod and yaml.
-    const { requireProjectRoot, projectLayout } = await import('@systemprompt/config')
+    const { requireProjectRoot, projectLayout } = await import('@systemprompt/config/core')
     return projectLayout(requireProjectRoot(cwd))
   }
 

@@ -1,4 +1,4 @@
-import { SystempromptError } from '@systemprompt/config'
+import { SystempromptError } from '@systemprompt/config/core'
 
 export interface ConfirmOptions {
   /** What will happen, e.g. "Delete tenant acme and its database". */

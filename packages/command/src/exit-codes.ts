@@ -1,4 +1,4 @@
-import type { ErrorCategory } from '@systemprompt/config'
+import type { ErrorCategory } from '@systemprompt/config/core'
 
 /**
  * Exit codes by error category. Distinct per category so scripts can tell "you typed it wrong" (2) from

@@ -1,4 +1,4 @@
-import type { ErrorCategory, ErrorLocationIssue } from '@systemprompt/config'
+import type { ErrorCategory, ErrorLocationIssue } from '@systemprompt/config/core'
 
 /**
  * The plain shape every error is turned into before it is shown or serialised. Built from our own

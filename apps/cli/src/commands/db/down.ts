@@ -1,0 +1,62 @@
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand } from '@systemprompt/command'
+
+export interface DbDownResult {
+  target: 'shared' | { tenant: string }
+  container: string
+  action: 'stopped' | 'already-stopped' | 'missing'
+  containerRemoved: boolean
+}
+
+export default class DbDown extends BaseCommand<typeof DbDown> {
+  static override summary =
+    'Stop the shared PostgreSQL server, or a tenant’s dedicated one. The data is kept.'
+
+  static override description =
+    `Stops the container; the volume keeps the data and the next \`db up\` starts it again in well under a second. --remove also removes the stopped container (like \`docker compose down\`); the volume is kept either way. Use \`db reset\` to delete the data.`
+
+  static override examples = [
+    { description: 'Stop the shared server', command: '<%= config.bin %> <%= command.id %>' },
+    {
+      description: 'Stop a tenant’s dedicated server',
+      command: '<%= config.bin %> <%= command.id %> TENANT=my-project',
+    },
+    { description: 'Also remove the container', command: '<%= config.bin %> <%= command.id %> --remove' },
+  ]
+
+  static override args = {
+    tenant: Args.string({ description: 'Tenant whose dedicated server to stop (`x` or `TENANT=x`).' }),
+  }
+
+  static override flags = {
+    tenant: Flags.string({ char: 't', description: 'Tenant whose dedicated server to stop.' }),
+    remove: Flags.boolean({ description: 'Remove the stopped container too (the data volume stays).' }),
+  }
+
+  async run(): Promise<DbDownResult> {
+    const compose = await import('@systemprompt/compose')
+    const tenant = compose.tenantFromArgs(this.args.tenant, this.flags.tenant)
+    const layout = await this.project()
+    const spinner = this.spinner(
+      tenant ? `Stopping PostgreSQL of tenant ${tenant}` : 'Stopping the shared PostgreSQL',
+    )
+    const result = await compose.stopServer({
+      root: layout.root,
+      ...(tenant ? { tenant } : {}),
+      ...(this.flags.remove ? { removeContainer: true } : {}),
+      onProgress: (event) => spinner.update(event.message),
+    })
+    const text = {
+      stopped: `Stopped ${result.containerName}; data kept`,
+      'already-stopped': `${result.containerName} was not running; data kept`,
+      missing: `No container ${result.containerName}: nothing to stop`,
+    }[result.action]
+    spinner.succeed(result.containerRemoved ? `${text}; container removed` : text)
+    return {
+      target: tenant ? { tenant } : 'shared',
+      container: result.containerName,
+      action: result.action,
+      containerRemoved: result.containerRemoved,
+    }
+  }
+}

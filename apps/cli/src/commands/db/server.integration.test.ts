@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { connectEngine, type Engine } from '@systemprompt/engine'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli, tempDir } from '../../test-support/run-cli.js'
+
+// The real binary against the real engine. SYSTEMPROMPT_TEST_NAME_SUFFIX / _RUN make the server layer
+// suffix the Docker names and label everything, so the machine's real systemprompt-postgres-* stay untouched.
+const run = randomBytes(4).toString('hex')
+const project = tempDir('sp-db-cli-')
+const env = {
+  SYSTEMPROMPT_POSTGRES_IMAGE: process.env.SYSTEMPROMPT_POSTGRES_IMAGE ?? 'systemprompt-testbed/postgres:15',
+  SYSTEMPROMPT_TEST_NAME_SUFFIX: run,
+  SYSTEMPROMPT_TEST_RUN: run,
+}
+let engine: Engine
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+const cli = (args: string[], extraEnv: Record<string, string> = {}) =>
+  runCli(args, { cwd: project.path, env: { ...env, ...extraEnv } })
+
+beforeAll(async () => {
+  engine = await connectEngine()
+  mkdirSync(join(project.path, '.systemprompt'))
+})
+
+afterAll(async () => {
+  const filter = { 'systemprompt.test-run': run }
+  for (const c of await engine.containers.list({ labels: filter }))
+    await engine.containers.remove(c.Id, { force: true })
+  for (const v of await engine.volumes.list({ labels: filter }))
+    await engine.volumes.remove(v.Name, { force: true })
+  project.remove()
+})
+
+describe('systemprompt db up/status/logs/down/reset (real binary)', () => {
+  it('runs the shared server through its life cycle with --json envelopes', async () => {
+    const port = await freePort()
+    const container = `systemprompt-postgres-shared-${run}`
+
+    const up = cli(['db', 'up', '--port', String(port), '--json'])
+    expect(up.status, up.stderr).toBe(0)
+    expect(up.json).toMatchObject({
+      status: 0,
+      result: { target: 'shared', action: 'created', port, container, adopted: false },
+      warnings: [],
+    })
+
+    const again = cli(['db', 'up', '--json'])
+    expect(again.json).toMatchObject({ status: 0, result: { action: 'unchanged', port } })
+
+    const status = cli(['db', 'status', '--json'])
+    expect(status.json).toMatchObject({
+      status: 0,
+      result: { state: 'running', port, drift: [], containerName: container },
+    })
+
+    const logs = cli(['db', 'logs', '--tail', '20', '--json'])
+    expect(logs.json?.result.lines.join('\n')).toContain('ready to accept connections')
+
+    const down = cli(['db', 'down', '--json'])
+    expect(down.json).toMatchObject({ status: 0, result: { action: 'stopped', containerRemoved: false } })
+    expect(cli(['db', 'status', '--json']).json?.result.state).toBe('exited')
+
+    const warm = cli(['db', 'up'])
+    expect(warm.status).toBe(0)
+    expect(warm.stderr).toContain(`Shared PostgreSQL started: 127.0.0.1:${port}`)
+
+    const refused = cli(['db', 'reset', '--json'])
+    expect(refused.status).toBe(3)
+    expect(refused.json?.error.code).toBe('CONFIRMATION_REQUIRED')
+
+    const reset = cli(['db', 'reset', '--yes', '--json'])
+    expect(reset.json).toMatchObject({ status: 0, result: { container, port } })
+  })
+
+  it('accepts the seed form TENANT=x for a dedicated server', async () => {
+    const tenant = `t${run.slice(0, 6)}`
+    const up = cli(['db', 'up', `TENANT=${tenant}`, '--port', String(await freePort()), '--json'])
+    expect(up.status, up.stderr).toBe(0)
+    expect(up.json).toMatchObject({
+      result: { target: { tenant }, action: 'created', container: `systemprompt-postgres-${tenant}-${run}` },
+    })
+    const down = cli(['db', 'down', '--tenant', tenant, '--json'])
+    expect(down.json).toMatchObject({ result: { target: { tenant }, action: 'stopped' } })
+    const twice = cli(['db', 'up', 'a', '--tenant', 'b', '--json'])
+    expect(twice.status).toBe(2)
+    expect(twice.json?.error.code).toBe('USAGE')
+  })
+
+  it('names DOCKER_HOST in one line when the engine is not there (exit code 4)', () => {
+    const result = cli(['db', 'up', '--json'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' })
+    expect(result.status).toBe(4)
+    expect(result.json?.error).toMatchObject({
+      code: 'ENGINE_UNREACHABLE',
+      message: 'Docker engine not reachable at DOCKER_HOST=unix:///nonexistent/docker.sock (no such socket)',
+    })
+    const human = cli(['db', 'status'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' })
+    expect(human.stderr).toContain(
+      'Docker engine not reachable at DOCKER_HOST=unix:///nonexistent/docker.sock',
+    )
+    expect(human.stderr).not.toMatch(/^\s+at /m)
+  })
+})

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectEngine, type Engine } from './index.js'
+
+// Real engine (tooling/testbed/up.sh). Everything made here carries systemprompt.test=1 and this run's id.
+const RUN = randomBytes(4).toString('hex')
+const TEST_LABELS = { 'systemprompt.test': '1', 'systemprompt.test-run': `engine-${RUN}` }
+const IMAGE = process.env.SYSTEMPROMPT_POSTGRES_IMAGE ?? 'systemprompt-testbed/postgres:15'
+
+let engine: Engine
+
+async function cleanup(): Promise<void> {
+  const filter = { 'systemprompt.test-run': `engine-${RUN}` }
+  for (const c of await engine.containers.list({ labels: filter }))
+    await engine.containers.remove(c.Id, { force: true })
+  for (const v of await engine.volumes.list({ labels: filter }))
+    await engine.volumes.remove(v.Name, { force: true })
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (!address || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+beforeAll(async () => {
+  engine = await connectEngine()
+})
+
+afterAll(async () => {
+  await cleanup()
+})
+
+describe('connectEngine', () => {
+  it('pings the engine and reads its version', async () => {
+    const version = await engine.version()
+    expect(Number(version.ApiVersion)).toBeGreaterThanOrEqual(1.41)
+  })
+
+  it('fails with one line naming DOCKER_HOST when the socket does not exist', async () => {
+    const error = await connectEngine({ env: { DOCKER_HOST: 'unix:///nonexistent' } }).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toMatchObject({
+      code: 'ENGINE_UNREACHABLE',
+      category: 'engine',
+      message: 'Docker engine not reachable at DOCKER_HOST=unix:///nonexistent (no such socket)',
+    })
+  })
+
+  it('fails the same way for a tcp DOCKER_HOST nobody listens on', async () => {
+    const port = await closedPort()
+    const error = await connectEngine({ env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` } }).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toMatchObject({
+      code: 'ENGINE_UNREACHABLE',
+      message: `Docker engine not reachable at DOCKER_HOST=tcp://127.0.0.1:${port} (connection refused)`,
+    })
+  })
+})
+
+describe('volumes', () => {
+  it('creates with labels, finds by label, removes', async () => {
+    const name = `sp-test-engine-vol-${RUN}`
+    expect(await engine.volumes.inspect(name)).toBeUndefined()
+    await engine.volumes.create(name, { ...TEST_LABELS, 'systemprompt.managed': '1' })
+    expect((await engine.volumes.inspect(name))?.Labels).toMatchObject({ 'systemprompt.managed': '1' })
+    const listed = await engine.volumes.list({
+      labels: { 'systemprompt.test-run': `engine-${RUN}`, 'systemprompt.managed': true },
+    })
+    expect(listed.map((v) => v.Name)).toContain(name)
+    await engine.volumes.remove(name)
+    expect(await engine.volumes.inspect(name)).toBeUndefined()
+    await engine.volumes.remove(name) // missing is fine
+  })
+})
+
+describe('images', () => {
+  it('tells a missing image from a present one', async () => {
+    expect(await engine.images.exists(`systemprompt-test/does-not-exist-${RUN}:1`)).toBe(false)
+    expect(await engine.images.exists(IMAGE)).toBe(true)
+  })
+
+  it('fails a pull from a registry that is not there', async () => {
+    const port = await closedPort()
+    const error = await engine.images.pull(`127.0.0.1:${port}/nothing-${RUN}:latest`).catch((e: unknown) => e)
+    expect(error).toMatchObject({ category: 'engine' })
+    expect((error as Error).message).toContain(`pull image 127.0.0.1:${port}/nothing-${RUN}:latest`)
+  })
+})
+
+describe('containers', () => {
+  const name = `sp-test-engine-ctr-${RUN}`
+
+  it('creates, starts, execs, reads files and logs, lists, stops and removes', async () => {
+    expect(await engine.containers.inspect(name)).toBeUndefined()
+    const id = await engine.containers.create({
+      name,
+      Image: IMAGE,
+      Entrypoint: [
+        'sh',
+        '-c',
+        'echo hello-out; echo hello-err >&2; printf secret-file > /tmp/f; exec sleep 300',
+      ],
+      Labels: TEST_LABELS,
+      StopSignal: 'SIGKILL',
+    })
+    await engine.containers.start(id)
+    await engine.containers.start(id) // 304 is fine
+
+    const info = await engine.containers.inspect(name)
+    expect(info?.State.Running).toBe(true)
+
+    const result = await engine.containers.exec(name, ['sh', '-c', 'echo out; echo err >&2; exit 3'])
+    expect(result).toEqual({ exitCode: 3, stdout: 'out\n', stderr: 'err\n' })
+
+    // the shell writes /tmp/f right after the echos; poll briefly for it
+    let file: Buffer | undefined
+    for (let i = 0; i < 50 && !file; i++) {
+      file = await engine.containers.readFile(name, '/tmp/f')
+      if (!file) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(file?.toString()).toBe('secret-file')
+    expect(await engine.containers.readFile(name, '/no/such/file')).toBeUndefined()
+
+    const text = await engine.containers.logsText(name, 10)
+    expect(text).toContain('hello-out')
+    expect(text).toContain('hello-err')
+
+    const stream = await engine.containers.logs(name, { tail: 10 })
+    let streamed = ''
+    for await (const chunk of stream) streamed += chunk.toString()
+    expect(streamed).toContain('hello-out')
+
+    const follow = await engine.containers.logs(name, { follow: true, tail: 10 })
+    const first = await new Promise<string>((resolve) =>
+      follow.once('data', (c: Buffer) => resolve(c.toString())),
+    )
+    expect(first).toContain('hello')
+    follow.destroy()
+
+    const listed = await engine.containers.list({ labels: { 'systemprompt.test-run': `engine-${RUN}` } })
+    expect(listed.map((c) => c.Id)).toContain(id)
+
+    await engine.containers.stop(name, 1)
+    expect((await engine.containers.inspect(name))?.State.Running).toBe(false)
+    await engine.containers.remove(name)
+    expect(await engine.containers.inspect(name)).toBeUndefined()
+  })
+
+  it('maps a name collision to ENGINE_CONFLICT', async () => {
+    const other = `${name}-dup`
+    await engine.containers.create({ name: other, Image: IMAGE, Entrypoint: ['true'], Labels: TEST_LABELS })
+    const error = await engine.containers
+      .create({ name: other, Image: IMAGE, Entrypoint: ['true'], Labels: TEST_LABELS })
+      .catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'ENGINE_CONFLICT', category: 'conflict' })
+    await engine.containers.remove(other, { force: true })
+  })
+})
