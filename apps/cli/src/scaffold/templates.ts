@@ -15,6 +15,7 @@ docker/.secrets/
 profiles/*/secrets.json
 # Lock files of running commands.
 .locks/
+*.lock
 # Local storage (uploads, caches).
 storage/
 .env

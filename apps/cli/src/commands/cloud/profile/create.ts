@@ -1,0 +1,52 @@
+import { Flags } from '@oclif/core'
+import { BaseCommand } from '@systemprompt/command'
+import type { CreateProfileResult } from '@systemprompt/registry'
+
+export default class ProfileCreate extends BaseCommand<typeof ProfileCreate> {
+  static override summary = 'Create a profile: profile.yaml and secrets.json (0600, fresh jwt_secret).'
+
+  static override description =
+    `DATABASE_URL comes from --database-url, or from an existing tenant's profile with --tenant. (Creating a tenant creates its profile already.)`
+
+  static override examples = [
+    {
+      description: 'A production profile on the same tenant database',
+      command: '<%= config.bin %> <%= command.id %> --name production --tenant my-project --target cloud',
+    },
+    {
+      description: 'A profile for an existing database',
+      command:
+        '<%= config.bin %> <%= command.id %> --name staging --database-url postgres://app:secret@db.example.com/app',
+    },
+  ]
+
+  static override flags = {
+    name: Flags.string({
+      char: 'n',
+      description: 'Profile name (same rule as tenant names).',
+      required: true,
+    }),
+    tenant: Flags.string({ char: 't', description: 'Tenant whose database the profile uses.' }),
+    'database-url': Flags.string({ description: 'postgres:// URL for DATABASE_URL.', exclusive: ['tenant'] }),
+    target: Flags.string({
+      description: 'Where the profile runs.',
+      options: ['local', 'cloud'],
+      default: 'local',
+    }),
+  }
+
+  async run(): Promise<CreateProfileResult> {
+    const { createProfile } = await import('@systemprompt/registry')
+    const layout = await this.project()
+    const result = await createProfile({
+      root: layout.root,
+      name: this.flags.name,
+      tenant: this.flags.tenant,
+      databaseUrl: this.flags['database-url'],
+      target: this.flags.target as 'local' | 'cloud',
+    })
+    this.log(`Profile ${result.name} created in ${result.dir}`)
+    this.log(`DATABASE_URL: ${result.databaseUrl}`)
+    return result
+  }
+}

@@ -1,0 +1,26 @@
+import { BaseCommand } from '@systemprompt/command'
+import type { ProfileSummary } from '@systemprompt/registry'
+import { table } from '../../../render/table.js'
+
+export default class ProfileList extends BaseCommand<typeof ProfileList> {
+  static override summary = "List this project's profiles."
+
+  static override examples = [
+    { description: 'List profiles', command: '<%= config.bin %> <%= command.id %>' },
+  ]
+
+  async run(): Promise<{ profiles: ProfileSummary[] }> {
+    const { listProfiles } = await import('@systemprompt/registry')
+    const layout = await this.project()
+    const profiles = await listProfiles(layout.root)
+    if (profiles.length === 0) this.log('No profiles yet. `systemprompt cloud tenant create` makes one.')
+    else
+      this.log(
+        table(
+          ['PROFILE', 'TENANT', 'TARGET', 'DATABASE_URL'],
+          profiles.map((p) => [p.name, p.tenant ?? '-', p.target, p.databaseUrl ?? '(no secrets.json)']),
+        ),
+      )
+    return { profiles }
+  }
+}

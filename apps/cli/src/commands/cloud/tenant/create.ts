@@ -1,0 +1,160 @@
+import { Flags } from '@oclif/core'
+import { BaseCommand, yesFlag } from '@systemprompt/command'
+import type { CreateStep, CreateTenantResult, DatabaseKind } from '@systemprompt/registry'
+
+const KINDS = ['shared', 'dedicated', 'external'] as const
+
+export default class TenantCreate extends BaseCommand<typeof TenantCreate> {
+  static override summary = 'Create a tenant: its database, its records and its profile.'
+
+  static override description =
+    `shared (default): a login role with a random password that owns a new database in the shared PostgreSQL server (started if needed); other tenants cannot open it.
+dedicated: the tenant's own PostgreSQL container (docker/<tenant>.yaml), first free port from 5433 unless --port.
+external: an existing database, checked by connecting (5 s).
+
+The profile (default: the tenant name) gets profile.yaml and secrets.json (a 64-character jwt_secret and DATABASE_URL with the tenant's own role on 127.0.0.1).
+On a terminal, missing values are asked for; every question has a flag. Running it again after an interruption finishes the create.`
+
+  static override examples = [
+    { description: 'Ask for everything', command: '<%= config.bin %> <%= command.id %>' },
+    {
+      description: 'A database in the shared server',
+      command: '<%= config.bin %> <%= command.id %> --name my-project --yes',
+    },
+    {
+      description: 'Its own PostgreSQL on port 5440',
+      command: '<%= config.bin %> <%= command.id %> --name big-one --database dedicated --port 5440 --yes',
+    },
+    {
+      description: 'An existing database',
+      command:
+        '<%= config.bin %> <%= command.id %> --name prod --database external --database-url postgres://app:secret@db.example.com:5432/app --yes',
+    },
+  ]
+
+  static override flags = {
+    name: Flags.string({
+      char: 'n',
+      description:
+        "Tenant name: lowercase letter first, then lowercase letters, digits or '-', at most 40 characters.",
+    }),
+    database: Flags.string({ char: 'd', description: 'Where the database lives.', options: [...KINDS] }),
+    port: Flags.integer({
+      description: 'Host port of a dedicated server (default: first free from 5433).',
+      min: 1,
+      max: 65535,
+    }),
+    'database-url': Flags.string({ description: 'postgres:// URL of an external database.' }),
+    profile: Flags.string({
+      char: 'p',
+      description: 'Profile that receives DATABASE_URL (default: the tenant name).',
+    }),
+    timeout: Flags.integer({
+      description: 'Seconds to wait for a server to become ready.',
+      default: 60,
+      min: 1,
+    }),
+    yes: yesFlag,
+  }
+
+  async run(): Promise<CreateTenantResult> {
+    const answers = await this.ask()
+    const { createTenant } = await import('@systemprompt/registry')
+    const layout = await this.project()
+    const spinner = this.spinner(`Creating tenant ${answers.name}`)
+    const crashAt = process.env.SYSTEMPROMPT_TEST_CRASH_AT
+    const result = await createTenant({
+      root: layout.root,
+      ...answers,
+      timeoutMs: this.flags.timeout * 1000,
+      onProgress: (message) => spinner.update(message),
+      onStep: (step: CreateStep) => {
+        // Test hook: die like `kill -9` at a named step, to prove `db doctor --fix` repairs any interruption.
+        if (crashAt === step) process.kill(process.pid, 'SIGKILL')
+      },
+    })
+    spinner.succeed(
+      `Tenant ${result.tenant.name} ${result.resumed ? 'finished (resumed an interrupted create)' : 'created'}`,
+    )
+    const where =
+      result.tenant.database === 'external'
+        ? 'external database'
+        : `database ${result.tenant.database_name} (${result.tenant.database}) on 127.0.0.1:${portOf(result.databaseUrl)}`
+    this.log(`Tenant:       ${result.tenant.name} — ${where}`)
+    this.log(`Profile:      ${layout.profileDir(result.profile)}`)
+    this.log(`DATABASE_URL: ${result.databaseUrl}`)
+    return result
+  }
+
+  /** Flags first; a terminal fills the gaps; without one, defaults (shared, profile = name) or an error. */
+  private async ask(): Promise<{
+    name: string
+    database: DatabaseKind
+    port?: number
+    databaseUrl?: string
+    profile?: string
+  }> {
+    const flags = this.flags
+    const interactive =
+      !this.jsonEnabled() && !flags.yes && process.stdin.isTTY === true && process.stderr.isTTY === true
+    let name = flags.name
+    let database = flags.database as DatabaseKind | undefined
+    let databaseUrl = flags['database-url']
+    let profile = flags.profile
+    let port = flags.port
+    if (!interactive) {
+      if (name === undefined) {
+        const { SystempromptError } = await import('@systemprompt/config')
+        throw new SystempromptError({
+          code: 'USAGE',
+          category: 'usage',
+          message: 'Missing --name (no terminal to ask on)',
+          fix: 'Pass --name my-project (and --database shared|dedicated|external)',
+        })
+      }
+      return { name, database: database ?? (databaseUrl ? 'external' : 'shared'), port, databaseUrl, profile }
+    }
+    const prompts = await import('@inquirer/prompts')
+    const { isValidTenantName, TENANT_NAME_RULE } = await import('@systemprompt/config')
+    const context = { output: process.stderr }
+    name ??= await prompts.input(
+      { message: 'Tenant name', validate: (v) => isValidTenantName(v) || TENANT_NAME_RULE },
+      context,
+    )
+    database ??= await prompts.select<DatabaseKind>(
+      {
+        message: 'Database',
+        choices: [
+          { value: 'shared', name: 'shared — a database in the shared PostgreSQL server' },
+          { value: 'dedicated', name: 'dedicated — its own PostgreSQL container' },
+          { value: 'external', name: 'external — an existing database URL' },
+        ],
+      },
+      context,
+    )
+    if (database === 'dedicated' && port === undefined) {
+      const text = await prompts.input(
+        {
+          message: 'Port (empty: first free from 5433)',
+          validate: (v) =>
+            v === '' || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535) || 'a port 1-65535',
+        },
+        context,
+      )
+      port = text === '' ? undefined : Number(text)
+    }
+    if (database === 'external') {
+      databaseUrl ??= await prompts.password({ message: 'Database URL (postgres://…)', mask: true }, context)
+    }
+    profile ??= await prompts.input({ message: 'Profile', default: name }, context)
+    return { name, database, port, databaseUrl, profile }
+  }
+}
+
+function portOf(url: string): string {
+  try {
+    return new URL(url).port || '5432'
+  } catch {
+    return '?'
+  }
+}

@@ -1,0 +1,43 @@
+import { BaseCommand } from '@systemprompt/command'
+import type { ListTenantsResult } from '@systemprompt/registry'
+import { formatBytes, table } from '../../../render/table.js'
+
+export default class TenantList extends BaseCommand<typeof TenantList> {
+  static override summary = "List this project's tenants with their live state on the server."
+
+  static override description =
+    `Each tenant's record joined with what its PostgreSQL server reports now: ok (database and role present), missing (recorded but gone: run db doctor), unknown (server not running).`
+
+  static override examples = [
+    { description: 'Table', command: '<%= config.bin %> <%= command.id %>' },
+    { description: 'Machine-readable', command: '<%= config.bin %> <%= command.id %> --json' },
+  ]
+
+  async run(): Promise<ListTenantsResult> {
+    const { listTenants } = await import('@systemprompt/registry')
+    const layout = await this.project()
+    const result = await listTenants({ root: layout.root })
+    if (result.tenants.length === 0) {
+      this.log('No tenants yet. Create one with: systemprompt cloud tenant create')
+      return result
+    }
+    if (result.shared.status !== 'up' && result.shared.status !== 'absent') {
+      this.warn(`Shared server is ${result.shared.status}: ${result.shared.error?.message ?? ''}`.trim())
+    }
+    this.log(
+      table(
+        ['TENANT', 'DATABASE', 'KIND', 'STATE', 'LIVE', 'SIZE', 'PROFILE'],
+        result.tenants.map((t) => [
+          t.name,
+          t.database_name ?? '-',
+          t.database,
+          t.state,
+          t.live,
+          formatBytes(t.sizeBytes),
+          t.profile,
+        ]),
+      ),
+    )
+    return result
+  }
+}

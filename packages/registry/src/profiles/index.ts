@@ -1,0 +1,8 @@
+export {
+  generateJwtSecret,
+  listProfiles,
+  type ProfileDetails,
+  type ProfileSummary,
+  showProfile,
+} from './profile-files.js'
+export * from './service.js'

@@ -1,0 +1,93 @@
+import pg from 'pg'
+import { mapPgError } from './pg-errors.js'
+
+/** How to reach one PostgreSQL server as one role. Host is 127.0.0.1 for our servers (never `localhost`). */
+export interface PgTarget {
+  host: string
+  port: number
+  user: string
+  password: string
+  database: string
+}
+
+export type PgClient = pg.Client
+
+/**
+ * Opens a connection or throws our error (DATABASE_UNREACHABLE, DATABASE_AUTH_FAILED, ...). The caller
+ * must `end()` it; use `withClient` when the connection lives for one task.
+ */
+export interface ConnectOptions {
+  timeoutMs?: number
+  /** What we were doing, for the error message. */
+  action?: string
+  /** Fix shown when nothing answers (default: start the local server). */
+  unreachableFix?: string
+}
+
+export async function connect(target: PgTarget, options: ConnectOptions = {}): Promise<PgClient> {
+  const client = new pg.Client({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: target.database,
+    connectionTimeoutMillis: options.timeoutMs ?? 5000,
+    application_name: 'systemprompt',
+  })
+  // A server that goes away emits 'error' on an idle client; without a listener Node would crash.
+  client.on('error', () => {})
+  try {
+    await client.connect()
+  } catch (error) {
+    await client.end().catch(() => {})
+    throw mapPgError(error, {
+      action: options.action ?? `connecting to database ${JSON.stringify(target.database)}`,
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      database: target.database,
+      ...(options.unreachableFix ? { unreachableFix: options.unreachableFix } : {}),
+    })
+  }
+  return client
+}
+
+export async function withClient<T>(
+  target: PgTarget,
+  fn: (client: PgClient) => Promise<T>,
+  options: ConnectOptions = {},
+): Promise<T> {
+  const client = await connect(target, options)
+  try {
+    return await fn(client)
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+/** `postgresql://user:password@host:port/database`, each part percent-encoded. */
+export function formatDatabaseUrl(target: PgTarget): string {
+  const user = encodeURIComponent(target.user)
+  const password = encodeURIComponent(target.password)
+  return `postgresql://${user}:${password}@${target.host}:${target.port}/${encodeURIComponent(target.database)}`
+}
+
+/** Parses a postgres:// URL into a target (for external databases and for checks of a profile's URL). */
+export function parseDatabaseUrl(url: string): PgTarget {
+  const parsed = new URL(url)
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new TypeError(`not a postgres:// URL: ${parsed.protocol}`)
+  }
+  return {
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: parsed.port === '' ? 5432 : Number(parsed.port),
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')) || 'postgres',
+  }
+}
+
+/** The URL with its password replaced by `***`, for messages and human output. */
+export function maskDatabaseUrl(url: string): string {
+  return url.replace(/^(\w+:\/\/[^:/@]*:)[^@]*@/, '$1***@')
+}

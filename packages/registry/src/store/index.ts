@@ -1,0 +1,2 @@
+export * from './shared-config-file.js'
+export * from './tenants-file.js'

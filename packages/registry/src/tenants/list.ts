@@ -1,0 +1,98 @@
+import {
+  assertTenantName,
+  projectLayout,
+  readOptionalJsonFile,
+  SecretsSchema,
+  type TenantRecord,
+} from '@systemprompt/config'
+import { maskDatabaseUrl } from '../server/connect.js'
+import { readTenantsFile } from '../store/tenants-file.js'
+import { tenantNotFound } from './errors.js'
+import { recordedDedicatedServer, recordedSharedServer, type ServerSnapshot, snapshotServer } from './live.js'
+
+/** Live state of a tenant's database, as the server reports it right now. */
+export type LiveState =
+  /** Database and role exist on a running server. */
+  | 'ok'
+  /** The server answers but the database (or role) is missing: drift. */
+  | 'missing'
+  /** The server does not answer (stopped) or refused the admin login; nothing known. */
+  | 'unknown'
+  /** External database: not checked by list (show checks it). */
+  | 'external'
+
+export interface TenantView extends TenantRecord {
+  live: LiveState
+  sizeBytes?: number
+  owner?: string
+}
+
+export interface ListTenantsResult {
+  projectId: string | undefined
+  tenants: TenantView[]
+  shared: Pick<ServerSnapshot, 'status' | 'port' | 'error'>
+}
+
+function liveOf(
+  record: TenantRecord,
+  snapshot: ServerSnapshot,
+): Pick<TenantView, 'live' | 'sizeBytes' | 'owner'> {
+  if (record.database === 'external') return { live: 'external' }
+  if (snapshot.status !== 'up') return { live: 'unknown' }
+  const db = snapshot.databases.find((d) => d.name === record.database_name)
+  const role = snapshot.roles.find((r) => r.name === record.role_name)
+  if (!db || !role) return { live: 'missing' }
+  return { live: 'ok', sizeBytes: db.sizeBytes, owner: db.owner }
+}
+
+/** Records of this project joined with what their servers say now (one query per server). */
+export async function listTenants(options: { root: string }): Promise<ListTenantsResult> {
+  const layout = projectLayout(options.root)
+  const file = await readTenantsFile(layout)
+  const records = file?.tenants ?? []
+  const shared = records.some((t) => t.database === 'shared')
+    ? await snapshotServer(await recordedSharedServer(layout))
+    : { status: 'absent' as const, databases: [], roles: [] }
+  const tenants: TenantView[] = []
+  for (const record of records) {
+    let snapshot = shared
+    if (record.database === 'dedicated') {
+      snapshot = await snapshotServer(await recordedDedicatedServer(layout, record.name, record.port))
+    }
+    tenants.push({ ...record, ...liveOf(record, snapshot) })
+  }
+  return {
+    projectId: file?.project_id,
+    tenants,
+    shared: { status: shared.status, port: shared.port, error: shared.error },
+  }
+}
+
+export interface TenantDetails extends TenantView {
+  /** DATABASE_URL of the tenant's profile, password masked. */
+  databaseUrl: string | undefined
+  profileDir: string
+}
+
+export async function showTenant(options: { root: string; name: string }): Promise<TenantDetails> {
+  assertTenantName(options.name)
+  const layout = projectLayout(options.root)
+  const record = (await readTenantsFile(layout))?.tenants.find((t) => t.name === options.name)
+  if (!record) throw tenantNotFound(options.name)
+  const server =
+    record.database === 'shared'
+      ? await recordedSharedServer(layout)
+      : record.database === 'dedicated'
+        ? await recordedDedicatedServer(layout, record.name, record.port)
+        : undefined
+  const snapshot = await snapshotServer(server)
+  const secrets = await readOptionalJsonFile(layout.profileSecrets(record.profile), SecretsSchema).catch(
+    () => undefined,
+  )
+  return {
+    ...record,
+    ...liveOf(record, snapshot),
+    databaseUrl: secrets ? maskDatabaseUrl(secrets.database_url) : undefined,
+    profileDir: layout.profileDir(record.profile),
+  }
+}
