@@ -50,6 +50,8 @@ const cliEnv = {
   SYSTEMPROMPT_POSTGRES_IMAGE: image,
   SYSTEMPROMPT_TEST_NAME_SUFFIX: id,
   SYSTEMPROMPT_TEST_RUN: run,
+  // The shared server's password file is per user; keep the bench's inside its temp project.
+  SYSTEMPROMPT_DATA_DIR: join(project, 'user-data'),
 }
 const container = `systemprompt-postgres-shared-${id}`
 const volume = `systemprompt-postgres-shared-${id}-data`
@@ -130,7 +132,8 @@ async function main() {
   // One untimed round first: creates the project files (config, password, shared.yaml) and warms caches.
   cli(['db', 'up', '--port', String(port)])
   const composeFile = join(project, '.systemprompt', 'docker', 'shared.yaml')
-  const password = readFileSync(join(project, '.systemprompt', 'docker', '.secrets', 'shared.password'), 'utf8')
+  const sharedConfig = join(project, '.systemprompt', 'docker', 'shared_config.json')
+  const password = JSON.parse(readFileSync(sharedConfig, 'utf8')).admin_password
   removeServer(container, volume)
 
   for (let round = 1; round <= runs; round++) {

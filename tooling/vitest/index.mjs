@@ -2,7 +2,13 @@
 //  - unit:        src/**/*.test.ts, no engine, no database; cached by turbo.
 //  - integration: src/**/*.integration.test.ts (and test/**), real Docker engine + PostgreSQL; never cached,
 //                 run one file at a time so containers and ports of different files never race.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { defineConfig } from 'vitest/config'
+
+// The shared server's password file lives in a per-user data dir; tests must never write to the real one.
+const dataDir = process.env.SYSTEMPROMPT_DATA_DIR || mkdtempSync(join(tmpdir(), 'systemprompt-test-data-'))
 
 export function definePackageConfig(overrides = {}) {
   return defineConfig({
@@ -25,6 +31,7 @@ export function definePackageConfig(overrides = {}) {
             testTimeout: 120_000,
             hookTimeout: 120_000,
             fileParallelism: false,
+            env: { SYSTEMPROMPT_DATA_DIR: dataDir },
             ...overrides.integration,
           },
         },

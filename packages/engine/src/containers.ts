@@ -63,6 +63,20 @@ export class ContainersApi {
     )
   }
 
+  /** Changes the restart policy of an existing container (running or not). */
+  async setRestartPolicy(
+    nameOrId: string,
+    policy: 'no' | 'unless-stopped' | 'always' | 'on-failure',
+  ): Promise<void> {
+    await this.engine.call(`update container ${nameOrId}`, async () => {
+      await this.engine.http.json({
+        method: 'POST',
+        path: `/containers/${enc(nameOrId)}/update`,
+        body: { RestartPolicy: { Name: policy } },
+      })
+    })
+  }
+
   /** Stops with SIGTERM, then SIGKILL after `timeoutSeconds`; stopping a stopped container is not an error. */
   async stop(nameOrId: string, timeoutSeconds = 10): Promise<void> {
     await this.engine.call(`stop container ${nameOrId}`, () =>
@@ -81,7 +95,9 @@ export class ContainersApi {
       const res = await this.engine.http.request({
         method: 'DELETE',
         path: `/containers/${enc(nameOrId)}`,
-        query: { force: options.force ?? false, v: options.volumes ?? false },
+        // v: anonymous volumes go with the container (an image's VOLUME that nothing mounted by name);
+        // named volumes, where our data lives, are never removed by this.
+        query: { force: options.force ?? false, v: options.volumes ?? true },
         timeoutMs: 60_000,
       })
       if (res.statusCode === 404) return
@@ -207,13 +223,22 @@ export class ContainersApi {
     })
   }
 
-  /** Waits until the container stops; resolves with its exit code. */
-  async wait(nameOrId: string, timeoutMs = 60_000): Promise<number> {
+  /**
+   * Waits until the container stops; resolves with its exit code. `condition: 'next-exit'` waits for the
+   * next exit even of a container that a restart policy keeps bringing back, whose inspected ExitCode is
+   * already 0 again by the time anyone looks.
+   */
+  async wait(
+    nameOrId: string,
+    options: { timeoutMs?: number; condition?: 'not-running' | 'next-exit'; signal?: AbortSignal } = {},
+  ): Promise<number> {
     return this.engine.call(`wait for ${nameOrId}`, async () => {
       const res = await this.engine.http.json<{ StatusCode: number }>({
         method: 'POST',
         path: `/containers/${enc(nameOrId)}/wait`,
-        timeoutMs,
+        query: options.condition ? { condition: options.condition } : undefined,
+        timeoutMs: options.timeoutMs ?? 60_000,
+        ...(options.signal ? { signal: options.signal } : {}),
       })
       return res.StatusCode
     })

@@ -1,4 +1,4 @@
-import { isSystempromptError } from '@systemprompt/config'
+import { isSystempromptError } from '@systemprompt/config/core'
 import { readComposeHeader } from './header.js'
 import { parseComposeFile } from './parse.js'
 import { renderComposeFile } from './render.js'

@@ -40,7 +40,7 @@ export const ROLE_SHARED = 'postgres-shared'
 export const ROLE_DEDICATED = 'postgres-dedicated'
 
 // The tenant-name rule (and the reserved name `shared`) lives in @systemprompt/config.
-export { assertTenantName, isValidTenantName, TENANT_NAME_RULE } from '@systemprompt/config'
+export { assertTenantName, isValidTenantName, TENANT_NAME_RULE } from '@systemprompt/config/core'
 
 export function dedicatedContainerName(tenant: string): string {
   return `systemprompt-postgres-${tenant}`

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path'
-import { type ErrorLocationIssue, SystempromptError } from '@systemprompt/config'
+import { type ErrorLocationIssue, SystempromptError } from '@systemprompt/config/core'
 import type { PostgresServerSpec, ServerKind } from '../spec.js'
 import {
   composeProjectName,

@@ -92,6 +92,12 @@ describe('renderComposeFile', () => {
     expect(text).toContain('file: "./docker/.secrets/shared.password"')
   })
 
+  it('writes a password file outside the compose directory as an absolute path', () => {
+    const perUser = { ...shared, passwordFile: '/home/dev/.local/share/systemprompt/x/shared.password' }
+    const text = renderComposeFile(perUser, { generatorVersion: '1', composeDir: dockerDir })
+    expect(text).toContain('file: "/home/dev/.local/share/systemprompt/x/shared.password"')
+  })
+
   it('validates against the Compose Specification', () => {
     for (const spec of [shared, dedicated]) {
       const { data } = parseYamlSource(renderComposeFile(spec, { generatorVersion: '1' }), '/x/f.yaml')

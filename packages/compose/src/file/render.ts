@@ -1,9 +1,9 @@
-import { dirname, relative, sep } from 'node:path'
-import { Document, isSeq } from 'yaml'
+import { dirname, isAbsolute, relative, sep } from 'node:path'
 import type { PostgresServerSpec } from '../spec.js'
 import { configHash } from './config-hash.js'
 import { renderHeader } from './header.js'
 import { containerLabels, volumeLabels } from './labels.js'
+import { yaml } from './lazy-yaml.js'
 import {
   POSTGRES_CONTAINER_PORT,
   POSTGRES_DATA_DIR,
@@ -79,6 +79,7 @@ export function composeDocument(spec: PostgresServerSpec, composeDir?: string): 
  * no top-level `name:` — 1.29 rejects it.
  */
 export function renderComposeFile(spec: PostgresServerSpec, opts: RenderOptions): string {
+  const { Document, isSeq } = yaml()
   const doc = new Document(composeDocument(spec, opts.composeDir))
   const test = doc.getIn(['services', spec.service, 'healthcheck', 'test'], true)
   if (isSeq(test)) test.flow = true
@@ -86,7 +87,13 @@ export function renderComposeFile(spec: PostgresServerSpec, opts: RenderOptions)
   return renderHeader(opts.generatorVersion, `sha256:${configHash(spec)}`) + body
 }
 
+/**
+ * Relative to the compose file when the password file lives under the project's docker directory (the file
+ * keeps working when the project moves); absolute when it lives elsewhere (the shared server's password
+ * file is per user, outside any project).
+ */
 function secretFileReference(passwordFile: string, composeDir: string): string {
   const rel = relative(composeDir, passwordFile).split(sep).join('/')
-  return rel.startsWith('../') ? rel : `./${rel}`
+  if (rel === '..' || rel.startsWith('../') || isAbsolute(rel)) return passwordFile
+  return `./${rel}`
 }

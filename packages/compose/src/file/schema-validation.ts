@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { SystempromptError } from '@systemprompt/config'
+import { SystempromptError } from '@systemprompt/config/core'
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2019.js'
 import type { KeyPath, Position } from './yaml-source.js'
 

@@ -1,5 +1,5 @@
 import { isAbsolute, join } from 'node:path'
-import { SystempromptError } from '@systemprompt/config'
+import { SystempromptError } from '@systemprompt/config/core'
 import type { PostgresServerSpec } from '../spec.js'
 import {
   ADMIN_DATABASE,

@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path'
-import { SystempromptError } from '@systemprompt/config'
+import { SystempromptError } from '@systemprompt/config/core'
 import type { PostgresServerSpec } from '../spec.js'
 import { GENERATED_LABEL_KEYS, isValidTenantName, TENANT_NAME_RULE } from './names.js'
 

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname, isAbsolute } from 'node:path'
-import { SystempromptError, writeFileAtomic } from '@systemprompt/config'
+import { SystempromptError, writeFileAtomic } from '@systemprompt/config/core'
 import type { PostgresServerSpec } from '../spec.js'
 import { renderComposeFile } from './render.js'
 import { validateComposeDocument } from './schema-validation.js'

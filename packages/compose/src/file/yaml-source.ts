@@ -1,5 +1,5 @@
-import { SystempromptError } from '@systemprompt/config'
-import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml'
+import { SystempromptError } from '@systemprompt/config/core'
+import { yaml } from './lazy-yaml.js'
 
 export type KeyPath = (string | number)[]
 
@@ -17,6 +17,7 @@ export interface YamlSource {
 }
 
 export function parseYamlSource(text: string, file: string): YamlSource {
+  const { isMap, isNode, isScalar, LineCounter, parseDocument } = yaml()
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   const error = doc.errors[0]

@@ -3,6 +3,7 @@ import { SystempromptError } from '@systemprompt/config/core'
 import type { ContainerInfo, Engine } from '@systemprompt/engine'
 import type { PostgresServerSpec } from '../spec.js'
 import { serverLabel, serverNotFound } from './errors.js'
+import { publishedPort } from './ownership.js'
 import type { RunnerProgress } from './progress.js'
 import { waitReady } from './ready.js'
 import { DEFAULT_READY_TIMEOUT_MS } from './up.js'
@@ -10,13 +11,15 @@ import { DEFAULT_READY_TIMEOUT_MS } from './up.js'
 export interface AdoptServerOptions {
   timeoutMs?: number
   onProgress?: RunnerProgress
+  /** Tried when the container does not reveal its password (e.g. the project's own record of it). */
+  fallbackPassword?: string | undefined
 }
 
 export interface AdoptServerResult {
   /** The admin password the running server accepts. For internal callers only: never print it. */
   password: string
   /** Where it came from: the container's secret file, the file on the host, or a plain env value. */
-  source: 'container-secret-file' | 'host-secret-file' | 'container-env'
+  source: 'container-secret-file' | 'host-secret-file' | 'container-env' | 'fallback'
   containerId: string
   /** The container was stopped and this call started it. */
   started: boolean
@@ -34,7 +37,11 @@ export async function adoptSharedServer(
 ): Promise<AdoptServerResult> {
   const info = await engine.containers.inspect(spec.containerName)
   if (!info) throw serverNotFound(spec)
-  const found = await readAdminPassword(engine, info)
+  const found =
+    (await readAdminPassword(engine, info)) ??
+    (options.fallbackPassword
+      ? { password: options.fallbackPassword, source: 'fallback' as const }
+      : undefined)
   if (!found) {
     throw new SystempromptError({
       code: 'ADOPTION_FAILED',
@@ -56,7 +63,7 @@ export async function adoptSharedServer(
   const current = await engine.containers.inspect(info.Id)
   await waitReady(
     engine,
-    { ...spec, port: publishedPortOf(info) ?? spec.port },
+    { ...spec, port: publishedPort(info) ?? spec.port },
     {
       password: found.password,
       timeoutMs: options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
@@ -98,10 +105,4 @@ async function readAdminPassword(
 function clean(text: string | undefined): string | undefined {
   const value = text?.replace(/[\r\n]+$/, '')
   return value ? value : undefined
-}
-
-function publishedPortOf(info: ContainerInfo): number | undefined {
-  const bindings = info.HostConfig.PortBindings as Record<string, { HostPort?: string }[]> | undefined
-  const port = bindings?.['5432/tcp']?.[0]?.HostPort
-  return port ? Number(port) : undefined
 }

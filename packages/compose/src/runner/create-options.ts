@@ -18,6 +18,9 @@ export interface RealiseOptions {
   composeFile?: string
 }
 
+/** The compose file's `restart:`; the runner applies it once the server is ready (see up.ts). */
+export const RESTART_POLICY = 'unless-stopped'
+
 /**
  * The Engine API request that realises a spec the way Compose would: same environment, secret as a
  * read-only bind mount at /run/secrets/<key> (how Compose realises a file secret outside Swarm), port on
@@ -49,7 +52,7 @@ export function containerCreateOptions(
     HostConfig: {
       Binds: [`${spec.volumeName}:${POSTGRES_DATA_DIR}`, `${spec.passwordFile}:${SECRET_MOUNT_PATH}:ro`],
       PortBindings: { [portKey]: [{ HostIp: '127.0.0.1', HostPort: String(spec.port) }] },
-      RestartPolicy: { Name: 'unless-stopped' },
+      RestartPolicy: { Name: RESTART_POLICY },
       NetworkMode: 'bridge',
     },
   }

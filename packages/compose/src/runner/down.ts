@@ -1,5 +1,9 @@
 import type { Engine } from '@systemprompt/engine'
 import type { PostgresServerSpec } from '../spec.js'
+import { ensureImage } from './image.js'
+import { assertOurs } from './ownership.js'
+import { readPasswordFile } from './password.js'
+import { assertPortAvailable } from './ports.js'
 import type { RunnerProgress } from './progress.js'
 import { type UpServerOptions, type UpServerResult, upServer } from './up.js'
 
@@ -21,6 +25,7 @@ export interface DownServerResult {
  * Stops the server; the data stays in the volume. Decision: by default the container is kept, stopped
  * (like `docker compose stop`), because the next `db up` then only has to start it — warm starts are the
  * common case. `removeContainer` removes it as `docker compose down` would; the volume survives both.
+ * A container with the name that systemprompt did not make is refused (CONTAINER_NAME_TAKEN), untouched.
  */
 export async function downServer(
   engine: Engine,
@@ -29,6 +34,7 @@ export async function downServer(
 ): Promise<DownServerResult> {
   const info = await engine.containers.inspect(spec.containerName)
   if (!info) return { action: 'missing', containerRemoved: false }
+  assertOurs(spec, info, 'down')
   const wasRunning = info.State.Running || info.State.Restarting
   if (wasRunning) {
     options.onProgress?.({ step: 'stop', message: `Stopping ${spec.containerName}` })
@@ -49,7 +55,9 @@ export async function downServer(
 
 /**
  * Deletes the data and starts fresh: removes the container and its volume, then realises the spec again
- * (a new, empty cluster initialised with the password in the password file).
+ * (a new, empty cluster initialised with the password in the password file). Everything that could stop
+ * the fresh server from starting — a container we did not make, no password, no image, the port held by
+ * someone else — is checked first, so a refused reset deletes nothing.
  */
 export async function resetServer(
   engine: Engine,
@@ -57,12 +65,16 @@ export async function resetServer(
   options: UpServerOptions = {},
 ): Promise<UpServerResult> {
   const info = await engine.containers.inspect(spec.containerName)
+  if (info) assertOurs(spec, info, 'reset')
+  const password = options.password ?? (await readPasswordFile(spec))
+  await ensureImage(engine, spec.image, options.onProgress)
+  await assertPortAvailable(engine, spec, { current: info, portFlag: options.portFlag })
   if (info) {
     options.onProgress?.({ step: 'remove', message: `Removing ${spec.containerName}` })
     await engine.containers.remove(info.Id, { force: true })
   }
   options.onProgress?.({ step: 'volume', message: `Deleting volume ${spec.volumeName}` })
   await engine.volumes.remove(spec.volumeName, { force: true })
-  const result = await upServer(engine, spec, { ...options, volumeKnown: true })
+  const result = await upServer(engine, spec, { ...options, password, volumeKnown: true })
   return { ...result, action: 'created' }
 }

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net'
 import { connectEngine, type Engine } from '@systemprompt/engine'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { volumeCreateLabels } from './create-options.js'
-import { adoptSharedServer, upServer } from './index.js'
+import { acceptsLogins, adoptSharedServer, downServer, resetServer, upServer } from './index.js'
 import {
   adminQuery,
   cleanupRun,
@@ -79,8 +79,9 @@ describe('pre-flight: port already taken', () => {
     expect((error as Error & { fix: string }).fix).toBe(
       `Use a free port: --port ${suggested} (or stop the holder yourself)`,
     )
-    // nothing was created, and the hog was not touched
+    // nothing was created (not even the volume), and the hog was not touched
     expect(await engine.containers.inspect(spec.containerName)).toBeUndefined()
+    expect(await engine.volumes.inspect(spec.volumeName)).toBeUndefined()
     expect((await engine.containers.inspect(hog))?.State.Running).toBe(true)
   })
 
@@ -101,6 +102,96 @@ describe('pre-flight: port already taken', () => {
   })
 })
 
+describe('refusals leave a running server as it was', () => {
+  it('a re-create onto a taken port fails before the running container is removed', async () => {
+    const { spec, password } = await server('reprt')
+    const first = await upServer(engine, spec)
+    await adminQuery(spec, password, 'CREATE TABLE kept (v int)')
+    const taken = await freePort()
+    const hog = createServer()
+    servers.push(hog)
+    await new Promise<void>((resolve) => hog.listen(taken, '127.0.0.1', resolve))
+
+    await expect(upServer(engine, { ...spec, port: taken })).rejects.toMatchObject({ code: 'PORT_IN_USE' })
+    const after = await engine.containers.inspect(spec.containerName)
+    expect(after?.Id).toBe(first.containerId)
+    expect(after?.State.Running).toBe(true)
+    expect(await adminQuery(spec, password, 'SELECT count(*)::int AS n FROM kept')).toEqual([{ n: 0 }])
+  })
+
+  it('a re-create onto a missing image fails before the running container is removed', async () => {
+    const { spec } = await server('reimg')
+    const first = await upServer(engine, spec)
+    const image = `sp-test-missing/${run}:nope`
+    await expect(upServer(engine, { ...spec, image })).rejects.toMatchObject({ code: 'IMAGE_MISSING' })
+    expect((await engine.containers.inspect(spec.containerName))?.Id).toBe(first.containerId)
+  })
+})
+
+describe('login probe (fast path of a running server)', () => {
+  it('is true only when PostgreSQL answers with an authentication request', async () => {
+    const { spec } = await server('probe')
+    // Something that accepts TCP and closes, like docker-proxy with nothing behind it.
+    const tcpOnly = createServer((socket) => socket.destroy())
+    servers.push(tcpOnly)
+    await new Promise<void>((resolve) => tcpOnly.listen(spec.port, '127.0.0.1', resolve))
+    expect(await acceptsLogins(spec.port, spec.adminUser, spec.database)).toBe(false)
+    await new Promise<void>((resolve) => tcpOnly.close(() => resolve()))
+    servers.splice(servers.indexOf(tcpOnly), 1)
+
+    await upServer(engine, spec)
+    expect(await acceptsLogins(spec.port, spec.adminUser, spec.database)).toBe(true)
+    await downServer(engine, spec)
+    expect(await acceptsLogins(spec.port, spec.adminUser, spec.database)).toBe(false)
+  })
+})
+
+describe('containers systemprompt did not make', () => {
+  it('down and reset refuse them and touch nothing', async () => {
+    const { spec } = await server('foreign')
+    await engine.volumes.create(spec.volumeName, testLabels(run))
+    const id = await engine.containers.create({
+      name: spec.containerName,
+      Image: TEST_IMAGE,
+      Entrypoint: ['sleep', '300'],
+      Labels: testLabels(run),
+      StopSignal: 'SIGKILL',
+      HostConfig: { Binds: [`${spec.volumeName}:/data`] },
+    })
+    await engine.containers.start(id)
+
+    await expect(downServer(engine, spec)).rejects.toMatchObject({
+      code: 'CONTAINER_NAME_TAKEN',
+      category: 'conflict',
+    })
+    await expect(resetServer(engine, spec)).rejects.toMatchObject({ code: 'CONTAINER_NAME_TAKEN' })
+    await expect(downServer(engine, spec, { removeContainer: true })).rejects.toMatchObject({
+      code: 'CONTAINER_NAME_TAKEN',
+    })
+    expect((await engine.containers.inspect(spec.containerName))?.State.Running).toBe(true)
+    expect(await engine.volumes.inspect(spec.volumeName)).toBeDefined()
+  })
+})
+
+describe('reset pre-flight', () => {
+  it('refuses a taken port before deleting the volume', async () => {
+    const { spec, password } = await server('resetport')
+    await upServer(engine, spec)
+    await adminQuery(spec, password, 'CREATE TABLE kept (v int)')
+    await downServer(engine, spec)
+    const hog = createServer()
+    servers.push(hog)
+    await new Promise<void>((resolve) => hog.listen(spec.port, '127.0.0.1', resolve))
+
+    await expect(resetServer(engine, spec)).rejects.toMatchObject({ code: 'PORT_IN_USE' })
+    expect(await engine.volumes.inspect(spec.volumeName)).toBeDefined()
+    await new Promise<void>((resolve) => hog.close(() => resolve()))
+    servers.splice(servers.indexOf(hog), 1)
+    expect((await upServer(engine, spec)).action).toBe('started')
+    expect(await adminQuery(spec, password, 'SELECT count(*)::int AS n FROM kept')).toEqual([{ n: 0 }])
+  })
+})
+
 describe('password versus volume', () => {
   it('explains SQLSTATE 28P01 on a volume initialised with another password, without looping', async () => {
     const { spec, password } = await server('mismatch')
@@ -118,7 +209,9 @@ describe('password versus volume', () => {
       `volume ${spec.volumeName} was initialised with another password`,
     )
     expect((error as Error & { fix: string }).fix).toContain('systemprompt db reset --yes')
-    expect((error as Error & { fix: string }).fix).toContain('admin_password')
+    expect((error as Error & { fix: string }).fix).toContain(
+      '`admin_password` in .systemprompt/docker/shared_config.json',
+    )
     expect(JSON.stringify(error)).not.toContain(password)
   })
 })
@@ -158,6 +251,10 @@ describe('server exits while starting', () => {
     expect(details.logs.length).toBeGreaterThan(0)
     expect((error as Error).message).toMatch(/exited with code \d+ while starting\. Last log lines:/)
     expect(JSON.stringify(error)).not.toContain(password)
+    // It stays exited instead of crash-looping under its restart policy.
+    const info = await engine.containers.inspect(spec.containerName)
+    expect(info?.State.Running).toBe(false)
+    expect(info?.HostConfig.RestartPolicy?.Name).toBe('no')
   })
 })
 

@@ -8,8 +8,10 @@ export {
 export { type DownServerOptions, type DownServerResult, downServer, resetServer } from './down.js'
 export { ensureImage, imageMissing } from './image.js'
 export { type ServerLogsOptions, serverLogs } from './logs.js'
+export { assertOurs, isManaged, type OwnershipAction, publishedPort } from './ownership.js'
 export { readPasswordFile } from './password.js'
 export {
+  assertPortAvailable,
   describeHolder,
   findPortHolder,
   isPortFree,
@@ -17,7 +19,15 @@ export {
   portInUseError,
   suggestFreePort,
 } from './ports.js'
-export { listeningInodes, type PortListener, parseListeners, processHoldingSocket } from './proc-net.js'
+export { acceptsLogins } from './probe.js'
+export {
+  COMMAND_MAX_LENGTH,
+  listeningInodes,
+  type PortListener,
+  parseListeners,
+  processHoldingSocket,
+  summarizeCommand,
+} from './proc-net.js'
 export type { RunnerProgress, RunnerProgressEvent, RunnerStep } from './progress.js'
 export { type WaitReadyOptions, waitReady } from './ready.js'
 export { type DriftItem, type ServerState, type ServerStatus, serverStatus } from './status.js'

@@ -1,6 +1,8 @@
 import { createServer } from 'node:net'
 import { SystempromptError } from '@systemprompt/config/core'
-import { COMPOSE_LABELS, type Engine } from '@systemprompt/engine'
+import { COMPOSE_LABELS, type ContainerInfo, type Engine } from '@systemprompt/engine'
+import type { PostgresServerSpec } from '../spec.js'
+import { publishedPort } from './ownership.js'
 import { listeningInodes, processHoldingSocket } from './proc-net.js'
 
 /** Who holds a host port: a container (by name and compose project), a host process, or someone we cannot see. */
@@ -51,6 +53,23 @@ export async function findPortHolder(
   if (await isPortFree(port)) return undefined
   const process = await processHoldingSocket(await listeningInodes(port))
   return process ? { kind: 'process', port, ...process } : { kind: 'unknown', port }
+}
+
+/**
+ * Pre-flight before anything is removed or created: PORT_IN_USE (holder named, free port suggested) when
+ * someone else holds the spec's port. `current` is our container that is about to be replaced: when it
+ * runs and already publishes that port, the port is ours and there is nothing to check.
+ */
+export async function assertPortAvailable(
+  engine: Engine,
+  spec: PostgresServerSpec,
+  options: { current?: ContainerInfo | undefined; portFlag?: string | undefined } = {},
+): Promise<void> {
+  const current = options.current
+  if (current?.State.Running && publishedPort(current) === spec.port) return
+  const holder = await findPortHolder(engine, spec.port, { ignoreContainer: spec.containerName })
+  if (!holder) return
+  throw portInUseError(holder, await suggestFreePort(engine, spec.port + 1), options.portFlag)
 }
 
 /** The first port from `start` that is free on 127.0.0.1 and not published by any container. */

@@ -1,4 +1,5 @@
 import { readdir, readFile, readlink } from 'node:fs/promises'
+import { basename } from 'node:path'
 
 /**
  * Who listens on a TCP port, from Linux's /proc: /proc/net/tcp{,6} maps listening sockets to inodes,
@@ -79,14 +80,60 @@ export async function processHoldingSocket(
 async function commandLine(pid: string, procRoot: string): Promise<string> {
   try {
     const raw = await readFile(`${procRoot}/${pid}/cmdline`, 'utf8')
-    const text = raw.split('\0').filter(Boolean).join(' ')
+    const text = summarizeCommand(raw.split('\0').filter(Boolean))
     if (text) return text
   } catch {
     // fall through to comm
   }
   try {
-    return (await readFile(`${procRoot}/${pid}/comm`, 'utf8')).trim()
+    return oneLine((await readFile(`${procRoot}/${pid}/comm`, 'utf8')).trim())
   } catch {
     return 'unknown'
   }
+}
+
+/** Longest command shown in a message: enough to recognise the program, short enough for one line. */
+export const COMMAND_MAX_LENGTH = 80
+
+/**
+ * What a message shows of someone's command line: the program's base name (not its full path) and the
+ * arguments, on one line, cut to COMMAND_MAX_LENGTH characters, with obvious secrets masked (the CLI masks
+ * its output again; a holder's arguments are not ours to print in full).
+ */
+export function summarizeCommand(argv: string[], max = COMMAND_MAX_LENGTH): string {
+  const [program, ...args] = argv
+  if (!program) return ''
+  const text = oneLine([basename(program), ...maskArguments(args)].join(' '))
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+}
+
+const SECRET_NAME = /(pass(word|wd)?|secret|token|api[-_]?key|credential)/i
+const MASK = '****'
+
+function maskArguments(args: string[]): string[] {
+  const out: string[] = []
+  let maskNext = false
+  for (const arg of args) {
+    if (maskNext) {
+      out.push(MASK)
+      maskNext = false
+      continue
+    }
+    // --password=x, PGPASSWORD=x
+    const assignment = /^(-{0,2}[\w.-]+)=(.*)$/.exec(arg)
+    if (assignment?.[1] && SECRET_NAME.test(assignment[1])) {
+      out.push(`${assignment[1]}=${MASK}`)
+      continue
+    }
+    // --password x
+    if (/^--?[\w-]+$/.test(arg) && SECRET_NAME.test(arg)) maskNext = true
+    // scheme://user:password@host
+    out.push(arg.replace(/(\b[a-z][\w+.-]*:\/\/[^\s:/@]*:)[^\s@]*@/gi, `$1${MASK}@`))
+  }
+  return out
+}
+
+/** Control characters (newlines included) and runs of blanks become one space. */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim()
 }

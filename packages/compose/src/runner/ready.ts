@@ -33,10 +33,46 @@ export async function waitReady(
 ): Promise<void> {
   const { default: pg } = await import('pg')
   const deadline = Date.now() + options.timeoutMs
+  // The engine tells the exit code of the next exit; inspect alone can't, since `restart: unless-stopped`
+  // brings a crashing server back and its ExitCode reads 0 again by the time we look.
+  const exits = new AbortController()
+  const exit: ExitWatch = { code: undefined, settled: undefined }
+  exit.settled = engine.containers
+    .wait(spec.containerName, {
+      condition: 'next-exit',
+      signal: exits.signal,
+      timeoutMs: options.timeoutMs + 10_000,
+    })
+    .then(
+      (code) => {
+        exit.code = code
+      },
+      () => {},
+    )
+  try {
+    await pollReady(pg, engine, spec, options, deadline, exit)
+  } finally {
+    exits.abort()
+  }
+}
+
+interface ExitWatch {
+  code: number | undefined
+  settled: Promise<void> | undefined
+}
+
+async function pollReady(
+  pg: PgModule,
+  engine: Engine,
+  spec: PostgresServerSpec,
+  options: WaitReadyOptions,
+  deadline: number,
+  exit: ExitWatch,
+): Promise<void> {
   let lastError: unknown
   for (let attempt = 1; ; attempt++) {
     options.onAttempt?.(attempt)
-    await failIfExited(engine, spec, options)
+    await failIfExited(engine, spec, options, exit)
     const outcome = await tryLogin(
       pg,
       spec,
@@ -49,7 +85,7 @@ export async function waitReady(
     if (Date.now() >= deadline) break
     await sleep(attempt < 10 ? 50 : 100)
   }
-  await failIfExited(engine, spec, options)
+  await failIfExited(engine, spec, options, exit)
   const logs = await logTail(engine, spec, options.password)
   throw new SystempromptError({
     code: 'SERVER_TIMEOUT',
@@ -105,7 +141,7 @@ function loginError(spec: PostgresServerSpec, error: Error, options: WaitReadyOp
       code: 'VOLUME_PASSWORD_MISMATCH',
       category: 'conflict',
       message: `The ${serverLabel(spec)} rejected the admin password (SQLSTATE 28P01): its volume ${spec.volumeName} was initialised with another password, and a volume keeps the password it was first created with`,
-      fix: `Put the password the volume was created with into ${spec.passwordFile} (e.g. restore admin_password in shared_config.json from a backup), or delete the data with \`${dbCommand(spec, 'reset', '--yes')}\``,
+      fix: `${passwordFix(spec)}, or delete the data with \`${dbCommand(spec, 'reset', '--yes')}\``,
       details: { container: spec.containerName, volume: spec.volumeName, sqlstate: '28P01' },
       cause: error,
     })
@@ -130,11 +166,23 @@ function loginError(spec: PostgresServerSpec, error: Error, options: WaitReadyOp
   })
 }
 
+/**
+ * Where the password the volume was created with must go. Shared server: `admin_password` in the project's
+ * shared_config.json — `db up` regenerates the password file from it. Dedicated: the tenant's password file.
+ */
+function passwordFix(spec: PostgresServerSpec): string {
+  if (spec.kind === 'shared') {
+    return 'Set `admin_password` in .systemprompt/docker/shared_config.json to the password the volume was created with (e.g. from a backup, or from the project that created the server), then run `systemprompt db up` (it regenerates the password file from it)'
+  }
+  return `Put the password the volume was created with into ${spec.passwordFile}`
+}
+
 /** Fails at once, with the exit code and the last log lines, when the container stopped or restarted. */
 async function failIfExited(
   engine: Engine,
   spec: PostgresServerSpec,
   options: WaitReadyOptions,
+  exit: ExitWatch,
 ): Promise<void> {
   const info = await engine.containers.inspect(spec.containerName)
   if (!info) {
@@ -150,17 +198,31 @@ async function failIfExited(
   const state = info.State
   if (state.Running && !state.Restarting && !restarted) return
   if (state.Status === 'created') return // start not yet taken effect
+  // Restarting (Docker reports Running + Restarting in the back-off) or exited: State.ExitCode is the crash's.
+  // Running again after a restart: ExitCode reads 0 now, so take the code from the exit watch, giving the
+  // server a moment to crash again.
+  let exitCode = crashCode(state)
+  if (exitCode === undefined) {
+    if (exit.code === undefined && exit.settled) await Promise.race([exit.settled, sleep(3000)])
+    // Docker 20.10's next-exit wait can answer 0 for a crash; a fresh look during the back-off is exact.
+    exitCode = crashCode((await engine.containers.inspect(spec.containerName))?.State) ?? exit.code
+  }
   // With restart: unless-stopped a crashing server would loop forever; stop it so the state is clear.
   await engine.containers.stop(spec.containerName, 2).catch(() => {})
   const logs = await logTail(engine, spec, options.password)
-  const exitCode = state.ExitCode
   throw new SystempromptError({
     code: 'SERVER_EXITED',
     category: 'database',
-    message: `The ${serverLabel(spec)} exited with code ${exitCode} while starting${formatLogs(logs)}`,
+    message: `The ${serverLabel(spec)} exited${exitCode === undefined ? ' (restarted by Docker)' : ` with code ${exitCode}`} while starting${formatLogs(logs)}`,
     fix: `Fix the cause shown in the log (\`${dbCommand(spec, 'logs')}\`), then run \`${dbCommand(spec, 'up')}\` again`,
     details: { container: spec.containerName, exitCode, logs },
   })
+}
+
+/** The exit code of the last crash when the container is between runs (exited, or in the restart back-off). */
+function crashCode(state: { Running: boolean; Restarting: boolean; ExitCode: number } | undefined) {
+  if (!state) return undefined
+  return state.Restarting || !state.Running ? state.ExitCode : undefined
 }
 
 async function logTail(engine: Engine, spec: PostgresServerSpec, password: string): Promise<string[]> {

@@ -4,7 +4,7 @@ import { configHash, sharedServerSpec } from '../file/index.js'
 import { containerCreateOptions, durationNs } from './create-options.js'
 import { lastLines, scrub } from './errors.js'
 import { isPortFree, portInUseError } from './ports.js'
-import { listeningInodes, parseListeners, processHoldingSocket } from './proc-net.js'
+import { listeningInodes, parseListeners, processHoldingSocket, summarizeCommand } from './proc-net.js'
 
 const spec = sharedServerSpec({
   dockerDir: '/home/me/app/.systemprompt/docker',
@@ -77,11 +77,39 @@ describe('/proc/net/tcp', () => {
       expect(await isPortFree(port)).toBe(false)
       const holder = await processHoldingSocket(await listeningInodes(port))
       expect(holder?.pid).toBe(process.pid)
-      expect(holder?.command).toContain('node')
+      // The program's base name, not its path; one line of at most 80 characters.
+      expect(holder?.command).toMatch(/^node(\s|$)/)
+      expect(holder?.command.length).toBeLessThanOrEqual(80)
+      expect(holder?.command).not.toMatch(/\n/)
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()))
     }
     expect(await isPortFree(port)).toBe(true)
+  })
+})
+
+describe('summarizeCommand', () => {
+  it('shows the base name and the arguments on one line, cut to 80 characters', () => {
+    expect(summarizeCommand(['/usr/lib/postgresql/15/bin/postgres', '-D', '/x'])).toBe('postgres -D /x')
+    const long = summarizeCommand(['/usr/bin/node', 'server.js', 'x'.repeat(200), 'tail'])
+    expect(long).toHaveLength(80)
+    expect(long.startsWith('node server.js xxx')).toBe(true)
+    expect(long.endsWith('…')).toBe(true)
+    expect(summarizeCommand(['python3', '-c', 'print(1)\nprint(2)'])).toBe('python3 -c print(1) print(2)')
+    expect(summarizeCommand([])).toBe('')
+  })
+
+  it('masks obvious secrets in the arguments', () => {
+    expect(
+      summarizeCommand([
+        'app',
+        '--password',
+        'hunter22',
+        '--api-key=abc123',
+        'PGPASSWORD=s3cret',
+        'postgres://me:pw@db/x',
+      ]),
+    ).toBe('app --password **** --api-key=**** PGPASSWORD=**** postgres://me:****@db/x')
   })
 })
 

@@ -1,12 +1,19 @@
 import { isSystempromptError, SystempromptError } from '@systemprompt/config/core'
-import { type ContainerInfo, type Engine, httpStatusOf, LABELS, type VolumeInfo } from '@systemprompt/engine'
+import { type Engine, httpStatusOf, LABELS, type VolumeInfo } from '@systemprompt/engine'
 import { configHash } from '../file/index.js'
 import type { PostgresServerSpec } from '../spec.js'
-import { containerCreateOptions, type RealiseOptions, volumeCreateLabels } from './create-options.js'
+import {
+  containerCreateOptions,
+  RESTART_POLICY,
+  type RealiseOptions,
+  volumeCreateLabels,
+} from './create-options.js'
 import { dbCommand, serverLabel } from './errors.js'
 import { ensureImage } from './image.js'
+import { assertOurs } from './ownership.js'
 import { readPasswordFile } from './password.js'
-import { findPortHolder, portInUseError, suggestFreePort } from './ports.js'
+import { assertPortAvailable, findPortHolder, portInUseError, suggestFreePort } from './ports.js'
+import { acceptsLogins } from './probe.js'
 import type { RunnerProgress } from './progress.js'
 import { waitReady } from './ready.js'
 
@@ -27,6 +34,8 @@ export interface UpServerOptions extends RealiseOptions {
   resetVolume?: boolean
   /** Flag name used in the PORT_IN_USE fix ("--port"). */
   portFlag?: string
+  /** Re-create the container even when its config hash matches (e.g. its password file moved). */
+  recreate?: boolean
 }
 
 export type UpAction = 'created' | 'started' | 'recreated' | 'unchanged'
@@ -46,7 +55,9 @@ export interface UpServerResult {
  * - running with the same config hash -> nothing to do (no login either when the engine reports it healthy);
  * - stopped with the same hash -> start;
  * - different hash -> remove the container (the volume, and so the data, stays) and create it again;
- * - no container -> image, volume, pre-flight (port, orphaned volume), create, start.
+ * - no container -> create (volume too when missing) and start.
+ * Before anything is removed or created: password, image, port (PORT_IN_USE) and orphaned volume are
+ * checked, so a refusal leaves everything as it was.
  */
 export async function upServer(
   engine: Engine,
@@ -64,7 +75,7 @@ export async function upServer(
       error.code === 'ENGINE_CONFLICT' &&
       error.message.includes('create container')
     ) {
-      return realise(engine, spec, { ...options, volumeKnown: true }, started)
+      return realise(engine, spec, { ...options, volumeKnown: true, recreate: false }, started)
     }
     throw error
   }
@@ -88,12 +99,17 @@ async function realise(
   })
 
   const existing = await engine.containers.inspect(spec.containerName)
-  if (existing) assertOurs(spec, existing)
+  if (existing) assertOurs(spec, existing, 'up')
 
-  if (existing && existing.Config.Labels?.[LABELS.configHash] === hash) {
+  if (existing && !options.recreate && existing.Config.Labels?.[LABELS.configHash] === hash) {
     if (existing.State.Running && !existing.State.Restarting) {
-      // Fast path: nothing to change. Only log in when the engine cannot vouch for it yet.
-      if (existing.State.Health?.Status !== 'healthy') {
+      // Fast path: nothing to change. A running server that answers a startup message with an
+      // authentication request takes logins (SPEC's full login + SELECT 1 is for a server being started);
+      // anything else — unhealthy, not answering — gets the full readiness wait and its diagnostics.
+      const answering =
+        existing.State.Health?.Status !== 'unhealthy' &&
+        (await acceptsLogins(spec.port, spec.adminUser, spec.database))
+      if (!answering) {
         const password = options.password ?? (await readPasswordFile(spec))
         await waitReady(engine, spec, {
           password,
@@ -105,7 +121,7 @@ async function realise(
       return finish('unchanged', existing.Id)
     }
     const password = options.password ?? (await readPasswordFile(spec))
-    await preflightPort(engine, spec, options)
+    await assertPortAvailable(engine, spec, { portFlag: options.portFlag })
     progress?.({ step: 'start', message: `Starting ${spec.containerName}` })
     await startOrExplain(engine, spec, existing.Id, options)
     progress?.({ step: 'wait', message: `Waiting for PostgreSQL on 127.0.0.1:${spec.port}` })
@@ -115,11 +131,19 @@ async function realise(
       volumeExisted: true,
       restartCountAtStart: existing.RestartCount,
     })
+    await engine.containers.setRestartPolicy(existing.Id, RESTART_POLICY)
     return finish('started', existing.Id)
   }
 
+  // Everything that can refuse (password, image, port, orphaned volume) is checked before anything is
+  // removed or created: a refused `db up --port N` leaves the running server as it was.
   const password = options.password ?? (await readPasswordFile(spec))
   await ensureImage(engine, spec.image, progress)
+  await assertPortAvailable(engine, spec, { current: existing, portFlag: options.portFlag })
+  const volume = await engine.volumes.inspect(spec.volumeName)
+  const orphaned = Boolean(volume) && !existing && options.volumeKnown === false
+  if (volume && orphaned && !options.resetVolume) throw volumeOrphanedError(spec, volume)
+
   if (existing) {
     progress?.({
       step: 'recreate',
@@ -127,17 +151,26 @@ async function realise(
     })
     await engine.containers.remove(existing.Id, { force: true })
   }
-  const volumeCreated = await ensureVolume(engine, spec, { ...options, containerExisted: Boolean(existing) })
-  await preflightPort(engine, spec, options)
+  if (volume && orphaned) {
+    progress?.({ step: 'volume', message: `Removing orphaned volume ${spec.volumeName}` })
+    await engine.volumes.remove(spec.volumeName)
+  }
+  const volumeCreated = !volume || orphaned
+  if (volumeCreated) {
+    progress?.({ step: 'volume', message: `Creating volume ${spec.volumeName}` })
+    await engine.volumes.create(spec.volumeName, volumeCreateLabels(spec))
+  }
 
   progress?.({ step: 'create', message: `Creating ${spec.containerName}` })
+  // A create that fails with a conflict (a concurrent `db up` won the race) leaves the volume to the winner.
   const id = await engine.containers.create(containerCreateOptions(spec, options))
   progress?.({ step: 'start', message: `Starting ${spec.containerName}` })
   try {
     await startOrExplain(engine, spec, id, options)
   } catch (error) {
-    // Leave nothing half-made behind: the container was ours and never ran.
+    // Leave nothing half-made behind: the container was ours and never ran; a new volume is still empty.
     await engine.containers.remove(id, { force: true }).catch(() => {})
+    if (volumeCreated) await engine.volumes.remove(spec.volumeName, { force: true }).catch(() => {})
     throw error
   }
   progress?.({ step: 'wait', message: `Waiting for PostgreSQL on 127.0.0.1:${spec.port}` })
@@ -147,48 +180,9 @@ async function realise(
     volumeExisted: !volumeCreated,
     restartCountAtStart: 0,
   })
+  await engine.containers.setRestartPolicy(id, RESTART_POLICY)
   progress?.({ step: 'ready', message: `PostgreSQL ready on 127.0.0.1:${spec.port}` })
   return finish(existing ? 'recreated' : 'created', id, volumeCreated)
-}
-
-/** A container with our name that systemprompt did not make: never touch it. */
-function assertOurs(spec: PostgresServerSpec, info: ContainerInfo): void {
-  if (info.Config.Labels?.[LABELS.managed] === '1') return
-  throw new SystempromptError({
-    code: 'CONTAINER_NAME_TAKEN',
-    category: 'conflict',
-    message: `A container named ${spec.containerName} exists but was not created by systemprompt`,
-    fix: `Rename or remove it yourself (\`docker rm -f ${spec.containerName}\` deletes it), then run \`${dbCommand(spec, 'up')}\``,
-    details: { container: spec.containerName, id: info.Id },
-  })
-}
-
-async function ensureVolume(
-  engine: Engine,
-  spec: PostgresServerSpec,
-  options: UpServerOptions & { containerExisted: boolean },
-): Promise<boolean> {
-  const volume = await engine.volumes.inspect(spec.volumeName)
-  if (volume) {
-    const orphaned = !options.containerExisted && options.volumeKnown === false
-    if (!orphaned) return false
-    if (!options.resetVolume) throw volumeOrphanedError(spec, volume)
-    options.onProgress?.({ step: 'volume', message: `Removing orphaned volume ${spec.volumeName}` })
-    await engine.volumes.remove(spec.volumeName)
-  }
-  options.onProgress?.({ step: 'volume', message: `Creating volume ${spec.volumeName}` })
-  await engine.volumes.create(spec.volumeName, volumeCreateLabels(spec))
-  return true
-}
-
-async function preflightPort(
-  engine: Engine,
-  spec: PostgresServerSpec,
-  options: UpServerOptions,
-): Promise<void> {
-  const holder = await findPortHolder(engine, spec.port, { ignoreContainer: spec.containerName })
-  if (!holder) return
-  throw portInUseError(holder, await suggestFreePort(engine, spec.port + 1), options.portFlag)
 }
 
 /** Start; a port grabbed between pre-flight and start comes back from the engine as a 500 — explain it. */
@@ -198,6 +192,9 @@ async function startOrExplain(
   id: string,
   options: UpServerOptions,
 ): Promise<void> {
+  // The declared restart policy applies once the server has shown it starts (set again after the wait):
+  // a server that crashes while starting stays exited, with its real exit code, instead of looping.
+  await engine.containers.setRestartPolicy(id, 'no')
   try {
     await engine.containers.start(id)
   } catch (error) {

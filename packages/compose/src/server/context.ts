@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module'
+import { homedir } from 'node:os'
+import { isAbsolute, join, resolve } from 'node:path'
 import { connectEngine, type Engine } from '@systemprompt/engine'
 import { DEFAULT_POSTGRES_IMAGE } from '../file/index.js'
 
@@ -79,4 +81,29 @@ export function generatorVersion(): string {
     version = '0.0.0'
   }
   return version
+}
+
+/**
+ * Per-user directory for machine-wide state: SYSTEMPROMPT_DATA_DIR (tests point it at a temp dir), else
+ * `$XDG_DATA_HOME/systemprompt`, else `~/.local/share/systemprompt`.
+ */
+export function userDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = env.SYSTEMPROMPT_DATA_DIR?.trim()
+  if (explicit) return resolve(explicit)
+  const xdg = env.XDG_DATA_HOME?.trim()
+  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME?.trim() || homedir(), '.local', 'share')
+  return join(base, 'systemprompt')
+}
+
+/**
+ * The shared server's password file (0600, in a 0700 directory). The shared server is machine-wide, so
+ * its secret lives per user, outside every project: deleting the project that first started the server
+ * must not leave the container bind-mounting a path that no longer exists (docker would turn it into a
+ * directory on the next restart). One directory per container name, so suffixed test servers never share
+ * it; the file keeps the name `shared.password` (the config hash covers the base name only).
+ * Each project still records the password as `admin_password` in its shared_config.json; this file is
+ * regenerated from it.
+ */
+export function sharedPasswordFile(env: NodeJS.ProcessEnv, containerName: string): string {
+  return join(userDataDir(env), containerName, 'shared.password')
 }

@@ -1,11 +1,7 @@
-import {
-  projectLayout,
-  readOptionalJsonFile,
-  SharedConfigSchema,
-  SystempromptError,
-} from '@systemprompt/config'
+import { projectLayout, SystempromptError } from '@systemprompt/config/core'
 import type { ProjectServerOptions } from './context.js'
 import { declaredTarget } from './manage.js'
+import { readSharedConfig } from './shared-config.js'
 
 export interface DatabaseInfo {
   name: string
@@ -33,7 +29,7 @@ export async function listDatabases(
   options: Omit<ProjectServerOptions, 'engine'> & { includeSystem?: boolean },
 ): Promise<ListDatabasesResult> {
   const layout = projectLayout(options.root)
-  const config = await readOptionalJsonFile(layout.sharedConfig, SharedConfigSchema)
+  const config = await readSharedConfig(layout.sharedConfig)
   if (!config) {
     throw new SystempromptError({
       code: 'CONFIG_MISSING',

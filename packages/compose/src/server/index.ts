@@ -5,9 +5,17 @@ export {
   type ProjectServerOptions,
   resolveImage,
   type ServerOverrides,
+  sharedPasswordFile,
+  userDataDir,
 } from './context.js'
 export { type DatabaseInfo, type ListDatabasesResult, listDatabases } from './databases.js'
-export { type DeclaredServer, declareServer } from './declare.js'
+export {
+  commitServer,
+  type DeclaredServer,
+  declareServer,
+  type PlannedServer,
+  planServer,
+} from './declare.js'
 export {
   type DeclaredTarget,
   declaredTarget,
@@ -29,5 +37,12 @@ export {
   newPassword,
   sharedSpec,
 } from './shared.js'
+export {
+  peekSharedConfig,
+  readSharedConfig,
+  recordSharedConfig,
+  type SharedConfigChange,
+  type SharedConfigPeek,
+} from './shared-config.js'
 export { tenantFromArgs } from './target.js'
 export { type EnsureTenantServerOptions, ensureTenantServer, tenantSpec } from './tenant.js'

@@ -1,22 +1,17 @@
 import { readFile } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import {
-  assertTenantName,
-  type ProjectLayout,
-  projectLayout,
-  readOptionalJsonFile,
-  SharedConfigSchema,
-} from '@systemprompt/config'
+import { assertTenantName, type ProjectLayout, projectLayout } from '@systemprompt/config/core'
 import { DEFAULT_DEDICATED_PORT, DEFAULT_SHARED_PORT, parseComposeFile } from '../file/index.js'
 import { type DownServerResult, downServer, resetServer } from '../runner/down.js'
 import { type ServerLogsOptions, serverLogs } from '../runner/logs.js'
-import { readPasswordFile } from '../runner/password.js'
 import type { RunnerProgress } from '../runner/progress.js'
 import { type ServerStatus, serverStatus } from '../runner/status.js'
 import { DEFAULT_READY_TIMEOUT_MS, type UpServerResult } from '../runner/up.js'
 import type { PostgresServerSpec } from '../spec.js'
 import { engineFor, overridesFromEnv, type ProjectServerOptions, resolveImage } from './context.js'
-import { ensurePasswordFile, sharedSpec } from './shared.js'
+import { ensurePasswordFile } from './passwords.js'
+import { readSharedConfig } from './shared-config.js'
+import { sharedSpec } from './shared-spec.js'
 import { tenantSpec } from './tenant.js'
 
 export interface TargetOptions extends ProjectServerOptions {
@@ -55,8 +50,8 @@ export async function declaredTarget(options: TargetOptions): Promise<DeclaredTa
 }
 
 async function defaultSharedSpec(layout: ProjectLayout, env: NodeJS.ProcessEnv, options: TargetOptions) {
-  const config = await readOptionalJsonFile(layout.sharedConfig, SharedConfigSchema)
-  return sharedSpec(layout, {
+  const config = await readSharedConfig(layout.sharedConfig)
+  return sharedSpec(layout, env, {
     image: resolveImage(env, undefined, config?.image),
     port: config?.port ?? DEFAULT_SHARED_PORT,
     overrides: options.overrides ?? overridesFromEnv(env),
@@ -107,12 +102,11 @@ export async function resetProjectServer(
   const layout = projectLayout(options.root)
   let lostDatabases: string[] = []
   if (options.tenant === undefined) {
-    const config = await readOptionalJsonFile(layout.sharedConfig, SharedConfigSchema)
+    const config = await readSharedConfig(layout.sharedConfig)
     // Keep the recorded admin password: the fresh cluster is initialised with it.
     if (config) await ensurePasswordFile(spec.passwordFile, config.admin_password)
     lostDatabases = config?.tenant_databases.map((d) => d.database_name) ?? []
   }
-  await readPasswordFile(spec) // fail before deleting anything when there is no password to start with
   const result = await resetServer(engine, spec, {
     timeoutMs: options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
     ...(fileExists ? { composeFile } : {}),

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { projectLayout, SharedConfigSchema, updateJsonFile } from '@systemprompt/config'
+import { dirname, join } from 'node:path'
+import { projectLayout, SharedConfigSchema, TenantsFileSchema, updateJsonFile } from '@systemprompt/config'
 import { connectEngine, type Engine } from '@systemprompt/engine'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -20,23 +22,90 @@ import {
   projectServerLogs,
   projectServerStatus,
   resetProjectServer,
+  sharedPasswordFile,
   stopServer,
 } from './index.js'
 
 const run = testRunId()
 const dirs: string[] = []
+const servers: Server[] = []
 let engine: Engine
-const env = { ...process.env, SYSTEMPROMPT_POSTGRES_IMAGE: TEST_IMAGE }
+// The shared server's password file lives per user: here in a temp dir, never in the real ~/.local/share.
+const dataDir = mkdtempSync(join(tmpdir(), 'sp-server-data-'))
+const env = { ...process.env, SYSTEMPROMPT_POSTGRES_IMAGE: TEST_IMAGE, SYSTEMPROMPT_DATA_DIR: dataDir }
+const missingImage = `sp-test-missing/${run}:nope`
 
 beforeAll(async () => {
   engine = await connectEngine()
 })
 afterEach(async () => {
+  for (const s of servers.splice(0)) await new Promise<void>((resolve) => s.close(() => resolve()))
   await cleanupRun(engine, run, dirs.splice(0))
 })
 afterAll(async () => {
   await cleanupRun(engine, run)
+  rmSync(dataDir, { recursive: true, force: true })
 })
+
+/** A host process (this one) listening on a free port. */
+async function hogPort(): Promise<number> {
+  const port = await freePort()
+  const server = createServer()
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  return port
+}
+
+/** A tenant record as `cloud tenant create` writes it (pending until its database exists). */
+async function recordTenant(
+  root: string,
+  name: string,
+  database: 'shared' | 'dedicated' | 'external',
+  state: 'pending' | 'ready' = 'pending',
+): Promise<void> {
+  const now = new Date().toISOString()
+  await updateJsonFile(projectLayout(root).tenantsFile, TenantsFileSchema, (current) => {
+    const base = current ?? TenantsFileSchema.parse({ project_id: 'abcd1234' })
+    const others = base.tenants.filter((t) => t.name !== name)
+    return {
+      ...base,
+      tenants: [...others, { name, database, state, profile: name, created_at: now, updated_at: now }],
+    }
+  })
+}
+
+/** A shared server the way the original tool (or a user's own compose file) made it: no labels of ours. */
+async function foreignSharedServer(
+  names: { containerName: string; volumeName: string },
+  port: number,
+  password: string,
+): Promise<string> {
+  await engine.volumes.create(names.volumeName, testLabels(run))
+  const id = await engine.containers.create({
+    name: names.containerName,
+    Image: TEST_IMAGE,
+    Env: ['POSTGRES_USER=systemprompt_admin', 'POSTGRES_DB=postgres', `POSTGRES_PASSWORD=${password}`],
+    Labels: {
+      ...testLabels(run),
+      'com.docker.compose.project': 'docker',
+      'com.docker.compose.service': 'postgres',
+    },
+    ExposedPorts: { '5432/tcp': {} },
+    HostConfig: {
+      Binds: [`${names.volumeName}:/var/lib/postgresql/data`],
+      PortBindings: { '5432/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
+    },
+  })
+  await engine.containers.start(id)
+  return id
+}
+
+async function missing(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => false,
+    (error: NodeJS.ErrnoException) => error.code === 'ENOENT',
+  )
+}
 
 async function project(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'sp-server-'))
@@ -82,11 +151,22 @@ describe('ensureSharedServer', () => {
       tenant_databases: [],
     })
     expect(mode(await stat(layout.sharedConfig))).toBe(0o600)
-    expect(await readFile(layout.sharedPasswordFile, 'utf8')).toBe(first.adminPassword)
-    expect(mode(await stat(layout.sharedPasswordFile))).toBe(0o600)
+    // The shared server's password file is per user, outside the project (the server is machine-wide).
+    const secret = sharedPasswordFile(env, overrides.containerName)
+    expect(secret.startsWith(`${dataDir}/`)).toBe(true)
+    expect(first.spec.passwordFile).toBe(secret)
+    expect(await readFile(secret, 'utf8')).toBe(first.adminPassword)
+    expect(mode(await stat(secret))).toBe(0o600)
+    expect(mode(await stat(dirname(secret)))).toBe(0o700)
+    expect(await missing(layout.sharedPasswordFile)).toBe(true)
+    const mounted = (await engine.containers.inspect(overrides.containerName))?.Mounts.find(
+      (m) => m.Destination === '/run/secrets/postgres_admin_password',
+    )
+    expect(mounted?.Source).toBe(secret)
     const yaml = await readFile(layout.sharedCompose, 'utf8')
     expect(yaml).toMatch(/^# Generated by systemprompt /)
     expect(yaml).toContain(`127.0.0.1:${port}:5432`)
+    expect(yaml).toContain(`file: "${secret}"`)
     expect(yaml).not.toContain(first.adminPassword)
 
     const configBefore = await stat(layout.sharedConfig)
@@ -126,14 +206,20 @@ describe('ensureSharedServer', () => {
     const overrides = sharedNames('adopt')
     const rootA = await project()
     const a = await ensureSharedServer({ root: rootA, env, engine, port: await freePort(), overrides })
+    const containerA = await engine.containers.inspect(overrides.containerName)
     const rootB = await project()
-    const b = await ensureSharedServer({ root: rootB, env, engine, overrides })
+    // B's SYSTEMPROMPT_POSTGRES_IMAGE names another image: joining must not re-create A's server.
+    const otherImage = { ...env, SYSTEMPROMPT_POSTGRES_IMAGE: 'debian:bookworm-slim' }
+    const b = await ensureSharedServer({ root: rootB, env: otherImage, engine, overrides })
     expect(b).toMatchObject({
       adopted: true,
       action: 'unchanged',
       port: a.port,
       adminPassword: a.adminPassword,
     })
+    const containerB = await engine.containers.inspect(overrides.containerName)
+    expect(containerB?.Id).toBe(containerA?.Id)
+    expect(containerB?.Config.Image).toBe(TEST_IMAGE)
     const recorded = JSON.parse(await readFile(projectLayout(rootB).sharedConfig, 'utf8'))
     expect(recorded.admin_password).toBe(a.adminPassword)
     expect(await adminQuery(a.spec, a.adminPassword, 'SELECT 1 AS one')).toEqual([{ one: 1 }])
@@ -157,6 +243,109 @@ describe('ensureSharedServer', () => {
     await expect(stat(layout.sharedCompose)).rejects.toMatchObject({ code: 'ENOENT' })
     const result = await ensureSharedServer({ root, env, engine, port, overrides, resetVolume: true })
     expect(result.action).toBe('created')
+  })
+
+  it('adopts a shared server systemprompt did not make: used as it is, never re-created', async () => {
+    const overrides = sharedNames('foreign')
+    const port = await freePort()
+    const password = randomBytes(12).toString('hex')
+    const id = await foreignSharedServer(overrides, port, password)
+    const root = await project()
+    const layout = projectLayout(root)
+    // Another image in SYSTEMPROMPT_POSTGRES_IMAGE must not re-create someone else's server either.
+    const otherImage = { ...env, SYSTEMPROMPT_POSTGRES_IMAGE: 'debian:bookworm-slim' }
+
+    const first = await ensureSharedServer({ root, env: otherImage, engine, overrides })
+    expect(first).toMatchObject({ adopted: true, action: 'unchanged', port, adminPassword: password })
+    expect(first.warnings.join('\n')).toContain('not created by systemprompt')
+    const container = await engine.containers.inspect(overrides.containerName)
+    expect(container?.Id).toBe(id)
+    expect(container?.Config.Image).toBe(TEST_IMAGE)
+    expect(JSON.parse(await readFile(layout.sharedConfig, 'utf8'))).toMatchObject({
+      admin_password: password,
+      port,
+      image: TEST_IMAGE,
+    })
+    expect(await adminQuery(first.spec, password, 'SELECT 1 AS one')).toEqual([{ one: 1 }])
+
+    // With the record now: the same container; stopped, it is started (not re-created).
+    expect(await ensureSharedServer({ root, env: otherImage, engine, overrides })).toMatchObject({
+      action: 'unchanged',
+      adopted: false,
+    })
+    await engine.containers.stop(id, 10)
+    expect(await ensureSharedServer({ root, env, engine, overrides })).toMatchObject({ action: 'started' })
+    expect((await engine.containers.inspect(overrides.containerName))?.Id).toBe(id)
+
+    // Never moved to another port, stopped or reset by us.
+    const configBefore = await readFile(layout.sharedConfig, 'utf8')
+    await expect(
+      ensureSharedServer({ root, env, engine, overrides, port: await freePort() }),
+    ).rejects.toMatchObject({ code: 'SERVER_NOT_MANAGED' })
+    await expect(stopServer({ root, env, engine, overrides })).rejects.toMatchObject({
+      code: 'CONTAINER_NAME_TAKEN',
+    })
+    await expect(resetProjectServer({ root, env, engine, overrides })).rejects.toMatchObject({
+      code: 'CONTAINER_NAME_TAKEN',
+    })
+    expect((await engine.containers.inspect(overrides.containerName))?.State.Running).toBe(true)
+    expect(await readFile(layout.sharedConfig, 'utf8')).toBe(configBefore)
+  })
+
+  it('a refused --port or image leaves the running server and the files as they were', async () => {
+    const root = await project()
+    const layout = projectLayout(root)
+    const overrides = sharedNames('refuse')
+    const first = await ensureSharedServer({ root, env, engine, port: await freePort(), overrides })
+    const containerId = (await engine.containers.inspect(overrides.containerName))?.Id
+    const configBefore = await readFile(layout.sharedConfig, 'utf8')
+    const yamlBefore = await readFile(layout.sharedCompose, 'utf8')
+
+    const taken = await hogPort()
+    await expect(ensureSharedServer({ root, env, engine, port: taken, overrides })).rejects.toMatchObject({
+      code: 'PORT_IN_USE',
+    })
+    await expect(
+      ensureSharedServer({
+        root,
+        env: { ...env, SYSTEMPROMPT_POSTGRES_IMAGE: missingImage },
+        engine,
+        overrides,
+      }),
+    ).rejects.toMatchObject({ code: 'IMAGE_MISSING' })
+
+    const container = await engine.containers.inspect(overrides.containerName)
+    expect(container?.Id).toBe(containerId)
+    expect(container?.State.Running).toBe(true)
+    expect(await readFile(layout.sharedConfig, 'utf8')).toBe(configBefore)
+    expect(await readFile(layout.sharedCompose, 'utf8')).toBe(yamlBefore)
+    expect(await ensureSharedServer({ root, env, engine, overrides })).toMatchObject({
+      action: 'unchanged',
+      port: first.port,
+    })
+
+    // A free port: the server moves, and only then do the files say so.
+    const next = await freePort()
+    expect(await ensureSharedServer({ root, env, engine, overrides, port: next })).toMatchObject({
+      action: 'recreated',
+      port: next,
+    })
+    expect(JSON.parse(await readFile(layout.sharedConfig, 'utf8')).port).toBe(next)
+    expect(await readFile(layout.sharedCompose, 'utf8')).toContain(`127.0.0.1:${next}:5432`)
+  })
+
+  it('a brand-new server refused for its port leaves nothing behind', async () => {
+    const root = await project()
+    const layout = projectLayout(root)
+    const overrides = sharedNames('freshport')
+    const taken = await hogPort()
+    await expect(ensureSharedServer({ root, env, engine, port: taken, overrides })).rejects.toMatchObject({
+      code: 'PORT_IN_USE',
+    })
+    expect(await missing(layout.sharedConfig)).toBe(true)
+    expect(await missing(layout.sharedCompose)).toBe(true)
+    expect(await missing(sharedPasswordFile(env, overrides.containerName))).toBe(true)
+    expect(await engine.volumes.inspect(overrides.volumeName)).toBeUndefined()
   })
 
   it('fails in one line when the engine is not reachable', async () => {
@@ -248,6 +437,8 @@ describe('ensureTenantServer', () => {
       volumeName: `sp-test-tenant-${run}-data`,
       labels: testLabels(run),
     }
+    // As `cloud tenant create --database dedicated` leaves it just before it starts the server.
+    await recordTenant(root, tenant, 'dedicated', 'pending')
     const first = await ensureTenantServer(root, tenant, { env, engine, overrides })
     expect(first.action).toBe('created')
     expect(first.port).toBeGreaterThanOrEqual(5433)
@@ -261,6 +452,48 @@ describe('ensureTenantServer', () => {
     const status = await projectServerStatus({ root, env, engine, tenant, overrides })
     expect(status).toMatchObject({ target: { tenant }, state: 'running', port: first.port, drift: [] })
     expect(await stopServer({ root, env, engine, tenant, overrides })).toMatchObject({ action: 'stopped' })
+  })
+
+  it('starts only tenants recorded as dedicated, and writes nothing when it refuses', async () => {
+    const root = await project()
+    const layout = projectLayout(root)
+    const tenant = `t${randomBytes(3).toString('hex')}`
+    const overrides = {
+      containerName: `sp-test-tenant-no-${run}`,
+      volumeName: `sp-test-tenant-no-${run}-data`,
+      labels: testLabels(run),
+    }
+    const nothingWritten = async () => {
+      expect(await missing(layout.tenantCompose(tenant))).toBe(true)
+      expect(await missing(layout.tenantPasswordFile(tenant))).toBe(true)
+      expect(await engine.containers.inspect(overrides.containerName)).toBeUndefined()
+      expect(await engine.volumes.inspect(overrides.volumeName)).toBeUndefined()
+    }
+
+    await expect(ensureTenantServer(root, tenant, { env, engine, overrides })).rejects.toMatchObject({
+      code: 'TENANT_NOT_FOUND',
+      fix: expect.stringContaining(`systemprompt cloud tenant create --name ${tenant} --database dedicated`),
+    })
+    await nothingWritten()
+
+    await recordTenant(root, tenant, 'shared', 'ready')
+    await expect(ensureTenantServer(root, tenant, { env, engine, overrides })).rejects.toMatchObject({
+      code: 'TENANT_NOT_DEDICATED',
+      message: expect.stringContaining('shared PostgreSQL server'),
+      fix: expect.stringContaining('systemprompt db up'),
+    })
+    await nothingWritten()
+
+    // Dedicated, but the image is missing: the files this attempt made go again.
+    await recordTenant(root, tenant, 'dedicated', 'pending')
+    await expect(
+      ensureTenantServer(root, tenant, {
+        env: { ...env, SYSTEMPROMPT_POSTGRES_IMAGE: missingImage },
+        engine,
+        overrides,
+      }),
+    ).rejects.toMatchObject({ code: 'IMAGE_MISSING' })
+    await nothingWritten()
   })
 
   it('rejects a bad tenant name before touching anything', async () => {

@@ -1,32 +1,30 @@
-import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { readFile, rm } from 'node:fs/promises'
+import { join, relative } from 'node:path'
 import {
   type ProjectLayout,
   projectLayout,
-  readOptionalJsonFile,
+  SECRET_DIR_MODE,
   SECRET_FILE_MODE,
-  type SharedConfig,
-  SharedConfigSchema,
-  updateJsonFile,
   withFileLock,
   writeFileAtomic,
-} from '@systemprompt/config'
-import type { ContainerInfo, Engine } from '@systemprompt/engine'
-import { DEFAULT_SHARED_PORT, SECRET_MOUNT_PATH, sharedServerSpec } from '../file/index.js'
+} from '@systemprompt/config/core'
+import { type ContainerInfo, type Engine, LABELS } from '@systemprompt/engine'
+import { configHash, DEFAULT_SHARED_PORT, SECRET_MOUNT_PATH, sha256Hex } from '../file/index.js'
 import { adoptSharedServer } from '../runner/adopt.js'
+import { isManaged, publishedPort } from '../runner/ownership.js'
 import type { RunnerProgress } from '../runner/progress.js'
 import { DEFAULT_READY_TIMEOUT_MS, type UpAction, upServer, volumeOrphanedError } from '../runner/up.js'
 import type { PostgresServerSpec } from '../spec.js'
-import {
-  applyOverrides,
-  engineFor,
-  overridesFromEnv,
-  type ProjectServerOptions,
-  resolveImage,
-  type ServerOverrides,
-} from './context.js'
-import { declareServer } from './declare.js'
+import { engineFor, overridesFromEnv, type ProjectServerOptions, resolveImage } from './context.js'
+import { commitServer, planServer } from './declare.js'
+import { ensurePasswordFile, newPassword } from './passwords.js'
+import { readSharedConfig, recordSharedConfig } from './shared-config.js'
+import { runningAsDeclared } from './shared-fast.js'
+import { sharedSpec } from './shared-spec.js'
+import { adoptUnmanagedShared } from './shared-unmanaged.js'
+
+export { ensurePasswordFile, newPassword } from './passwords.js'
+export { sharedSpec } from './shared-spec.js'
 
 export interface EnsureSharedServerOptions extends ProjectServerOptions {
   /** Host port (flag --port); default: recorded in shared_config.json, else 5432. */
@@ -58,6 +56,11 @@ export interface EnsureServerResult {
  * `db up` for the shared server: make sure shared_config.json (admin password generated once, kept), the
  * 0600 password file and docker/shared.yaml exist and agree, adopt a shared container made by another
  * project, then realise the file and wait until PostgreSQL accepts a login.
+ *
+ * Order matters: everything that can refuse (adoption's login, orphaned volume, image, port) runs before
+ * shared_config.json or shared.yaml change; a new port or image is recorded only once the server runs
+ * with it. The one exception is a brand-new server: its admin password is recorded before a volume can be
+ * initialised with it, and rolled back when the attempt failed before any volume existed.
  */
 export async function ensureSharedServer(options: EnsureSharedServerOptions): Promise<EnsureServerResult> {
   const started = Date.now()
@@ -65,6 +68,9 @@ export async function ensureSharedServer(options: EnsureSharedServerOptions): Pr
   const layout = projectLayout(options.root)
   const engine = await engineFor(options)
   const timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
+  // Running exactly as declared: answer without the lock, the schemas or the YAML parser.
+  const unchanged = await runningAsDeclared(engine, layout, env, options, started)
+  if (unchanged) return unchanged
   // One `db up` per project at a time; concurrent `tenant create`s queue here instead of racing the engine.
   return withFileLock(
     join(layout.locksDir, 'shared-server.lock'),
@@ -82,20 +88,24 @@ async function ensureLocked(
   started: number,
 ): Promise<EnsureServerResult> {
   const warnings: string[] = []
-  const config = await readOptionalJsonFile(layout.sharedConfig, SharedConfigSchema)
-  const names = sharedSpec(layout, {
+  const config = await readSharedConfig(layout.sharedConfig)
+  const names = sharedSpec(layout, env, {
     image: resolveImage(env, options.image, config?.image),
     port: options.port ?? config?.port ?? DEFAULT_SHARED_PORT,
     overrides: options.overrides ?? overridesFromEnv(env),
   })
   const container = await engine.containers.inspect(names.containerName)
-  // A project that finds the shared server already there (and has no record yet) takes its image and port
-  // as they are, so joining never re-creates another project's server; explicit choices still win.
-  const desired =
-    container && !config
+  if (container && !isManaged(container)) {
+    return adoptUnmanagedShared({ engine, layout, options, config, names, container, timeoutMs, started })
+  }
+  // A project that finds the shared server already there (and has no record yet) joins it as it is: its
+  // image and port are kept (SYSTEMPROMPT_POSTGRES_IMAGE does not apply to another project's server).
+  const joining = container !== undefined && !config
+  const desired: PostgresServerSpec =
+    container && joining
       ? {
           ...names,
-          image: resolveImage(env, options.image, container.Config.Image),
+          image: options.image ?? container.Config.Image,
           port: options.port ?? publishedPort(container) ?? names.port,
         }
       : names
@@ -103,7 +113,8 @@ async function ensureLocked(
   // Who knows the admin password: our record, or (made elsewhere) the container itself.
   let password = config?.admin_password
   let adopted = false
-  if (container && (!config || !mountsOurPasswordFile(container, desired.passwordFile))) {
+  let startedByAdoption = false
+  if (container && (!config || secretSource(container) !== desired.passwordFile)) {
     const result = await adoptSharedServer(
       engine,
       { ...desired, port: publishedPort(container) ?? desired.port },
@@ -116,6 +127,7 @@ async function ensureLocked(
       if (config) return undefined
       throw error
     })
+    startedByAdoption = result?.started ?? false
     if (result && result.password !== config?.admin_password) {
       password = result.password
       adopted = true
@@ -131,110 +143,101 @@ async function ensureLocked(
   }
   password ??= newPassword()
 
-  const recorded = await recordSharedConfig(layout, config, {
-    password,
-    port: options.port ?? config?.port ?? publishedPort(container) ?? desired.port,
-    image: desired.image,
-  })
-  await ensurePasswordFile(desired.passwordFile, password)
-  const declared = await declareServer(
-    layout.sharedCompose,
-    { ...desired, port: recorded.port },
-    {
-      ...(options.port !== undefined ? { port: options.port } : {}),
-    },
-  )
-  if (declared.handEdited) warnings.push(`${layout.sharedCompose} was edited by hand; it was used as it is.`)
-  if (declared.spec.port !== recorded.port)
-    await recordSharedConfig(layout, recorded, { port: declared.spec.port })
+  const plan = await planServer(layout.sharedCompose, desired, { port: options.port })
+  if (plan.handEdited) warnings.push(`${layout.sharedCompose} was edited by hand; it was used as it is.`)
 
-  const up = await upServer(engine, declared.spec, {
-    timeoutMs,
+  const fresh = !container && !config
+  const previousPasswordText = await readFile(plan.spec.passwordFile, 'utf8').catch(() => undefined)
+  let recorded = config
+  // A brand-new server: the password goes on record before a volume can be initialised with it.
+  if (fresh) recorded = await recordSharedConfig(layout, undefined, { password, port: plan.spec.port })
+  await ensurePasswordFile(plan.spec.passwordFile, password)
+
+  let action: UpAction
+  if (container && joining && container.Config.Labels?.[LABELS.configHash] !== configHash(plan.spec)) {
+    // Joining never re-creates the other project's server, even if this project would declare it a little
+    // differently; adoption already proved it running and the password right.
+    action = startedByAdoption ? 'started' : 'unchanged'
+    warnings.push(
+      `The shared server ${container.Name.replace(/^\//, '')} differs from what this project declares; it was adopted as it is.`,
+    )
+  } else {
+    try {
+      const up = await upServer(engine, plan.spec, {
+        timeoutMs,
+        password,
+        composeFile: layout.sharedCompose,
+        volumeKnown: Boolean(config) || adopted,
+        // Our own container still mounting the password file from inside the project (before it moved
+        // to the per-user location): re-create it so it no longer depends on the project directory.
+        ...(container && movedOutOfProject(container, layout, plan.spec) ? { recreate: true } : {}),
+        ...(options.resetVolume ? { resetVolume: true } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      })
+      action = startedByAdoption && up.action === 'unchanged' ? 'started' : up.action
+    } catch (error) {
+      if (fresh) await rollbackFresh(engine, layout, plan.spec, previousPasswordText)
+      throw error
+    }
+  }
+
+  // It runs as planned: now the files may say so.
+  await commitServer(layout.sharedCompose, plan)
+  const composeText = plan.generated ? await readFile(layout.sharedCompose, 'utf8') : undefined
+  await recordSharedConfig(layout, recorded, {
     password,
-    composeFile: layout.sharedCompose,
-    volumeKnown: Boolean(config) || adopted,
-    ...(options.resetVolume ? { resetVolume: true } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    port: plan.spec.port,
+    image: plan.spec.image,
+    composeSha256: composeText === undefined ? null : sha256Hex(composeText),
   })
   return {
-    spec: declared.spec,
+    spec: plan.spec,
     adminPassword: password,
-    port: declared.spec.port,
-    action: up.action,
+    port: plan.spec.port,
+    action,
     adopted,
     composeFile: layout.sharedCompose,
-    composeHandEdited: declared.handEdited,
+    composeHandEdited: plan.handEdited,
     elapsedMs: Date.now() - started,
     warnings,
   }
 }
 
-/** The shared spec of a project, with test overrides applied. */
-export function sharedSpec(
+/**
+ * A brand-new server that failed before any volume existed (no image, port taken, ...): nothing was
+ * initialised with the new password, so nothing of this attempt stays behind. With a volume, the record
+ * stays: the volume may already hold a cluster initialised with that password.
+ */
+async function rollbackFresh(
+  engine: Engine,
   layout: ProjectLayout,
-  options: { image: string; port: number; overrides?: ServerOverrides | undefined },
-): PostgresServerSpec {
-  const spec = sharedServerSpec({
-    dockerDir: layout.dockerDir,
-    image: options.image,
-    port: options.port,
-    ...(options.overrides?.labels ? { labels: options.overrides.labels } : {}),
-  })
-  return applyOverrides(spec, options.overrides)
+  spec: PostgresServerSpec,
+  previousPasswordText: string | undefined,
+): Promise<void> {
+  const volume = await engine.volumes.inspect(spec.volumeName).catch(() => 'unknown')
+  if (volume) return
+  await rm(layout.sharedConfig, { force: true })
+  if (previousPasswordText === undefined) await rm(spec.passwordFile, { force: true })
+  else
+    await writeFileAtomic(spec.passwordFile, previousPasswordText, {
+      mode: SECRET_FILE_MODE,
+      dirMode: SECRET_DIR_MODE,
+    })
 }
 
-/** Creates or updates shared_config.json under its lock; writes only when something changes. */
-async function recordSharedConfig(
+/** Host file bind-mounted as the admin password secret. */
+export function secretSource(container: ContainerInfo): string | undefined {
+  return container.Mounts.find((m) => m.Destination === SECRET_MOUNT_PATH)?.Source
+}
+
+/** The container mounts its password file from inside this project, and the spec declares another one. */
+function movedOutOfProject(
+  container: ContainerInfo,
   layout: ProjectLayout,
-  current: SharedConfig | undefined,
-  next: { password?: string; port?: number; image?: string },
-): Promise<SharedConfig> {
-  if (
-    current &&
-    (next.password === undefined || next.password === current.admin_password) &&
-    (next.port === undefined || next.port === current.port) &&
-    (next.image === undefined || next.image === current.image)
-  ) {
-    return current
-  }
-  return updateJsonFile(layout.sharedConfig, SharedConfigSchema, (onDisk) => {
-    if (!onDisk) {
-      return SharedConfigSchema.parse({
-        version: 1,
-        admin_password: next.password ?? newPassword(),
-        port: next.port ?? DEFAULT_SHARED_PORT,
-        created_at: new Date().toISOString(),
-        image: next.image,
-        tenant_databases: [],
-      })
-    }
-    return {
-      ...onDisk,
-      ...(next.password !== undefined ? { admin_password: next.password } : {}),
-      ...(next.port !== undefined ? { port: next.port } : {}),
-      ...(next.image !== undefined ? { image: next.image } : {}),
-    }
-  })
-}
-
-/** The 0600 password file the compose secret points at; rewritten only when it does not hold the password. */
-export async function ensurePasswordFile(file: string, password: string): Promise<void> {
-  const current = await readFile(file, 'utf8').catch(() => undefined)
-  if (current?.replace(/[\r\n]+$/, '') === password) return
-  await writeFileAtomic(file, password, { mode: SECRET_FILE_MODE })
-}
-
-/** Admin passwords: 24 random bytes, URL-safe, so they can sit in a DATABASE_URL unescaped. */
-export function newPassword(): string {
-  return randomBytes(24).toString('base64url')
-}
-
-function mountsOurPasswordFile(container: ContainerInfo, passwordFile: string): boolean {
-  return container.Mounts.some((m) => m.Destination === SECRET_MOUNT_PATH && m.Source === passwordFile)
-}
-
-export function publishedPort(container: ContainerInfo | undefined): number | undefined {
-  const bindings = container?.HostConfig.PortBindings as Record<string, { HostPort?: string }[]> | undefined
-  const port = bindings?.['5432/tcp']?.[0]?.HostPort
-  return port ? Number(port) : undefined
+  spec: PostgresServerSpec,
+): boolean {
+  const source = secretSource(container)
+  if (!source || source === spec.passwordFile) return false
+  const rel = relative(layout.dockerDir, source)
+  return rel !== '' && !rel.startsWith('..') && !rel.startsWith('/')
 }

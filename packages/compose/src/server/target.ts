@@ -1,4 +1,4 @@
-import { assertTenantName, SystempromptError } from '@systemprompt/config'
+import { assertTenantName, SystempromptError } from '@systemprompt/config/core'
 
 /**
  * The tenant a `db` command targets. The seed's justfile passes `TENANT="x"` through, so the positional

@@ -54,7 +54,9 @@ export default class DbReset extends BaseCommand<typeof DbReset> {
       root: layout.root,
       ...(tenant ? { tenant } : {}),
       timeoutMs: this.flags.timeout * 1000,
-      onProgress: (event) => spinner.update(event.message),
+      onProgress: (event) => {
+        if (event.step !== 'ready') spinner.update(event.message)
+      },
     })
     spinner.succeed(`Fresh, empty server on 127.0.0.1:${result.port}`)
     if (result.lostDatabases.length > 0) {

@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { projectLayout, TenantsFileSchema, updateJsonFile } from '@systemprompt/config'
 import { connectEngine, type Engine } from '@systemprompt/engine'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli, tempDir } from '../../test-support/run-cli.js'
@@ -10,10 +12,13 @@ import { runCli, tempDir } from '../../test-support/run-cli.js'
 // suffix the Docker names and label everything, so the machine's real systemprompt-postgres-* stay untouched.
 const run = randomBytes(4).toString('hex')
 const project = tempDir('sp-db-cli-')
+// The shared server's password file is per user: keep it out of the real ~/.local/share.
+const dataDir = tempDir('sp-db-cli-data-')
 const env = {
   SYSTEMPROMPT_POSTGRES_IMAGE: process.env.SYSTEMPROMPT_POSTGRES_IMAGE ?? 'systemprompt-testbed/postgres:15',
   SYSTEMPROMPT_TEST_NAME_SUFFIX: run,
   SYSTEMPROMPT_TEST_RUN: run,
+  SYSTEMPROMPT_DATA_DIR: dataDir.path,
 }
 let engine: Engine
 
@@ -40,7 +45,39 @@ afterAll(async () => {
   for (const v of await engine.volumes.list({ labels: filter }))
     await engine.volumes.remove(v.Name, { force: true })
   project.remove()
+  dataDir.remove()
 })
+
+/** SQL as the admin inside the container (local socket), through the docker CLI. */
+function psql(container: string, sql: string): string {
+  return execFileSync(
+    '/usr/bin/docker',
+    ['exec', container, 'psql', '-U', 'systemprompt_admin', '-d', 'postgres', '-tAc', sql],
+    { encoding: 'utf8' },
+  ).trim()
+}
+
+/** A tenant record as `cloud tenant create --database dedicated` writes it before starting the server. */
+async function recordDedicatedTenant(name: string): Promise<void> {
+  const now = new Date().toISOString()
+  await updateJsonFile(projectLayout(project.path).tenantsFile, TenantsFileSchema, (current) => {
+    const base = current ?? TenantsFileSchema.parse({ project_id: 'abcd1234' })
+    return {
+      ...base,
+      tenants: [
+        ...base.tenants.filter((t) => t.name !== name),
+        {
+          name,
+          database: 'dedicated' as const,
+          state: 'pending' as const,
+          profile: name,
+          created_at: now,
+          updated_at: now,
+        },
+      ],
+    }
+  })
+}
 
 describe('systemprompt db up/status/logs/down/reset (real binary)', () => {
   it('runs the shared server through its life cycle with --json envelopes', async () => {
@@ -74,17 +111,30 @@ describe('systemprompt db up/status/logs/down/reset (real binary)', () => {
     const warm = cli(['db', 'up'])
     expect(warm.status).toBe(0)
     expect(warm.stderr).toContain(`Shared PostgreSQL started: 127.0.0.1:${port}`)
+    // One elapsed time on the final line.
+    expect(warm.stderr).toMatch(new RegExp(`started: 127\\.0\\.0\\.1:${port} \\(\\d+\\.\\ds\\)\\n`))
 
     const refused = cli(['db', 'reset', '--json'])
     expect(refused.status).toBe(3)
     expect(refused.json?.error.code).toBe('CONFIRMATION_REQUIRED')
 
+    psql(container, 'CREATE DATABASE sp_cli_marker')
+    expect(psql(container, "SELECT count(*) FROM pg_database WHERE datname = 'sp_cli_marker'")).toBe('1')
     const reset = cli(['db', 'reset', '--yes', '--json'])
     expect(reset.json).toMatchObject({ status: 0, result: { container, port } })
+    // The data is gone: a fresh cluster.
+    expect(psql(container, "SELECT count(*) FROM pg_database WHERE datname = 'sp_cli_marker'")).toBe('0')
+
+    // Plain progress lines (no TTY): no "ready ..." step left dangling before the final line.
+    const plain = cli(['db', 'reset', '--yes'])
+    expect(plain.status, plain.stderr).toBe(0)
+    expect(plain.stderr).toContain(`Fresh, empty server on 127.0.0.1:${port}`)
+    expect(plain.stderr).not.toMatch(/ready on 127\.0\.0\.1:\d+ \.\.\./)
   })
 
   it('accepts the seed form TENANT=x for a dedicated server', async () => {
     const tenant = `t${run.slice(0, 6)}`
+    await recordDedicatedTenant(tenant)
     const up = cli(['db', 'up', `TENANT=${tenant}`, '--port', String(await freePort()), '--json'])
     expect(up.status, up.stderr).toBe(0)
     expect(up.json).toMatchObject({
@@ -92,9 +142,26 @@ describe('systemprompt db up/status/logs/down/reset (real binary)', () => {
     })
     const down = cli(['db', 'down', '--tenant', tenant, '--json'])
     expect(down.json).toMatchObject({ result: { target: { tenant }, action: 'stopped' } })
+    const status = cli(['db', 'status', tenant])
+    expect(status.stdout).toContain('State:')
     const twice = cli(['db', 'up', 'a', '--tenant', 'b', '--json'])
     expect(twice.status).toBe(2)
     expect(twice.json?.error.code).toBe('USAGE')
+  })
+
+  it('refuses a tenant that tenants.json does not know, writing nothing', () => {
+    const tenant = `nosuch${run.slice(0, 4)}`
+    const up = cli(['db', 'up', tenant, '--json'])
+    expect(up.status).toBe(3)
+    expect(up.json?.error).toMatchObject({
+      code: 'TENANT_NOT_FOUND',
+      fix: expect.stringContaining(`systemprompt cloud tenant create --name ${tenant} --database dedicated`),
+    })
+    const layout = projectLayout(project.path)
+    expect(existsSync(layout.tenantCompose(tenant))).toBe(false)
+    expect(existsSync(layout.tenantPasswordFile(tenant))).toBe(false)
+    const status = cli(['db', 'status', '--tenant', tenant])
+    expect(status.stdout).toContain(`Not created yet: run \`systemprompt db up ${tenant}\``)
   })
 
   it('names DOCKER_HOST in one line when the engine is not there (exit code 4)', () => {

@@ -59,7 +59,8 @@ export default class DbStatus extends BaseCommand<typeof DbStatus> {
       for (const d of status.drift) this.log(`  ${d.field}: ${d.declared} -> ${d.actual}`)
       this.warn('The container differs from its compose file: `systemprompt db up` re-creates it (data kept)')
     }
-    if (status.state === 'missing') this.log('Not created yet: run `systemprompt db up`.')
+    if (status.state === 'missing')
+      this.log(`Not created yet: run \`systemprompt db up${tenant ? ` ${tenant}` : ''}\`.`)
     return status
   }
 }

@@ -73,7 +73,10 @@ Running it again on a running server changes nothing. A changed compose file re-
     const start = (resetVolume: boolean) => {
       const common = {
         timeoutMs: this.flags.timeout * 1000,
-        onProgress: (event: { message: string }) => spinner.update(event.message),
+        // 'ready' is a state, not a step still running: the final line says it.
+        onProgress: (event: { step: string; message: string }) => {
+          if (event.step !== 'ready') spinner.update(event.message)
+        },
         ...(this.flags.port !== undefined ? { port: this.flags.port } : {}),
         ...(resetVolume ? { resetVolume: true } : {}),
       }
