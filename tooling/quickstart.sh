@@ -3,8 +3,8 @@
 #  1. pnpm, the workspace's packages, a build of every package and of the CLI;
 #  2. `systemprompt` on PATH (a small wrapper in $BIN_DIR, default /usr/local/bin) and `just`;
 #  3. a Docker engine and a PostgreSQL image (the test bed: there is no registry to pull from here);
-#  4. a demo project in $1 (default ./systemprompt-demo): `systemprompt init`, then the seed's
-#     `just db-up` and `just db-list`.
+#  4. a demo project in $1 (default ./systemprompt-demo): `systemprompt init`, the seed's `just db-up`,
+#     a tenant `my-project` (`systemprompt cloud tenant create`), and `just db-list`.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 demo="${1:-$PWD/systemprompt-demo}"
@@ -39,6 +39,10 @@ mkdir -p "$demo"
 cd "$demo"
 systemprompt init
 just db-up
+# A tenant: its own role and database in the shared server, and a profile whose secrets.json holds
+# its DATABASE_URL (shown masked).
+systemprompt cloud tenant show my-project >/dev/null 2>&1 ||
+  systemprompt cloud tenant create --name my-project --database shared --yes
 just db-list
 systemprompt db status
 printf '\nDone. In %s: `just db-logs`, `just db-down`, `systemprompt --help`.\n' "$demo"
