@@ -31,7 +31,13 @@ registry_answers() {
   curl -fsS --max-time 2 "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1
 }
 
-pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# A zombie (a killed dockerd whose parent never reaped it) answers kill -0 but is dead: check its state.
+pid_alive() {
+  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state="$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null)"
+  [ "$state" != Z ] && [ "$state" != X ]
+}
 
 pid_from_file() { if [ -f "$1" ]; then tr -dc '0-9' <"$1"; fi; }
 
