@@ -223,22 +223,13 @@ export class ContainersApi {
     })
   }
 
-  /**
-   * Waits until the container stops; resolves with its exit code. `condition: 'next-exit'` waits for the
-   * next exit even of a container that a restart policy keeps bringing back, whose inspected ExitCode is
-   * already 0 again by the time anyone looks.
-   */
-  async wait(
-    nameOrId: string,
-    options: { timeoutMs?: number; condition?: 'not-running' | 'next-exit'; signal?: AbortSignal } = {},
-  ): Promise<number> {
+  /** Waits until the container stops; resolves with its exit code. */
+  async wait(nameOrId: string, timeoutMs = 60_000): Promise<number> {
     return this.engine.call(`wait for ${nameOrId}`, async () => {
       const res = await this.engine.http.json<{ StatusCode: number }>({
         method: 'POST',
         path: `/containers/${enc(nameOrId)}/wait`,
-        query: options.condition ? { condition: options.condition } : undefined,
-        timeoutMs: options.timeoutMs ?? 60_000,
-        ...(options.signal ? { signal: options.signal } : {}),
+        timeoutMs,
       })
       return res.StatusCode
     })

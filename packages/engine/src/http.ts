@@ -22,8 +22,6 @@ export interface EngineRequest {
   query?: Record<string, string | number | boolean | undefined>
   body?: unknown
   timeoutMs?: number
-  /** Aborts the request (e.g. a long-poll `wait` that is no longer needed). */
-  signal?: AbortSignal
 }
 
 /** An HTTP failure of the engine, in the shape dockerode uses (`statusCode`, `json`), so one mapper serves both. */
@@ -47,14 +45,7 @@ export class EngineHttpClient {
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
-  async request({
-    method,
-    path,
-    query,
-    body,
-    timeoutMs = 30_000,
-    signal,
-  }: EngineRequest): Promise<EngineResponse> {
+  async request({ method, path, query, body, timeoutMs = 30_000 }: EngineRequest): Promise<EngineResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
     const options: RequestOptions = {
       method,
@@ -64,7 +55,6 @@ export class EngineHttpClient {
         ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}),
       },
       ...this.target(),
-      ...(signal ? { signal } : {}),
     }
     const send = this.endpoint.kind === 'tcp' && this.endpoint.tls ? httpsRequest : httpRequest
     return new Promise<EngineResponse>((resolve, reject) => {

@@ -33,46 +33,10 @@ export async function waitReady(
 ): Promise<void> {
   const { default: pg } = await import('pg')
   const deadline = Date.now() + options.timeoutMs
-  // The engine tells the exit code of the next exit; inspect alone can't, since `restart: unless-stopped`
-  // brings a crashing server back and its ExitCode reads 0 again by the time we look.
-  const exits = new AbortController()
-  const exit: ExitWatch = { code: undefined, settled: undefined }
-  exit.settled = engine.containers
-    .wait(spec.containerName, {
-      condition: 'next-exit',
-      signal: exits.signal,
-      timeoutMs: options.timeoutMs + 10_000,
-    })
-    .then(
-      (code) => {
-        exit.code = code
-      },
-      () => {},
-    )
-  try {
-    await pollReady(pg, engine, spec, options, deadline, exit)
-  } finally {
-    exits.abort()
-  }
-}
-
-interface ExitWatch {
-  code: number | undefined
-  settled: Promise<void> | undefined
-}
-
-async function pollReady(
-  pg: PgModule,
-  engine: Engine,
-  spec: PostgresServerSpec,
-  options: WaitReadyOptions,
-  deadline: number,
-  exit: ExitWatch,
-): Promise<void> {
   let lastError: unknown
   for (let attempt = 1; ; attempt++) {
     options.onAttempt?.(attempt)
-    await failIfExited(engine, spec, options, exit)
+    await failIfExited(engine, spec, options)
     const outcome = await tryLogin(
       pg,
       spec,
@@ -85,7 +49,7 @@ async function pollReady(
     if (Date.now() >= deadline) break
     await sleep(attempt < 10 ? 50 : 100)
   }
-  await failIfExited(engine, spec, options, exit)
+  await failIfExited(engine, spec, options)
   const logs = await logTail(engine, spec, options.password)
   throw new SystempromptError({
     code: 'SERVER_TIMEOUT',
@@ -182,7 +146,6 @@ async function failIfExited(
   engine: Engine,
   spec: PostgresServerSpec,
   options: WaitReadyOptions,
-  exit: ExitWatch,
 ): Promise<void> {
   const info = await engine.containers.inspect(spec.containerName)
   if (!info) {
@@ -198,15 +161,10 @@ async function failIfExited(
   const state = info.State
   if (state.Running && !state.Restarting && !restarted) return
   if (state.Status === 'created') return // start not yet taken effect
-  // Restarting (Docker reports Running + Restarting in the back-off) or exited: State.ExitCode is the crash's.
-  // Running again after a restart: ExitCode reads 0 now, so take the code from the exit watch, giving the
-  // server a moment to crash again.
-  let exitCode = crashCode(state)
-  if (exitCode === undefined) {
-    if (exit.code === undefined && exit.settled) await Promise.race([exit.settled, sleep(3000)])
-    // Docker 20.10's next-exit wait can answer 0 for a crash; a fresh look during the back-off is exact.
-    exitCode = crashCode((await engine.containers.inspect(spec.containerName))?.State) ?? exit.code
-  }
+  // The runner starts servers with restart policy `no` (up.ts), so a crash leaves them exited with the exact
+  // code. A container started under another policy (an adopted one) may be back up already: its ExitCode
+  // then reads 0, so report no code rather than a wrong one.
+  const exitCode = crashCode(state)
   // With restart: unless-stopped a crashing server would loop forever; stop it so the state is clear.
   await engine.containers.stop(spec.containerName, 2).catch(() => {})
   const logs = await logTail(engine, spec, options.password)
