@@ -15,8 +15,8 @@ import {
   SystempromptError,
   writeFileAtomic,
 } from '@systemprompt/config'
+import { maskDatabaseUrl } from '@systemprompt/pg'
 import { stringify } from 'yaml'
-import { maskDatabaseUrl } from '../server/connect.js'
 
 /** 64 hex characters from the OS CSPRNG (32 bytes of entropy). */
 export function generateJwtSecret(): string {

@@ -8,7 +8,7 @@ import {
   SecretsSchema,
   SystempromptError,
 } from '@systemprompt/config'
-import { maskDatabaseUrl } from '../server/connect.js'
+import { maskDatabaseUrl } from '@systemprompt/pg'
 import { readTenantsFile } from '../store/tenants-file.js'
 import { tenantNotFound } from '../tenants/errors.js'
 import { deleteProfileFiles, readProfileIfExists, writeProfileFiles } from './profile-files.js'

@@ -1,6 +1,2 @@
-export * from './connect.js'
 export * from './inventory.js'
-export * from './pg-errors.js'
-export * from './scram.js'
-export * from './sql.js'
 export * from './tenant-db.js'

@@ -1,5 +1,5 @@
-import type { PgClient } from './connect.js'
-import { mapPgError } from './pg-errors.js'
+import type { PgClient } from '@systemprompt/pg'
+import { mapPgError } from '@systemprompt/pg'
 
 export interface ServerDatabase {
   name: string

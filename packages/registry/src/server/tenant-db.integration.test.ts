@@ -1,6 +1,6 @@
+import { connect, type PgClient, type PgTarget, withClient } from '@systemprompt/pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestPostgres, type TestPostgres } from '../test-support/postgres.js'
-import { connect, type PgClient, type PgTarget, withClient } from './connect.js'
 import { listServerDatabases, listServerRoles } from './inventory.js'
 import { createTenantDatabase, dropTenantDatabase, resetTenantPassword } from './tenant-db.js'
 

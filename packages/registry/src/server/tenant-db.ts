@@ -1,8 +1,12 @@
 import { SystempromptError } from '@systemprompt/config'
-import type { PgClient } from './connect.js'
-import { isTransientPgError, mapPgError } from './pg-errors.js'
-import { generatePassword, scramSha256Verifier } from './scram.js'
-import { quoteIdent } from './sql.js'
+import type { PgClient } from '@systemprompt/pg'
+import {
+  generatePassword,
+  isTransientPgError,
+  mapPgError,
+  quoteIdent,
+  scramSha256Verifier,
+} from '@systemprompt/pg'
 
 export interface TenantDatabaseNames {
   /** Login role that owns the database. */

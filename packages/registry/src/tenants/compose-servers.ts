@@ -1,4 +1,4 @@
-// Servers through @systemprompt/compose: the project's compose files realised by the Docker Engine API.
+// Servers through @systemprompt/postgres: the project's compose files realised by the Docker Engine API.
 // Loaded lazily (it pulls in the engine adapter). Tests of the real CLI set SYSTEMPROMPT_TEST_NAME_SUFFIX /
 // SYSTEMPROMPT_TEST_RUN; compose reads them and gives every Docker object a per-run name and test labels.
 import { rm } from 'node:fs/promises'
@@ -22,7 +22,7 @@ function progress(request: ServerRequest) {
 
 export const composeServerProvider: ServerProvider = {
   async shared(request) {
-    const { ensureSharedServer } = await import('@systemprompt/compose')
+    const { ensureSharedServer } = await import('@systemprompt/postgres')
     const result = await ensureSharedServer({
       root: request.root,
       env: request.env,
@@ -33,7 +33,7 @@ export const composeServerProvider: ServerProvider = {
   },
 
   async dedicated(request) {
-    const { ensureTenantServer } = await import('@systemprompt/compose')
+    const { ensureTenantServer } = await import('@systemprompt/postgres')
     const result = await ensureTenantServer(request.root, request.tenant, {
       env: request.env,
       ...(request.port !== undefined ? { port: request.port } : {}),
@@ -45,7 +45,7 @@ export const composeServerProvider: ServerProvider = {
 
   /** Container and volume of the tenant's own server (what its compose file declares), then its files. */
   async removeDedicated(request) {
-    const { declaredTarget } = await import('@systemprompt/compose')
+    const { declaredTarget } = await import('@systemprompt/postgres')
     const { connectEngine } = await import('@systemprompt/engine')
     const { spec } = await declaredTarget({ root: request.root, env: request.env, tenant: request.tenant })
     const engine = await connectEngine({ env: request.env })

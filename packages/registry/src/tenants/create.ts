@@ -7,9 +7,9 @@ import {
   type TenantRecord,
   withFileLock,
 } from '@systemprompt/config'
+import { formatDatabaseUrl, parseDatabaseUrl, withClient } from '@systemprompt/pg'
 import { tenantObjectName } from '../names.js'
 import { readProfileIfExists, writeProfileFiles } from '../profiles/profile-files.js'
-import { formatDatabaseUrl, parseDatabaseUrl, withClient } from '../server/connect.js'
 import { createTenantDatabase } from '../server/tenant-db.js'
 import { upsertSharedTenantDatabase } from '../store/shared-config-file.js'
 import {

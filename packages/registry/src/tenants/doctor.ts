@@ -10,9 +10,9 @@ import {
   type TenantRecord,
   withFileLock,
 } from '@systemprompt/config'
+import { formatDatabaseUrl, parseDatabaseUrl, withClient } from '@systemprompt/pg'
 import { tenantFromObjectName } from '../names.js'
 import { writeProfileFiles } from '../profiles/profile-files.js'
-import { formatDatabaseUrl, parseDatabaseUrl, withClient } from '../server/connect.js'
 import { createTenantDatabase, dropTenantDatabase } from '../server/tenant-db.js'
 import { readSharedConfig, updateSharedTenantDatabases } from '../store/shared-config-file.js'
 import { patchTenantRecord, readTenantsFile, tenantLockPath } from '../store/tenants-file.js'

@@ -5,7 +5,7 @@ import {
   SecretsSchema,
   type TenantRecord,
 } from '@systemprompt/config'
-import { maskDatabaseUrl } from '../server/connect.js'
+import { maskDatabaseUrl } from '@systemprompt/pg'
 import { readTenantsFile } from '../store/tenants-file.js'
 import { tenantNotFound } from './errors.js'
 import { recordedDedicatedServer, recordedSharedServer, type ServerSnapshot, snapshotServer } from './live.js'

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { ProjectLayout } from '@systemprompt/config'
 import { isSystempromptError } from '@systemprompt/config'
-import { withClient } from '../server/connect.js'
+import { withClient } from '@systemprompt/pg'
 import {
   listServerDatabases,
   listServerRoles,

@@ -1,11 +1,11 @@
 /**
  * How the registry gets an admin connection to a tenant's PostgreSQL server. The default realises the
- * project's compose files through @systemprompt/compose (start if needed, wait until ready); callers may
+ * project's compose files through @systemprompt/postgres (start if needed, wait until ready); callers may
  * pass their own, e.g. to point at a server that is already running (benchmarks, tests with their own
  * container). The registry never changes the admin password of any server.
  */
 import { projectLayout } from '@systemprompt/config'
-import { connect, type PgClient, type PgTarget, withClient } from '../server/connect.js'
+import { connect, type PgClient, type PgTarget, withClient } from '@systemprompt/pg'
 import { recordedSharedServer } from './live.js'
 
 export interface AdminServer {

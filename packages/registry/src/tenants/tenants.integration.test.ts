@@ -6,8 +6,8 @@ import {
   readOptionalJsonFile,
   SharedConfigSchema,
 } from '@systemprompt/config'
+import { parseDatabaseUrl, withClient } from '@systemprompt/pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseDatabaseUrl, withClient } from '../server/connect.js'
 import { listServerDatabases, listServerRoles } from '../server/inventory.js'
 import { readTenantsFile } from '../store/tenants-file.js'
 import { startTestPostgres, type TestPostgres } from '../test-support/postgres.js'
@@ -262,7 +262,7 @@ describe('external and delete', () => {
   it('delete ends sessions, drops database and role, removes profile and records', async () => {
     const layout = projectLayout(project.root)
     const secrets = await loadSecrets(layout.profileSecrets('alpha'))
-    const open = await (await import('../server/connect.js')).connect(parseDatabaseUrl(secrets.database_url))
+    const open = await (await import('@systemprompt/pg')).connect(parseDatabaseUrl(secrets.database_url))
     const result = await deleteTenant({ root: project.root, name: 'alpha', servers: project.servers })
     await open.end().catch(() => {})
     expect(result).toMatchObject({ droppedDatabase: true, droppedRole: true, removedProfile: true })

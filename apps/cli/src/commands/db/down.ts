@@ -34,7 +34,7 @@ export default class DbDown extends BaseCommand<typeof DbDown> {
   }
 
   async run(): Promise<DbDownResult> {
-    const compose = await import('@systemprompt/compose')
+    const compose = await import('@systemprompt/postgres')
     const tenant = compose.tenantFromArgs(this.args.tenant, this.flags.tenant)
     const layout = await this.project()
     const spinner = this.spinner(

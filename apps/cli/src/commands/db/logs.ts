@@ -37,7 +37,7 @@ export default class DbLogs extends BaseCommand<typeof DbLogs> {
   }
 
   async run(): Promise<DbLogsResult | undefined> {
-    const compose = await import('@systemprompt/compose')
+    const compose = await import('@systemprompt/postgres')
     const tenant = compose.tenantFromArgs(this.args.tenant, this.flags.tenant)
     const layout = await this.project()
     const stream = await compose.projectServerLogs({

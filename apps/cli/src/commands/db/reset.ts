@@ -41,7 +41,7 @@ export default class DbReset extends BaseCommand<typeof DbReset> {
   }
 
   async run(): Promise<DbResetResult> {
-    const compose = await import('@systemprompt/compose')
+    const compose = await import('@systemprompt/postgres')
     const tenant = compose.tenantFromArgs(this.args.tenant, this.flags.tenant)
     const layout = await this.project()
     const { spec } = await compose.declaredTarget({ root: layout.root, ...(tenant ? { tenant } : {}) })

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '@systemprompt/command'
-import type { ProjectServerStatus } from '@systemprompt/compose'
+import type { ProjectServerStatus } from '@systemprompt/postgres'
 
 export default class DbStatus extends BaseCommand<typeof DbStatus> {
   static override summary =
@@ -26,7 +26,7 @@ export default class DbStatus extends BaseCommand<typeof DbStatus> {
   }
 
   async run(): Promise<ProjectServerStatus> {
-    const compose = await import('@systemprompt/compose')
+    const compose = await import('@systemprompt/postgres')
     const tenant = compose.tenantFromArgs(this.args.tenant, this.flags.tenant)
     const layout = await this.project()
     const status = await compose.projectServerStatus({ root: layout.root, ...(tenant ? { tenant } : {}) })

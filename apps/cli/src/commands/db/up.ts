@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '@systemprompt/command'
-import type { EnsureServerResult } from '@systemprompt/compose'
+import type { EnsureServerResult } from '@systemprompt/postgres'
 
 export interface DbUpResult {
   target: 'shared' | { tenant: string }
@@ -65,7 +65,7 @@ Running it again on a running server changes nothing. A changed compose file re-
   }
 
   async run(): Promise<DbUpResult> {
-    const compose = await import('@systemprompt/compose')
+    const compose = await import('@systemprompt/postgres')
     const tenant = compose.tenantFromArgs(this.args.tenant, this.flags.tenant)
     const layout = await this.project()
     const what = tenant ? `PostgreSQL of tenant ${tenant}` : 'shared PostgreSQL'

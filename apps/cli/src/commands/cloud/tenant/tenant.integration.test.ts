@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { parseDatabaseUrl, withClient } from '@systemprompt/registry'
+import { parseDatabaseUrl, withClient } from '@systemprompt/pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, type CliRun, cleanEnv, snapshotTree, tempDir } from '../../../test-support/run-cli.js'
 

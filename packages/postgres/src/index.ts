@@ -1,0 +1,2 @@
+export * from './runner/index.js'
+export * from './server/index.js'

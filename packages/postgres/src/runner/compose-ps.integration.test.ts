@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { writeComposeFile } from '@systemprompt/compose'
+import { connectEngine, type Engine } from '@systemprompt/engine'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { upServer } from './index.js'
+import { cleanupRun, makeTestServer, testRunId } from './test-support.js'
+
+const run = testRunId()
+const dirs: string[] = []
+let engine: Engine
+
+beforeAll(async () => {
+  engine = await connectEngine()
+})
+afterAll(async () => {
+  await cleanupRun(engine, run, dirs)
+})
+
+describe('a runner-made container is a compose container', () => {
+  it('`docker-compose -f FILE ps` (Debian 1.29) lists it as running, and `ps -q` gives its id', async () => {
+    const { spec, dir } = await makeTestServer(run, 'ps')
+    dirs.push(dir)
+    const file = join(dir, '.systemprompt', 'docker', 'shared.yaml')
+    await writeComposeFile(file, spec, { generatorVersion: '0.0.0-test' })
+    const result = await upServer(engine, spec, { composeFile: file })
+
+    const { stdout: ids } = await promisify(execFile)('/usr/bin/docker-compose', ['-f', file, 'ps', '-q'])
+    expect(ids.split('\n')).toContain(result.containerId)
+    const { stdout: table } = await promisify(execFile)('/usr/bin/docker-compose', ['-f', file, 'ps'])
+    const line = table.split('\n').find((l) => l.startsWith(spec.containerName))
+    expect(line).toMatch(/\bUp\b/)
+    expect(line).toContain(`127.0.0.1:${spec.port}->5432/tcp`)
+  })
+})

@@ -1,0 +1,206 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { PostgresServerSpec } from '@systemprompt/compose'
+import { SystempromptError } from '@systemprompt/config/core'
+import type { Engine } from '@systemprompt/engine'
+import { dbCommand, lastLines, scrub, serverLabel } from './errors.js'
+
+export interface WaitReadyOptions {
+  password: string
+  timeoutMs: number
+  /** The volume held data before this run: a rejected password then means "initialised with another one". */
+  volumeExisted: boolean
+  /** RestartCount seen when we started the container; a higher count means it died and came back. */
+  restartCountAtStart?: number
+  onAttempt?: (attempt: number) => void
+}
+
+/** Errors that mean "not accepting logins yet": try again after a short pause. */
+const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
+/** 57P03 cannot_connect_now ("the database system is starting up"), 57P01 admin_shutdown (init restarts). */
+const TRANSIENT_SQLSTATE = new Set(['57P03', '57P01'])
+
+const LOG_LINES = 20
+
+/**
+ * Ready = TCP connect to 127.0.0.1:port, log in as the admin, `SELECT 1`. Polls with a short backoff
+ * (not the healthcheck interval), checks the container between attempts so an exit fails at once, and
+ * never loops on a wrong password.
+ */
+export async function waitReady(
+  engine: Engine,
+  spec: PostgresServerSpec,
+  options: WaitReadyOptions,
+): Promise<void> {
+  const { default: pg } = await import('pg')
+  const deadline = Date.now() + options.timeoutMs
+  let lastError: unknown
+  for (let attempt = 1; ; attempt++) {
+    options.onAttempt?.(attempt)
+    await failIfExited(engine, spec, options)
+    const outcome = await tryLogin(
+      pg,
+      spec,
+      options.password,
+      Math.max(250, Math.min(2000, deadline - Date.now())),
+    )
+    if (outcome === true) return
+    lastError = outcome
+    if (!isTransient(outcome)) throw loginError(spec, outcome, options)
+    if (Date.now() >= deadline) break
+    await sleep(attempt < 10 ? 50 : 100)
+  }
+  await failIfExited(engine, spec, options)
+  const logs = await logTail(engine, spec, options.password)
+  throw new SystempromptError({
+    code: 'SERVER_TIMEOUT',
+    category: 'database',
+    message: `The ${serverLabel(spec)} did not accept a login on 127.0.0.1:${spec.port} within ${Math.round(options.timeoutMs / 1000)} s (last error: ${describe(lastError)})${formatLogs(logs)}`,
+    fix: `Look at \`${dbCommand(spec, 'logs')}\`; on a slow machine retry with a longer --timeout`,
+    details: { container: spec.containerName, port: spec.port, logs },
+    cause: lastError,
+  })
+}
+
+type PgModule = typeof import('pg').default
+
+async function tryLogin(
+  pg: PgModule,
+  spec: PostgresServerSpec,
+  password: string,
+  timeoutMs: number,
+): Promise<true | Error> {
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port: spec.port,
+    user: spec.adminUser,
+    password,
+    database: spec.database,
+    connectionTimeoutMillis: timeoutMs,
+  })
+  // A server that drops the connection during startup emits 'error' on the client; don't let it escape.
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    await client.query('SELECT 1')
+    return true
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error))
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+function isTransient(error: Error): boolean {
+  const code = (error as { code?: string }).code
+  if (code && (TRANSIENT_ERRNO.has(code) || TRANSIENT_SQLSTATE.has(code))) return true
+  return /Connection terminated|timeout expired|starting up|shutting down|ECONNRESET|socket hang up/i.test(
+    error.message,
+  )
+}
+
+function loginError(spec: PostgresServerSpec, error: Error, options: WaitReadyOptions): SystempromptError {
+  const code = (error as { code?: string }).code
+  if (code === '28P01' && options.volumeExisted) {
+    return new SystempromptError({
+      code: 'VOLUME_PASSWORD_MISMATCH',
+      category: 'conflict',
+      message: `The ${serverLabel(spec)} rejected the admin password (SQLSTATE 28P01): its volume ${spec.volumeName} was initialised with another password, and a volume keeps the password it was first created with`,
+      fix: `${passwordFix(spec)}, or delete the data with \`${dbCommand(spec, 'reset', '--yes')}\``,
+      details: { container: spec.containerName, volume: spec.volumeName, sqlstate: '28P01' },
+      cause: error,
+    })
+  }
+  if (code === '28P01' || code === '28000') {
+    return new SystempromptError({
+      code: 'DATABASE_AUTH_FAILED',
+      category: 'database',
+      message: `The ${serverLabel(spec)} rejected the admin login on a fresh volume (SQLSTATE ${code}): the image ${spec.image} may not honour POSTGRES_PASSWORD_FILE`,
+      fix: 'Use an image that follows the official postgres image contract (SYSTEMPROMPT_POSTGRES_IMAGE)',
+      details: { container: spec.containerName, sqlstate: code },
+      cause: error,
+    })
+  }
+  return new SystempromptError({
+    code: 'DATABASE_ERROR',
+    category: 'database',
+    message: `Could not log in to the ${serverLabel(spec)}: ${error.message}${code ? ` (SQLSTATE ${code})` : ''}`,
+    fix: `Look at \`${dbCommand(spec, 'logs')}\``,
+    details: { container: spec.containerName, sqlstate: code },
+    cause: error,
+  })
+}
+
+/**
+ * Where the password the volume was created with must go. Shared server: `admin_password` in the project's
+ * shared_config.json — `db up` regenerates the password file from it. Dedicated: the tenant's password file.
+ */
+function passwordFix(spec: PostgresServerSpec): string {
+  if (spec.kind === 'shared') {
+    return 'Set `admin_password` in .systemprompt/docker/shared_config.json to the password the volume was created with (e.g. from a backup, or from the project that created the server), then run `systemprompt db up` (it regenerates the password file from it)'
+  }
+  return `Put the password the volume was created with into ${spec.passwordFile}`
+}
+
+/** Fails at once, with the exit code and the last log lines, when the container stopped or restarted. */
+async function failIfExited(
+  engine: Engine,
+  spec: PostgresServerSpec,
+  options: WaitReadyOptions,
+): Promise<void> {
+  const info = await engine.containers.inspect(spec.containerName)
+  if (!info) {
+    throw new SystempromptError({
+      code: 'SERVER_EXITED',
+      category: 'database',
+      message: `The ${serverLabel(spec)} disappeared while starting (removed by someone else?)`,
+      fix: `Run \`${dbCommand(spec, 'up')}\` again`,
+    })
+  }
+  const restarted =
+    options.restartCountAtStart !== undefined && info.RestartCount > options.restartCountAtStart
+  const state = info.State
+  if (state.Running && !state.Restarting && !restarted) return
+  if (state.Status === 'created') return // start not yet taken effect
+  // The runner starts servers with restart policy `no` (up.ts), so a crash leaves them exited with the exact
+  // code. A container started under another policy (an adopted one) may be back up already: its ExitCode
+  // then reads 0, so report no code rather than a wrong one.
+  const exitCode = crashCode(state)
+  // With restart: unless-stopped a crashing server would loop forever; stop it so the state is clear.
+  await engine.containers.stop(spec.containerName, 2).catch(() => {})
+  const logs = await logTail(engine, spec, options.password)
+  throw new SystempromptError({
+    code: 'SERVER_EXITED',
+    category: 'database',
+    message: `The ${serverLabel(spec)} exited${exitCode === undefined ? ' (restarted by Docker)' : ` with code ${exitCode}`} while starting${formatLogs(logs)}`,
+    fix: `Fix the cause shown in the log (\`${dbCommand(spec, 'logs')}\`), then run \`${dbCommand(spec, 'up')}\` again`,
+    details: { container: spec.containerName, exitCode, logs },
+  })
+}
+
+/** The exit code of the last crash when the container is between runs (exited, or in the restart back-off). */
+function crashCode(state: { Running: boolean; Restarting: boolean; ExitCode: number } | undefined) {
+  if (!state) return undefined
+  return state.Restarting || !state.Running ? state.ExitCode : undefined
+}
+
+async function logTail(engine: Engine, spec: PostgresServerSpec, password: string): Promise<string[]> {
+  try {
+    return lastLines(
+      scrub(await engine.containers.logsText(spec.containerName, LOG_LINES), password),
+      LOG_LINES,
+    )
+  } catch {
+    return []
+  }
+}
+
+function formatLogs(lines: string[]): string {
+  return lines.length === 0 ? '' : `. Last log lines:\n  ${lines.join('\n  ')}`
+}
+
+function describe(error: unknown): string {
+  if (!error) return 'none'
+  const code = (error as { code?: string }).code
+  const message = error instanceof Error ? error.message : String(error)
+  return code && !message.includes(code) ? `${message} (${code})` : message
+}

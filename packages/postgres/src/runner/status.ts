@@ -1,0 +1,97 @@
+import type { PostgresServerSpec } from '@systemprompt/compose'
+import { configHash } from '@systemprompt/compose'
+import { type ContainerInfo, type Engine, LABELS } from '@systemprompt/engine'
+
+export type ServerState =
+  | 'running'
+  | 'restarting'
+  | 'paused'
+  | 'exited'
+  | 'created'
+  | 'dead'
+  | 'removing'
+  | 'missing'
+
+/** One difference between the declared server (compose file) and the container that exists. */
+export interface DriftItem {
+  field: 'image' | 'port' | 'config-hash' | 'volume'
+  declared: string
+  actual: string
+}
+
+export interface ServerStatus {
+  containerName: string
+  containerId?: string
+  state: ServerState
+  /** Healthcheck status as the engine reports it. */
+  health?: 'starting' | 'healthy' | 'unhealthy' | 'none'
+  exitCode?: number
+  /** Image the container runs (as declared when it was created). */
+  image?: string
+  /** Host port published on 127.0.0.1. */
+  port?: number
+  volume: { name: string; exists: boolean; createdAt?: string }
+  startedAt?: string
+  uptimeMs?: number
+  /** Empty when the container matches the file. Missing container: no drift (just `missing`). */
+  drift: DriftItem[]
+}
+
+/** State, health, port, image, volume, uptime, and drift between the declared spec and the container. */
+export async function serverStatus(engine: Engine, spec: PostgresServerSpec): Promise<ServerStatus> {
+  const [info, volume] = await Promise.all([
+    engine.containers.inspect(spec.containerName),
+    engine.volumes.inspect(spec.volumeName),
+  ])
+  const volumeStatus = {
+    name: spec.volumeName,
+    exists: Boolean(volume),
+    ...(volume?.CreatedAt ? { createdAt: volume.CreatedAt } : {}),
+  }
+  if (!info) return { containerName: spec.containerName, state: 'missing', volume: volumeStatus, drift: [] }
+
+  const state = info.State.Status as ServerState
+  const running = info.State.Running
+  const port = publishedPort(info)
+  const status: ServerStatus = {
+    containerName: spec.containerName,
+    containerId: info.Id,
+    state,
+    health: (info.State.Health?.Status as ServerStatus['health']) ?? 'none',
+    image: info.Config.Image,
+    volume: volumeStatus,
+    drift: driftOf(spec, info, port),
+  }
+  if (port !== undefined) status.port = port
+  if (!running) status.exitCode = info.State.ExitCode
+  if (running && info.State.StartedAt) {
+    status.startedAt = info.State.StartedAt
+    status.uptimeMs = Math.max(0, Date.now() - Date.parse(info.State.StartedAt))
+  }
+  return status
+}
+
+function publishedPort(info: ContainerInfo): number | undefined {
+  const bindings = info.HostConfig.PortBindings as
+    | Record<string, { HostIp?: string; HostPort?: string }[]>
+    | undefined
+  const first = bindings?.['5432/tcp']?.[0]?.HostPort
+  return first ? Number(first) : undefined
+}
+
+function driftOf(spec: PostgresServerSpec, info: ContainerInfo, port: number | undefined): DriftItem[] {
+  const drift: DriftItem[] = []
+  if (info.Config.Image !== spec.image)
+    drift.push({ field: 'image', declared: spec.image, actual: info.Config.Image })
+  if (port !== spec.port)
+    drift.push({ field: 'port', declared: String(spec.port), actual: String(port ?? 'none') })
+  const volumeMount = info.Mounts.find((m) => m.Destination === '/var/lib/postgresql/data')
+  const mountedVolume = volumeMount?.Name ?? volumeMount?.Source ?? 'none'
+  if (mountedVolume !== spec.volumeName)
+    drift.push({ field: 'volume', declared: spec.volumeName, actual: mountedVolume })
+  const declaredHash = configHash(spec)
+  const actualHash = info.Config.Labels?.[LABELS.configHash] ?? 'none'
+  if (actualHash !== declaredHash)
+    drift.push({ field: 'config-hash', declared: declaredHash, actual: actualHash })
+  return drift
+}

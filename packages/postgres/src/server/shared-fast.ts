@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises'
+import {
+  configHash,
+  DEFAULT_SHARED_PORT,
+  readComposeHeader,
+  SECRET_MOUNT_PATH,
+  sha256Hex,
+} from '@systemprompt/compose'
+import type { ProjectLayout } from '@systemprompt/config/core'
+import { type Engine, LABELS } from '@systemprompt/engine'
+import { isManaged } from '../runner/ownership.js'
+import { acceptsLogins } from '../runner/probe.js'
+import { overridesFromEnv, resolveImage } from './context.js'
+import type { EnsureServerResult, EnsureSharedServerOptions } from './shared.js'
+import { peekSharedConfig } from './shared-config.js'
+import { sharedSpec } from './shared-spec.js'
+
+/**
+ * The fast path of `db up` (SPEC: a running server answers in well under half a second for the whole
+ * CLI process): the shared server runs exactly as this project declares it. Proven from what is cheap to
+ * read — shared_config.json (plain JSON), shared.yaml's bytes against the hash recorded when it was last
+ * verified as generated, the password file, one container inspect and a protocol startup message that the
+ * server answers with an authentication request — without the lock, the schemas, the YAML parser or the pg
+ * driver.
+ * Anything unusual returns undefined and the full path decides.
+ */
+export async function runningAsDeclared(
+  engine: Engine,
+  layout: ProjectLayout,
+  env: NodeJS.ProcessEnv,
+  options: EnsureSharedServerOptions,
+  started: number,
+): Promise<EnsureServerResult | undefined> {
+  if (options.resetVolume) return undefined
+  const config = await peekSharedConfig(layout.sharedConfig)
+  if (!config?.compose_sha256) return undefined
+  const port = config.port ?? DEFAULT_SHARED_PORT
+  if (options.port !== undefined && options.port !== port) return undefined
+  const spec = sharedSpec(layout, env, {
+    image: resolveImage(env, options.image, config.image),
+    port,
+    overrides: options.overrides ?? overridesFromEnv(env),
+  })
+  const [text, secret, container] = await Promise.all([
+    readFile(layout.sharedCompose, 'utf8').catch(() => undefined),
+    readFile(spec.passwordFile, 'utf8').catch(() => undefined),
+    engine.containers.inspect(spec.containerName),
+  ])
+  if (text === undefined || sha256Hex(text) !== config.compose_sha256) return undefined
+  const hash = configHash(spec)
+  if (readComposeHeader(text)?.inputHash !== `sha256:${hash}`) return undefined
+  if (secret?.replace(/[\r\n]+$/, '') !== config.admin_password) return undefined
+  if (!container || !isManaged(container) || container.Config.Labels?.[LABELS.configHash] !== hash)
+    return undefined
+  const state = container.State
+  if (!state.Running || state.Restarting || state.Health?.Status === 'unhealthy') return undefined
+  const mount = container.Mounts.find((m) => m.Destination === SECRET_MOUNT_PATH)
+  if (mount?.Source !== spec.passwordFile) return undefined
+  if (!(await acceptsLogins(spec.port, spec.adminUser, spec.database))) return undefined
+  return {
+    spec,
+    adminPassword: config.admin_password,
+    port: spec.port,
+    action: 'unchanged',
+    adopted: false,
+    composeFile: layout.sharedCompose,
+    composeHandEdited: false,
+    elapsedMs: Date.now() - started,
+    warnings: [],
+  }
+}
