@@ -48,8 +48,8 @@ const cliEnv = {
   ...process.env,
   NO_COLOR: '1',
   SYSTEMPROMPT_POSTGRES_IMAGE: image,
-  SYSTEMPROMPT_TEST_NAME_SUFFIX: id,
-  SYSTEMPROMPT_TEST_RUN: run,
+  SYSTEMPROMPT_INSTANCE: id,
+  SYSTEMPROMPT_LABELS: `systemprompt.test=1,systemprompt.test-run=${run}`,
   // The shared server's password file is per user; keep the bench's inside its temp project.
   SYSTEMPROMPT_DATA_DIR: join(project, 'user-data'),
 }

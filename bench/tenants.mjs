@@ -10,7 +10,7 @@
 //
 // Medians of N runs (default 10 creates, 5 lists). The project is a temp dir made by `systemprompt init`;
 // the shared server gets its own suffixed names, a free port and the labels systemprompt.test=1 +
-// systemprompt.test-run (SYSTEMPROMPT_TEST_NAME_SUFFIX / _RUN); everything is removed at the end.
+// systemprompt.test-run (SYSTEMPROMPT_INSTANCE / SYSTEMPROMPT_LABELS); everything is removed at the end.
 // The 450 extra databases of list-500 are made through the registry package directly (as `tenant create`
 // makes them: role + owned database + record), since only `db list` is measured there.
 // Needs the engine (tooling/testbed/up.sh) and a built workspace (pnpm build). SYSTEMPROMPT_BENCH_CLI_BIN
@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url'
 const here = dirname(fileURLToPath(import.meta.url))
 const bin = process.env.SYSTEMPROMPT_BENCH_CLI_BIN || join(here, '..', 'apps', 'cli', 'bin', 'run.js')
 const registry = await import(join(here, '..', 'packages', 'registry', 'dist', 'index.js'))
+const config = await import(join(here, '..', 'packages', 'config', 'dist', 'core.js'))
 const DOCKER = '/usr/bin/docker'
 
 const args = process.argv.slice(2)
@@ -44,8 +45,17 @@ const env = {
   ...process.env,
   NO_COLOR: '1',
   SYSTEMPROMPT_POSTGRES_IMAGE: process.env.SYSTEMPROMPT_POSTGRES_IMAGE || 'systemprompt-testbed/postgres:15',
-  SYSTEMPROMPT_TEST_NAME_SUFFIX: id,
-  SYSTEMPROMPT_TEST_RUN: run,
+  SYSTEMPROMPT_INSTANCE: id,
+  SYSTEMPROMPT_LABELS: `systemprompt.test=1,systemprompt.test-run=${run}`,
+}
+// The same settings for the in-process createTenant, read the way the CLI reads them.
+const settings = config.readCliEnv(env)
+const server = {
+  dataDir: settings.dataDir,
+  dockerEnv: settings.docker,
+  instance: settings.instance,
+  labels: settings.labels,
+  postgresImage: settings.postgresImage,
 }
 
 function timed(argv) {
@@ -140,7 +150,7 @@ try {
   const inproc = []
   for (let i = 0; i < Math.min(runs, 5); i++) {
     const start = performance.now()
-    await registry.createTenant({ root: project, name: `inproc-${i}`, database: 'shared', env })
+    await registry.createTenant({ root: project, name: `inproc-${i}`, database: 'shared', server })
     inproc.push(performance.now() - start)
   }
   results.createInproc = median(inproc)

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core'
 import { SystempromptError } from '@systemprompt/config'
 import { afterEach, describe, expect, it } from 'vitest'
-import { BaseCommand, yesFlag } from './base-command.js'
+import { BaseCommand } from './base-command.js'
+import { yesFlag } from './flags.js'
 
 // Commands built on the base, run in-process through oclif's own Command.run with stdout/stderr captured.
 class Echo extends BaseCommand<typeof Echo> {
@@ -17,7 +18,7 @@ class Echo extends BaseCommand<typeof Echo> {
     if (this.flags.ask) await this.confirm({ message: 'Delete tenant acme', typed: 'acme' })
     if (this.flags.fail) {
       throw new SystempromptError({
-        code: 'SOMETHING',
+        code: 'NOT_IMPLEMENTED',
         category: this.flags.fail as 'user',
         message: 'failed with password=hunter2',
         fix: 'do the thing',
@@ -109,7 +110,7 @@ describe('BaseCommand', () => {
     expect(r.json).toEqual({
       status: code,
       error: {
-        code: 'SOMETHING',
+        code: 'NOT_IMPLEMENTED',
         category,
         message: 'failed with password=********',
         fix: 'do the thing',
@@ -125,7 +126,7 @@ describe('BaseCommand', () => {
     expect(r.exitCode).toBe(3)
     expect(r.stdout).toBe('')
     expect(r.stderr).toContain(
-      'Error [SOMETHING]: failed with password=********\n  at /p/x.yaml:7\n  Fix: do the thing\n',
+      'Error [NOT_IMPLEMENTED]: failed with password=********\n  at /p/x.yaml:7\n  Fix: do the thing\n',
     )
     expect(r.stderr).not.toMatch(/\n\s+at .*\.(js|ts):\d+/)
   })

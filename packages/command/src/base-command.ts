@@ -1,25 +1,20 @@
 import { format } from 'node:util'
 import { Command, Flags, type Interfaces } from '@oclif/core'
-import type { ProjectLayout } from '@systemprompt/config/core'
+import { debugEnabled, type ProjectLayout } from '@systemprompt/config/core'
 import { type ConfirmOptions, confirmAction } from './confirm.js'
 import { errorEnvelope, successEnvelope } from './envelope.js'
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js'
+import { parseTenantTarget } from './flags.js'
+import { isInteractive } from './interactive.js'
 import { maskSecrets, maskString } from './mask.js'
 import { isOclifExit, normalizeError } from './normalize.js'
-import { debugEnabled, renderError } from './render.js'
+import { renderError } from './render.js'
 import { createSpinner, type Spinner } from './spinner.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
 >
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
-
-/** A `--yes` flag for commands that ask before destroying something; `this.confirm()` honours it. */
-export const yesFlag = Flags.boolean({
-  char: 'y',
-  description: 'Answer yes to confirmations (required without a terminal).',
-  default: false,
-})
 
 /**
  * Base of every systemprompt command (and of plugins' commands).
@@ -179,11 +174,24 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     options: Omit<ConfirmOptions, 'interactive'> & { interactive?: boolean },
   ): Promise<void> {
     const yes = options.yes ?? (this.flags as Record<string, unknown> | undefined)?.yes === true
-    const interactive =
-      options.interactive ??
-      (!this.jsonEnabled() && process.stdin.isTTY === true && process.stderr.isTTY === true)
+    const interactive = options.interactive ?? this.interactive()
     this.pauseSpinnerLine()
     await confirmAction({ ...options, yes, interactive })
+  }
+
+  /** Whether a human can answer questions: stdin and stderr are terminals and the output is not --json. */
+  protected interactive(): boolean {
+    return isInteractive({ json: this.jsonEnabled() })
+  }
+
+  /**
+   * The tenant of a command declared with `tenantTargetArg` / `tenantTargetFlag` (`args.tenant`,
+   * `flags.tenant`): `x`, `TENANT=x` or `--tenant x`; undefined for the shared server.
+   */
+  protected tenantTarget(): string | undefined {
+    const args = this.args as Record<string, unknown> | undefined
+    const flags = this.flags as Record<string, unknown> | undefined
+    return parseTenantTarget(args?.tenant as string | undefined, flags?.tenant as string | undefined)
   }
 
   /** The project this command runs in (nearest `.systemprompt/` upward), or PROJECT_NOT_FOUND. */

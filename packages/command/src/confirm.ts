@@ -1,4 +1,5 @@
 import { SystempromptError } from '@systemprompt/config/core'
+import { isInteractive } from './interactive.js'
 
 export interface ConfirmOptions {
   /** What will happen, e.g. "Delete tenant acme and its database". */
@@ -17,7 +18,7 @@ export interface ConfirmOptions {
  */
 export async function confirmAction(options: ConfirmOptions): Promise<void> {
   if (options.yes) return
-  const interactive = options.interactive ?? (process.stdin.isTTY === true && process.stderr.isTTY === true)
+  const interactive = options.interactive ?? isInteractive()
   if (!interactive) {
     throw new SystempromptError({
       code: 'CONFIRMATION_REQUIRED',

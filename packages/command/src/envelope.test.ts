@@ -59,7 +59,7 @@ describe('envelopes', () => {
     ['conflict', 6],
     ['usage', 2],
   ] as const)('%s errors exit %i', (category, status) => {
-    const err = new SystempromptError({ code: 'X', category, message: 'm' })
+    const err = new SystempromptError({ code: 'INTERNAL', category, message: 'm' })
     expect(errorEnvelope(normalizeError(err)).status).toBe(status)
   })
 })

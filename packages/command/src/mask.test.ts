@@ -73,3 +73,27 @@ describe('maskSecrets', () => {
       expect(isSecretKey(key)).toBe(false)
   })
 })
+
+describe('secrets sections', () => {
+  it('masks every value of a `secrets` object, custom and original-tool keys included', () => {
+    const masked = maskSecrets({
+      name: 'local',
+      secrets: {
+        gemini: 'AIzaSyD-real-key',
+        my_custom_thing: 'custom-value-123',
+        database_url: 'postgresql://u:pw-123@127.0.0.1:5432/db',
+        openai: null,
+      },
+    })
+    expect(masked.name).toBe('local')
+    expect(masked.secrets.gemini).toBe(MASK)
+    expect(masked.secrets.my_custom_thing).toBe(MASK)
+    expect(masked.secrets.database_url).toBe(`postgresql://u:${MASK}@127.0.0.1:5432/db`)
+    expect(masked.secrets.openai).toBeNull()
+    expect(JSON.stringify(masked)).not.toMatch(/AIzaSyD|custom-value-123|pw-123/)
+  })
+
+  it("masks the original tool's provider keys wherever they appear", () => {
+    expect(maskSecrets({ anthropic: 'sk-ant-1', github: 'ghp_1' })).toEqual({ anthropic: MASK, github: MASK })
+  })
+})

@@ -22,7 +22,18 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set([
   'refresh_token',
   'client_secret',
   'postgres_password',
+  // secrets.json keys of the original tool (provider API keys under their provider's name)
+  'gemini',
+  'anthropic',
+  'openai',
+  'github',
 ])
+
+/**
+ * Keys whose whole object is secret: every value of `secrets.json` is a secret, custom keys included,
+ * so a `secrets` section is masked value by value whatever the keys are called.
+ */
+const SECRET_SECTIONS: ReadonlySet<string> = new Set(['secrets'])
 
 export function isSecretKey(key: string): boolean {
   const k = key.toLowerCase().replaceAll('-', '_')
@@ -75,8 +86,25 @@ function walk(value: unknown, seen: WeakMap<object, unknown>): unknown {
   const out: Record<string, unknown> = {}
   seen.set(value, out)
   for (const [key, child] of Object.entries(value)) {
-    if (isSecretKey(key) && child !== null && child !== undefined && child !== '') out[key] = MASK
+    if (SECRET_SECTIONS.has(key) && isPlainObject(child)) out[key] = maskSection(child)
+    else if (isSecretKey(key) && child !== null && child !== undefined && child !== '') out[key] = MASK
     else out[key] = walk(child, seen)
+  }
+  return out
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/** Every set value masked: URLs keep their host and database (their password goes), anything else is MASK. */
+function maskSection(section: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, child] of Object.entries(section)) {
+    if (child === null || child === undefined || child === '') out[key] = child
+    else if (typeof child === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:[^\s/]+@/i.test(child))
+      out[key] = maskString(child)
+    else out[key] = MASK
   }
   return out
 }

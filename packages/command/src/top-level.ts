@@ -1,8 +1,9 @@
+import { debugEnabled } from '@systemprompt/config/core'
 import { errorEnvelope } from './envelope.js'
 import { exitCodeFor } from './exit-codes.js'
 import { maskSecrets, maskString } from './mask.js'
 import { isOclifExit, normalizeError } from './normalize.js'
-import { debugEnabled, renderError } from './render.js'
+import { renderError } from './render.js'
 
 /**
  * For errors that escape before a command runs (unknown command, broken plugin, config load failure):

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { removeDir, snapshotTree, tempDir } from '@systemprompt/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { z } from 'zod'
 import { ErrorCode } from './error-codes.js'
@@ -13,7 +14,6 @@ import { ProfileSchema } from './schema/profile.js'
 import { SecretsSchema } from './schema/secrets.js'
 import { SharedConfigSchema } from './schema/shared-config.js'
 import { TenantsFileSchema } from './schema/tenants.js'
-import { makeTempDir, removeTempDir, snapshotTree } from './test-support/temp.js'
 import { updateJsonFile } from './update-json.js'
 
 const SECRET = 'hunter2-do-not-print'
@@ -239,9 +239,9 @@ const cases: BadCase[] = [
     keyPath: ['database_url'],
   },
   {
-    title: 'unknown key in secrets',
+    title: 'custom secret that is not text',
     kind: 'secrets',
-    content: json({ ...goodSecrets, openai_key: SECRET }),
+    content: json({ ...goodSecrets, openai_key: { value: SECRET } }),
     code: ErrorCode.CONFIG_INVALID,
     keyPath: ['openai_key'],
     line: 4,
@@ -338,10 +338,10 @@ const cases: BadCase[] = [
 
 let dir: string
 beforeEach(async () => {
-  dir = await makeTempDir()
+  dir = tempDir('sp-config-').path
 })
 afterEach(async () => {
-  await removeTempDir(dir)
+  removeDir(dir)
 })
 
 /** Writes the case's input; returns the path the loader is pointed at. */
@@ -389,7 +389,7 @@ describe('bad input', () => {
 
   it.each(cases.map((c) => [c.title, c] as const))('%s', async (_title, c) => {
     const file = await prepare(c)
-    const before = await snapshotTree(dir)
+    const before = snapshotTree(dir)
     const error = await load(c, file)
     expectClearError(error, c, file)
 
@@ -410,7 +410,7 @@ describe('bad input', () => {
       })
       expect(mutated).toBe(false)
     }
-    expect(await snapshotTree(dir)).toEqual(before)
+    expect(snapshotTree(dir)).toEqual(before)
   })
 
   it('reports an unreadable file with a permission fix', async () => {

@@ -1,9 +1,16 @@
 // The light half of the package: errors, names, layout, atomic writes and locks. It loads neither zod
 // nor yaml, so code on a hot path (the CLI's base command, the engine adapter, the runner) can import
 // `@systemprompt/config/core` without paying for the schemas.
+
+export * from './constants.js'
+export * from './env.js'
+export * from './errno.js'
 export * from './error-codes.js'
 export * from './errors.js'
 export * from './fs.js'
 export * from './layout.js'
+export { locateYamlPath } from './load/yaml-locate.js'
 export * from './lock.js'
 export * from './names.js'
+export * from './password-file.js'
+export * from './store/shared-config-peek.js'

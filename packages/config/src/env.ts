@@ -1,93 +1,158 @@
-import { z } from 'zod'
+import { homedir } from 'node:os'
+import { isAbsolute, join, resolve } from 'node:path'
 import { ErrorCode } from './error-codes.js'
 import { SystempromptError } from './errors.js'
-import { isDockerHost, isDockerImageRef, isPostgresUrl } from './schema/formats.js'
-
-const LOG_LEVELS = ['off', 'error', 'warn', 'info', 'debug', 'trace'] as const
-const LOG_DIRECTIVE = new RegExp(`^(?:[A-Za-z_][A-Za-z0-9_:-]*=)?(?:${LOG_LEVELS.join('|')})$`)
-
-/** A RUST_LOG value: a level word, or comma-separated `module=level` directives (env_logger syntax, no regex). */
-export function isLogFilter(value: string): boolean {
-  return value.split(',').every((part) => LOG_DIRECTIVE.test(part.trim().toLowerCase()))
-}
-
-/** The environment variables of SPEC section 7, as strings from process.env. */
-export const EnvSchema = z.object({
-  DATABASE_URL: z
-    .string()
-    .refine(isPostgresUrl, { error: 'expected postgres://user:password@host:port/database' })
-    .optional()
-    .describe('PostgreSQL connection string of the application.'),
-  HOST: z.string().min(1).default('0.0.0.0').describe('Bind address of the API server.'),
-  PORT: z
-    .string()
-    .regex(/^[0-9]{1,5}$/, { error: 'expected a port number between 1 and 65535' })
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .min(1, { error: 'expected a port number between 1 and 65535' })
-        .max(65535, { error: 'expected a port number between 1 and 65535' }),
-    )
-    .default(8080)
-    .describe('Port of the API server.'),
-  RUST_LOG: z
-    .string()
-    .refine(isLogFilter, { error: 'expected a log level (info, debug, trace) or module=level directives' })
-    .default('info')
-    .describe('Log level: info, debug, trace (or module=level directives).'),
-  SYSTEMPROMPT_PROFILE: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('Path of the active profile (directory or profile.yaml).'),
-  SYSTEMPROMPT_SERVICES_PATH: z.string().min(1).optional().describe('Path of the services directory.'),
-  SYSTEMPROMPT_POSTGRES_IMAGE: z
-    .string()
-    .refine(isDockerImageRef, { error: 'expected a Docker image reference like postgres:17-alpine' })
-    .optional()
-    .describe('PostgreSQL image for local servers; overrides the profile setting.'),
-  DOCKER_HOST: z
-    .string()
-    .refine(isDockerHost, {
-      error: 'expected unix:///path/docker.sock, tcp://host:port or npipe:////./pipe/name',
-    })
-    .optional()
-    .describe('Docker engine to talk to; default /var/run/docker.sock.'),
-})
-
-export type Env = z.infer<typeof EnvSchema>
-
-export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as (keyof Env)[]
+import { isDockerImageRef } from './schema/formats.js'
 
 /**
- * Reads and validates the variables we know; others are ignored. An empty variable counts as unset
- * (shells often export `VAR=`). Values are never put into error messages: DATABASE_URL holds a password.
+ * The environment, read in one place. This module is the only reader of `process.env` in the packages: the
+ * CLI calls `readCliEnv()` once and passes plain values down as options (image, data dir, Docker engine,
+ * instance, labels); no package defaults to the environment.
+ *
+ * Every variable we read, with its meaning and default:
+ *
+ * | Variable | Meaning | Default |
+ * |---|---|---|
+ * | `SYSTEMPROMPT_POSTGRES_IMAGE` | Image of the local PostgreSQL servers; wins over the profile's `docker.postgres_image` and the image a project recorded | the profile's setting, else the recorded image, else `postgres:17-alpine` |
+ * | `SYSTEMPROMPT_DATA_DIR` | Per-user directory for machine-wide state (the shared server's password file) | `$XDG_DATA_HOME/systemprompt`, else `~/.local/share/systemprompt` |
+ * | `XDG_DATA_HOME` | Base of the default data directory (absolute paths only) | `~/.local/share` |
+ * | `HOME` | Home directory: default data directory, Docker Desktop's socket | the user's home (`os.homedir()`) |
+ * | `SYSTEMPROMPT_PROFILE` | Path of the active profile (its directory or its profile.yaml); its `docker:` settings apply to `db` commands | none: the tenant's own profile for a dedicated server, built-in defaults for the shared one |
+ * | `SYSTEMPROMPT_INSTANCE` | Suffix of every Docker object name (`systemprompt-postgres-shared-<instance>`), so tests and benchmarks never touch the machine's real servers | none |
+ * | `SYSTEMPROMPT_LABELS` | Extra labels on every Docker object, comma-separated `key=value` | none |
+ * | `SYSTEMPROMPT_DEBUG` | `1` prints stack traces with errors | off |
+ * | `DEBUG` | `*` or `systemprompt*` also prints stack traces | off |
+ * | `DOCKER_HOST` | Docker engine to talk to (`unix://`, `tcp://`) | `/var/run/docker.sock`, then the rootless and Docker Desktop sockets |
+ * | `DOCKER_TLS_VERIFY` | TLS to a `tcp://` DOCKER_HOST | off (on for port 2376) |
+ * | `DOCKER_CERT_PATH` | Directory of `ca.pem`, `cert.pem`, `key.pem` for TLS | none |
+ * | `XDG_RUNTIME_DIR` | Where the rootless Docker socket lives (`$XDG_RUNTIME_DIR/docker.sock`) | none |
+ *
+ * The application's own variables (SPEC section 8: `DATABASE_URL`, `HOST` 0.0.0.0, `PORT` 8080, `RUST_LOG`
+ * info, `SYSTEMPROMPT_PROFILE`, `SYSTEMPROMPT_SERVICES_PATH`, `SYSTEMPROMPT_WEB_PATH` /app/web in images,
+ * `SYSTEMPROMPT_LOG_FORMAT` text or json, `<NAME>_FILE` for secrets) are what a container of the app
+ * receives; `EnvSchema` / `readEnv` (schema/env.ts) validate them from a record the caller passes.
  */
-export function readEnv(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): Env {
-  const picked: Record<string, string> = {}
-  for (const key of ENV_VARIABLES) {
-    const value = env[key]
-    if (value !== undefined && value !== '') picked[key] = value
+
+/** An environment record: process.env, or a plain object in tests. */
+export type EnvSource = Readonly<Record<string, string | undefined>>
+
+/** The variables the Docker engine adapter needs to find and reach the engine. */
+export type DockerEnv = {
+  DOCKER_HOST?: string
+  DOCKER_TLS_VERIFY?: string
+  DOCKER_CERT_PATH?: string
+  XDG_RUNTIME_DIR?: string
+  HOME?: string
+}
+
+/** What the CLI takes from the environment, parsed and checked. */
+export interface CliEnv {
+  /** SYSTEMPROMPT_POSTGRES_IMAGE. */
+  postgresImage: string | undefined
+  /** SYSTEMPROMPT_DATA_DIR, else the XDG default; always absolute. */
+  dataDir: string
+  /** For `connectEngine({ env })`: only the Docker variables, unset ones left out. */
+  docker: DockerEnv
+  /** SYSTEMPROMPT_INSTANCE. */
+  instance: string | undefined
+  /** SYSTEMPROMPT_LABELS, parsed. */
+  labels: Record<string, string>
+  /** SYSTEMPROMPT_PROFILE, as given (resolved against the working directory by the caller). */
+  profile: string | undefined
+  debug: boolean
+}
+
+const DOCKER_VARIABLES = [
+  'DOCKER_HOST',
+  'DOCKER_TLS_VERIFY',
+  'DOCKER_CERT_PATH',
+  'XDG_RUNTIME_DIR',
+  'HOME',
+] as const
+/** Docker object names allow `[a-zA-Z0-9][a-zA-Z0-9_.-]`; the suffix is appended after a `-`. */
+const INSTANCE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/
+/** Docker's recommended label key shape (reverse DNS, dots, dashes, slashes). */
+const LABEL_KEY = /^[a-zA-Z0-9][a-zA-Z0-9._/-]*$/
+
+/**
+ * Reads the CLI's variables (see the table above). Empty counts as unset (shells often export `VAR=`); a
+ * bad value is ENV_INVALID naming the variable. Unrelated variables are never looked at, so a bad
+ * DATABASE_URL in the user's shell does not break `db up`.
+ */
+export function readCliEnv(source: EnvSource = process.env): CliEnv {
+  const get = (name: string): string | undefined => {
+    const value = source[name]?.trim()
+    return value ? value : undefined
   }
-  const result = EnvSchema.safeParse(picked)
-  if (result.success) return result.data
-  const issues = result.error.issues.map((issue) => {
-    const variable = String(issue.path[0] ?? 'environment')
-    return {
-      code: ErrorCode.ENV_INVALID,
-      keyPath: [variable],
-      message: `Environment variable ${variable} is invalid: ${issue.message}.`,
-      fix: `Set ${variable} to a valid value or unset it.`,
-    }
-  })
-  const first = issues[0]
-  throw new SystempromptError({
+  const postgresImage = get('SYSTEMPROMPT_POSTGRES_IMAGE')
+  if (postgresImage !== undefined && !isDockerImageRef(postgresImage))
+    throw envInvalid(
+      'SYSTEMPROMPT_POSTGRES_IMAGE',
+      'expected a Docker image reference like postgres:17-alpine',
+    )
+  const instance = get('SYSTEMPROMPT_INSTANCE')
+  if (instance !== undefined && !INSTANCE.test(instance))
+    throw envInvalid(
+      'SYSTEMPROMPT_INSTANCE',
+      'expected letters, digits, _ . - (at most 63), starting with a letter or digit',
+    )
+  const docker: DockerEnv = {}
+  for (const name of DOCKER_VARIABLES) {
+    const value = source[name]
+    if (value !== undefined && value !== '') docker[name] = value
+  }
+  return {
+    postgresImage,
+    dataDir: dataDirOf(get),
+    docker,
+    instance,
+    labels: parseLabels(get('SYSTEMPROMPT_LABELS')),
+    profile: get('SYSTEMPROMPT_PROFILE'),
+    debug: debugEnabled(source),
+  }
+}
+
+/** SYSTEMPROMPT_DEBUG=1 / DEBUG=* / DEBUG=systemprompt* turn on stack traces. Never throws (used while rendering an error). */
+export function debugEnabled(source: EnvSource = process.env): boolean {
+  const flag = source.SYSTEMPROMPT_DEBUG
+  if (flag !== undefined && flag !== '' && flag !== '0' && flag !== 'false') return true
+  const debug = source.DEBUG ?? ''
+  return debug.split(',').some((part) => part === '*' || part.startsWith('systemprompt'))
+}
+
+function dataDirOf(get: (name: string) => string | undefined): string {
+  const explicit = get('SYSTEMPROMPT_DATA_DIR')
+  if (explicit) return resolve(explicit)
+  const xdg = get('XDG_DATA_HOME')
+  const base = xdg && isAbsolute(xdg) ? xdg : join(get('HOME') || homedir(), '.local', 'share')
+  return join(base, 'systemprompt')
+}
+
+function parseLabels(text: string | undefined): Record<string, string> {
+  const labels: Record<string, string> = {}
+  if (text === undefined) return labels
+  for (const part of text.split(',')) {
+    const item = part.trim()
+    if (item === '') continue
+    const eq = item.indexOf('=')
+    const key = eq < 0 ? item : item.slice(0, eq).trim()
+    if (eq < 0 || !LABEL_KEY.test(key))
+      throw envInvalid(
+        'SYSTEMPROMPT_LABELS',
+        'expected comma-separated key=value pairs (keys: letters, digits, . _ / -)',
+      )
+    labels[key] = item.slice(eq + 1).trim()
+  }
+  return labels
+}
+
+function envInvalid(variable: string, expected: string): SystempromptError {
+  // The value is not echoed: the message stays safe whatever was pasted into the variable.
+  return new SystempromptError({
     code: ErrorCode.ENV_INVALID,
     category: 'user',
-    message: first?.message ?? 'Invalid environment.',
-    fix: first?.fix,
-    keyPath: first?.keyPath,
-    issues,
+    message: `Environment variable ${variable} is invalid: ${expected}.`,
+    fix: `Set ${variable} to a valid value or unset it.`,
+    keyPath: [variable],
   })
 }

@@ -1,6 +1,7 @@
 /**
- * Every stable error code of the toolkit. Scripts and docs rely on these strings, so a code is never renamed;
- * packages may throw further codes as plain strings, but the common ones live here so they stay consistent.
+ * Every stable error code of the toolkit, complete: `SystempromptError.code` is typed as this catalogue's
+ * union, so a code that is not listed here does not compile. Scripts and docs rely on these strings, so a
+ * code is never renamed.
  */
 export const ErrorCode = {
   // Project and configuration files
@@ -32,6 +33,11 @@ export const ErrorCode = {
   // PostgreSQL
   DATABASE_UNREACHABLE: 'DATABASE_UNREACHABLE',
   DATABASE_ERROR: 'DATABASE_ERROR',
+  DATABASE_NOT_FOUND: 'DATABASE_NOT_FOUND',
+  DATABASE_IN_USE: 'DATABASE_IN_USE',
+  DATABASE_STARTING: 'DATABASE_STARTING',
+  DATABASE_TOO_MANY_CONNECTIONS: 'DATABASE_TOO_MANY_CONNECTIONS',
+  DATABASE_OBJECT_IN_USE: 'DATABASE_OBJECT_IN_USE',
   // Tenants and profiles
   TENANT_EXISTS: 'TENANT_EXISTS',
   TENANT_NOT_FOUND: 'TENANT_NOT_FOUND',
@@ -52,12 +58,15 @@ export const ErrorCode = {
   DATABASE_OBJECT_EXISTS: 'DATABASE_OBJECT_EXISTS',
   DATABASE_PERMISSION_DENIED: 'DATABASE_PERMISSION_DENIED',
   DOCTOR_FOUND_PROBLEMS: 'DOCTOR_FOUND_PROBLEMS',
+  ENGINE_BAD_REQUEST: 'ENGINE_BAD_REQUEST',
   ENGINE_CONFLICT: 'ENGINE_CONFLICT',
+  ENGINE_NOT_FOUND: 'ENGINE_NOT_FOUND',
   ENGINE_REQUEST_TIMEOUT: 'ENGINE_REQUEST_TIMEOUT',
   ENGINE_STREAM_ERROR: 'ENGINE_STREAM_ERROR',
   ENGINE_TIMEOUT: 'ENGINE_TIMEOUT',
   FILE_WRITE_FAILED: 'FILE_WRITE_FAILED',
   PASSWORD_FILE_EMPTY: 'PASSWORD_FILE_EMPTY',
+  PASSWORD_FILE_MISSING: 'PASSWORD_FILE_MISSING',
   PORT_EXHAUSTED: 'PORT_EXHAUSTED',
   PROFILE_IN_USE: 'PROFILE_IN_USE',
   SERVER_NOT_FOUND: 'SERVER_NOT_FOUND',
@@ -71,6 +80,11 @@ export const ErrorCode = {
   TENANT_NOT_DEDICATED: 'TENANT_NOT_DEDICATED',
   TENANT_ORPHAN_DATABASE: 'TENANT_ORPHAN_DATABASE',
   TENANT_ORPHAN_ROLE: 'TENANT_ORPHAN_ROLE',
+  TENANT_PENDING: 'TENANT_PENDING',
+  TENANT_DELETING: 'TENANT_DELETING',
+  /** A generator was handed a relative path (a bug in the caller). */
+  INTERNAL_RELATIVE_PATH: 'INTERNAL_RELATIVE_PATH',
 } as const
 
+/** One code of the catalogue. */
 export type ErrorCodeName = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -1,3 +1,5 @@
+import type { ErrorCodeName } from './error-codes.js'
+
 /**
  * One error type for the whole toolkit. Packages throw it; only the CLI decides how it looks and which
  * exit code it maps to (by `category`). `code` is stable: scripts and docs may rely on it.
@@ -28,7 +30,7 @@ export interface ErrorLocation {
 }
 
 export interface SystempromptErrorOptions extends ErrorLocation {
-  code: string
+  code: ErrorCodeName
   message: string
   /** One line: what the user should do. */
   fix?: string
@@ -41,7 +43,7 @@ export interface SystempromptErrorOptions extends ErrorLocation {
 }
 
 export interface ErrorLocationIssue extends ErrorLocation {
-  code: string
+  code: ErrorCodeName
   message: string
   fix?: string
   /** Absent means 'error'. Warnings (e.g. a secret file readable by others) do not block a command. */
@@ -50,7 +52,7 @@ export interface ErrorLocationIssue extends ErrorLocation {
 
 export class SystempromptError extends Error {
   override readonly name = 'SystempromptError'
-  readonly code: string
+  readonly code: ErrorCodeName
   readonly fix: string | undefined
   readonly category: ErrorCategory
   readonly file: string | undefined
@@ -98,11 +100,15 @@ export function isSystempromptError(value: unknown): value is SystempromptError 
   return value instanceof SystempromptError || (value instanceof Error && value.name === 'SystempromptError')
 }
 
-export function formatLocation(loc: ErrorLocation): string | undefined {
+/**
+ * The one error-location formatter: "file:line:column", "file:line" or the file alone; undefined without a
+ * file. `column: false` leaves the column out (one issue a line, as `config validate` lists them).
+ */
+export function formatLocation(loc: ErrorLocation, options: { column?: boolean } = {}): string | undefined {
   if (!loc.file) return undefined
   let out = loc.file
   if (loc.line !== undefined) out += `:${loc.line}`
-  if (loc.line !== undefined && loc.column !== undefined) out += `:${loc.column}`
+  if (loc.line !== undefined && loc.column !== undefined && options.column !== false) out += `:${loc.column}`
   return out
 }
 

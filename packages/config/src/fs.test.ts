@@ -1,16 +1,16 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { removeDir, tempDir } from '@systemprompt/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ErrorCode } from './error-codes.js'
 import { SECRET_FILE_MODE, writeFileAtomic } from './fs.js'
-import { makeTempDir, removeTempDir } from './test-support/temp.js'
 
 let dir: string
 beforeEach(async () => {
-  dir = await makeTempDir()
+  dir = tempDir('sp-config-').path
 })
 afterEach(async () => {
-  await removeTempDir(dir)
+  removeDir(dir)
 })
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o777

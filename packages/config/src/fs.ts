@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { errnoOf } from './errno.js'
 import { ErrorCode } from './error-codes.js'
 import { SystempromptError } from './errors.js'
 
@@ -16,10 +17,6 @@ export interface WriteFileAtomicOptions {
   mode?: number
   /** Mode of parent directories this call creates. Default 0o755; a directory named `.secrets` always gets 0o700. */
   dirMode?: number
-}
-
-function errnoOf(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code
 }
 
 async function firstFileOnPath(dir: string): Promise<string | undefined> {

@@ -1,16 +1,16 @@
 import { mkdir, realpath, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { removeDir, tempDir } from '@systemprompt/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ErrorCode } from './error-codes.js'
 import { findProjectRoot, PROJECT_DIR, projectLayout, requireProjectRoot } from './layout.js'
-import { makeTempDir, removeTempDir } from './test-support/temp.js'
 
 let dir: string
 beforeEach(async () => {
-  dir = await realpath(await makeTempDir())
+  dir = await realpath(tempDir('sp-config-').path)
 })
 afterEach(async () => {
-  await removeTempDir(dir)
+  removeDir(dir)
 })
 
 describe('findProjectRoot', () => {

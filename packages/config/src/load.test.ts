@@ -1,18 +1,18 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { removeDir, tempDir } from '@systemprompt/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ErrorCode } from './error-codes.js'
 import type { SystempromptError } from './errors.js'
 import { loadProfile, loadSecrets, loadSharedConfig, loadTenantsFile, readOptionalJsonFile } from './load.js'
 import { SharedConfigSchema } from './schema/shared-config.js'
-import { makeTempDir, removeTempDir } from './test-support/temp.js'
 
 let dir: string
 beforeEach(async () => {
-  dir = await makeTempDir()
+  dir = tempDir('sp-config-').path
 })
 afterEach(async () => {
-  await removeTempDir(dir)
+  removeDir(dir)
 })
 
 async function put(name: string, text: string): Promise<string> {

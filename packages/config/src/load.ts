@@ -1,9 +1,9 @@
 import { LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { ErrorCode } from './error-codes.js'
-import { type ErrorLocationIssue, formatKeyPath, SystempromptError } from './errors.js'
+import { type ErrorLocationIssue, formatKeyPath, formatLocation, SystempromptError } from './errors.js'
 import { zodIssuesToLocated } from './load/issues.js'
-import { scanJson } from './load/json-scan.js'
+import { checkJsonSyntax } from './load/json-syntax.js'
 import { positionAt } from './load/position.js'
 import { missingFile, readConfigText, readConfigTextSync } from './load/read.js'
 import { locateYamlPath } from './load/yaml-locate.js'
@@ -94,7 +94,7 @@ export function parseYamlText<T>(text: string, file: string, schema: z.ZodType<T
 
 /** Parses JSON text already read from `file`; syntax errors carry a line, never the file's text. */
 export function parseJsonText<T>(text: string, file: string, schema: z.ZodType<T>): T {
-  const scan = scanJson(text)
+  const scan = checkJsonSyntax(text)
   if (scan.error) {
     const pos = positionAt(text, scan.error.offset)
     throw new SystempromptError({
@@ -109,11 +109,8 @@ export function parseJsonText<T>(text: string, file: string, schema: z.ZodType<T
   }
   const data: unknown = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
   return validate(schema, data, file, (path) => {
-    for (let length = path.length; length >= 0; length--) {
-      const offset = scan.locations.get(JSON.stringify(path.slice(0, length)))
-      if (offset !== undefined) return positionAt(text, offset)
-    }
-    return undefined
+    const offset = scan.locate(path)
+    return offset === undefined ? undefined : positionAt(text, offset)
   })
 }
 
@@ -168,7 +165,7 @@ export const loadTenantsFile = (file: string): Promise<TenantsFile> => parseJson
 
 /** One-line summary of a located issue, e.g. for `validate` output: "file:line key: message". */
 export function formatIssue(issue: ErrorLocationIssue): string {
-  const where = issue.file ? (issue.line === undefined ? issue.file : `${issue.file}:${issue.line}`) : ''
+  const where = formatLocation(issue, { column: false }) ?? ''
   const key = formatKeyPath(issue.keyPath)
   return [where, key && !issue.message.startsWith(key) ? `${key}:` : '', issue.message]
     .filter(Boolean)

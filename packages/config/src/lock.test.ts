@@ -3,20 +3,20 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { removeDir, tempDir } from '@systemprompt/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { ErrorCode } from './error-codes.js'
 import { withFileLock } from './lock.js'
-import { makeTempDir, removeTempDir } from './test-support/temp.js'
 import { updateJsonFile } from './update-json.js'
 
 const run = promisify(execFile)
 let dir: string
 beforeEach(async () => {
-  dir = await makeTempDir()
+  dir = tempDir('sp-config-').path
 })
 afterEach(async () => {
-  await removeTempDir(dir)
+  removeDir(dir)
 })
 
 describe('withFileLock', () => {

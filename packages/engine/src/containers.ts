@@ -1,11 +1,10 @@
-import { PassThrough, Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import type Dockerode from 'dockerode'
-import type { Engine } from './engine.js'
-import { httpStatusOf } from './errors.js'
-import { toHttpError } from './http.js'
+import { engineCall, httpStatusOf } from './errors.js'
 import { type LabelFilter, labelFilterArgs } from './labels.js'
-import { demuxBuffer, demuxToSingle } from './streams.js'
+import { demuxBuffer, demuxToSingle, demuxToText } from './streams.js'
 import { firstFileFromTar } from './tar.js'
+import { requestJson, requestOptional, type Transport, toHttpError } from './transport.js'
 
 export type ContainerInfo = Dockerode.ContainerInspectInfo
 export type ContainerSummary = Dockerode.ContainerInfo
@@ -24,25 +23,28 @@ export interface LogsOptions {
   timestamps?: boolean
 }
 
+/** Longest silence of a command run with {@link ContainersApi.exec} unless the caller names one. */
+const EXEC_TIMEOUT_MS = 60_000
+
 /** Containers: the calls the runner needs, nothing else. Names or ids are accepted wherever the API does. */
 export class ContainersApi {
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly transport: Transport) {}
 
   /** Inspect by name or id; `undefined` when no such container exists (404). */
   async inspect(nameOrId: string): Promise<ContainerInfo | undefined> {
-    return this.engine.call(`inspect container ${nameOrId}`, async () => {
-      const res = await this.engine.http.request({ method: 'GET', path: `/containers/${enc(nameOrId)}/json` })
-      if (res.statusCode === 404) return undefined
-      if (res.statusCode >= 400) throw toHttpError(res)
-      return res.body as ContainerInfo
-    })
+    return engineCall(this.transport, `inspect container ${nameOrId}`, () =>
+      requestOptional<ContainerInfo>(this.transport, {
+        method: 'GET',
+        path: `/containers/${enc(nameOrId)}/json`,
+      }),
+    )
   }
 
   /** Creates a container and returns its id. */
   async create(options: ContainerCreateOptions): Promise<string> {
     const { name, ...body } = options
-    return this.engine.call(`create container ${name}`, async () => {
-      const created = await this.engine.http.json<{ Id: string }>({
+    return engineCall(this.transport, `create container ${name}`, async () => {
+      const created = await requestJson<{ Id: string }>(this.transport, {
         method: 'POST',
         path: '/containers/create',
         query: { name },
@@ -54,8 +56,8 @@ export class ContainersApi {
 
   /** Starts a container; starting a running one is not an error (the engine answers 304). */
   async start(nameOrId: string): Promise<void> {
-    await this.engine.call(`start container ${nameOrId}`, () =>
-      this.engine.http.json({
+    await engineCall(this.transport, `start container ${nameOrId}`, () =>
+      requestJson(this.transport, {
         method: 'POST',
         path: `/containers/${enc(nameOrId)}/start`,
         timeoutMs: 60_000,
@@ -68,8 +70,8 @@ export class ContainersApi {
     nameOrId: string,
     policy: 'no' | 'unless-stopped' | 'always' | 'on-failure',
   ): Promise<void> {
-    await this.engine.call(`update container ${nameOrId}`, async () => {
-      await this.engine.http.json({
+    await engineCall(this.transport, `update container ${nameOrId}`, async () => {
+      await requestJson(this.transport, {
         method: 'POST',
         path: `/containers/${enc(nameOrId)}/update`,
         body: { RestartPolicy: { Name: policy } },
@@ -79,8 +81,8 @@ export class ContainersApi {
 
   /** Stops with SIGTERM, then SIGKILL after `timeoutSeconds`; stopping a stopped container is not an error. */
   async stop(nameOrId: string, timeoutSeconds = 10): Promise<void> {
-    await this.engine.call(`stop container ${nameOrId}`, () =>
-      this.engine.http.json({
+    await engineCall(this.transport, `stop container ${nameOrId}`, () =>
+      requestJson(this.transport, {
         method: 'POST',
         path: `/containers/${enc(nameOrId)}/stop`,
         query: { t: timeoutSeconds },
@@ -91,8 +93,8 @@ export class ContainersApi {
 
   /** Removes a container (`force` kills a running one). A missing container is not an error. */
   async remove(nameOrId: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
-    await this.engine.call(`remove container ${nameOrId}`, async () => {
-      const res = await this.engine.http.request({
+    await engineCall(this.transport, `remove container ${nameOrId}`, async () => {
+      const res = await this.transport.request({
         method: 'DELETE',
         path: `/containers/${enc(nameOrId)}`,
         // v: anonymous volumes go with the container (an image's VOLUME that nothing mounted by name);
@@ -112,8 +114,8 @@ export class ContainersApi {
     const filters: Record<string, string[]> = {}
     if (options.labels) filters.label = labelFilterArgs(options.labels)
     if (options.name) filters.name = [options.name]
-    return this.engine.call('list containers', () =>
-      this.engine.http.json<ContainerSummary[]>({
+    return engineCall(this.transport, 'list containers', () =>
+      requestJson<ContainerSummary[]>(this.transport, {
         method: 'GET',
         path: '/containers/json',
         query: { all: options.all ?? true, filters: JSON.stringify(filters) },
@@ -123,15 +125,8 @@ export class ContainersApi {
 
   /** The last lines of the log as text (stdout and stderr interleaved by frame). */
   async logsText(nameOrId: string, tail = 20): Promise<string> {
-    return this.engine.call(`read the logs of ${nameOrId}`, async () => {
-      const docker = await this.engine.dockerode()
-      const raw = (await docker.getContainer(nameOrId).logs({
-        follow: false,
-        stdout: true,
-        stderr: true,
-        tail,
-      })) as unknown as Buffer
-      const { stdout, stderr } = demuxBuffer(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))
+    return engineCall(this.transport, `read the logs of ${nameOrId}`, async () => {
+      const { stdout, stderr } = demuxBuffer(await this.logsBuffer(nameOrId, { tail }))
       // Frames of both streams were split above; for a short tail an approximate order is enough.
       return Buffer.concat([stdout, stderr]).toString('utf8')
     })
@@ -139,67 +134,60 @@ export class ContainersApi {
 
   /** A readable of the log (stdout and stderr interleaved); with `follow`, destroy it to stop following. */
   async logs(nameOrId: string, options: LogsOptions = {}): Promise<Readable> {
-    return this.engine.call(`read the logs of ${nameOrId}`, async () => {
-      const docker = await this.engine.dockerode()
-      const container = docker.getContainer(nameOrId)
-      const common = {
-        stdout: true,
-        stderr: true,
-        timestamps: options.timestamps ?? false,
-        ...(options.tail !== undefined ? { tail: options.tail } : {}),
-      }
+    return engineCall(this.transport, `read the logs of ${nameOrId}`, async () => {
       if (!options.follow) {
-        // Without follow the engine answers one buffer: what is there now, then the end.
-        const raw = (await container.logs({ ...common, follow: false })) as unknown as Buffer
-        const { stdout, stderr } = demuxBuffer(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))
+        // Without follow the engine answers what is there now, then the end.
+        const { stdout, stderr } = demuxBuffer(await this.logsBuffer(nameOrId, options))
         return Readable.from([Buffer.concat([stdout, stderr])])
       }
-      const info = await container.inspect()
-      const stream = (await container.logs({
-        ...common,
-        follow: true,
-      })) as unknown as NodeJS.ReadableStream & {
-        destroy: () => void
-      }
-      if (info.Config.Tty) return stream as unknown as Readable
-      return demuxToSingle(docker, stream)
+      const info = await requestJson<ContainerInfo>(this.transport, {
+        method: 'GET',
+        path: `/containers/${enc(nameOrId)}/json`,
+      })
+      const stream = await this.transport.stream({
+        method: 'GET',
+        path: `/containers/${enc(nameOrId)}/logs`,
+        query: logsQuery(options, true),
+        idleTimeoutMs: 0,
+      })
+      return info.Config.Tty ? stream : demuxToSingle(stream)
     })
   }
 
-  /** Runs a command in a running container and collects its output and exit code. */
+  /**
+   * Runs a command in a running container and collects its output and exit code. `timeoutMs` bounds the
+   * command's silence (no output for that long fails the call).
+   */
   async exec(
     nameOrId: string,
     cmd: string[],
-    options: { user?: string; env?: string[] } = {},
+    options: { user?: string; env?: string[]; timeoutMs?: number } = {},
   ): Promise<ExecResult> {
-    return this.engine.call(`run ${cmd[0] ?? 'a command'} in ${nameOrId}`, async () => {
-      const docker = await this.engine.dockerode()
-      const exec = await docker.getContainer(nameOrId).exec({
-        Cmd: cmd,
-        AttachStdout: true,
-        AttachStderr: true,
-        ...(options.user ? { User: options.user } : {}),
-        ...(options.env ? { Env: options.env } : {}),
+    return engineCall(this.transport, `run ${cmd[0] ?? 'a command'} in ${nameOrId}`, async () => {
+      const exec = await requestJson<{ Id: string }>(this.transport, {
+        method: 'POST',
+        path: `/containers/${enc(nameOrId)}/exec`,
+        body: {
+          Cmd: cmd,
+          AttachStdout: true,
+          AttachStderr: true,
+          ...(options.user ? { User: options.user } : {}),
+          ...(options.env ? { Env: options.env } : {}),
+        },
       })
-      const stream = await exec.start({ hijack: true, stdin: false })
-      const out = new PassThrough()
-      const err = new PassThrough()
-      const outChunks: Buffer[] = []
-      const errChunks: Buffer[] = []
-      out.on('data', (c: Buffer) => outChunks.push(c))
-      err.on('data', (c: Buffer) => errChunks.push(c))
-      docker.modem.demuxStream(stream, out, err)
-      await new Promise<void>((resolve, reject) => {
-        stream.on('end', () => resolve())
-        stream.on('close', () => resolve())
-        stream.on('error', reject)
+      // Without an Upgrade header the engine answers 200 and sends the framed output until the command ends.
+      const stream = await this.transport.stream({
+        method: 'POST',
+        path: `/exec/${enc(exec.Id)}/start`,
+        body: { Detach: false, Tty: false },
+        timeoutMs: options.timeoutMs ?? EXEC_TIMEOUT_MS,
       })
-      const info = await exec.inspect()
-      return {
-        exitCode: info.ExitCode ?? -1,
-        stdout: Buffer.concat(outChunks).toString('utf8'),
-        stderr: Buffer.concat(errChunks).toString('utf8'),
-      }
+      const { stdout, stderr } = await demuxToText(stream)
+      const info = await requestJson<{ ExitCode: number | null }>(this.transport, {
+        method: 'GET',
+        path: `/exec/${enc(exec.Id)}/json`,
+      })
+      return { exitCode: info.ExitCode ?? -1, stdout, stderr }
     })
   }
 
@@ -208,25 +196,26 @@ export class ContainersApi {
    * `cat` has to exist in the image. `undefined` when the path does not exist.
    */
   async readFile(nameOrId: string, path: string): Promise<Buffer | undefined> {
-    return this.engine.call(`read ${path} from ${nameOrId}`, async () => {
-      const docker = await this.engine.dockerode()
-      let stream: NodeJS.ReadableStream
+    return engineCall(this.transport, `read ${path} from ${nameOrId}`, async () => {
+      let archive: Readable
       try {
-        stream = await docker.getContainer(nameOrId).getArchive({ path })
+        archive = await this.transport.stream({
+          method: 'GET',
+          path: `/containers/${enc(nameOrId)}/archive`,
+          query: { path },
+        })
       } catch (error) {
         if (httpStatusOf(error) === 404) return undefined
         throw error
       }
-      const chunks: Buffer[] = []
-      for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk))
-      return firstFileFromTar(Buffer.concat(chunks))
+      return firstFileFromTar(archive)
     })
   }
 
   /** Waits until the container stops; resolves with its exit code. */
   async wait(nameOrId: string, timeoutMs = 60_000): Promise<number> {
-    return this.engine.call(`wait for ${nameOrId}`, async () => {
-      const res = await this.engine.http.json<{ StatusCode: number }>({
+    return engineCall(this.transport, `wait for ${nameOrId}`, async () => {
+      const res = await requestJson<{ StatusCode: number }>(this.transport, {
         method: 'POST',
         path: `/containers/${enc(nameOrId)}/wait`,
         timeoutMs,
@@ -234,6 +223,24 @@ export class ContainersApi {
       return res.StatusCode
     })
   }
+
+  private async logsBuffer(nameOrId: string, options: LogsOptions): Promise<Buffer> {
+    const stream = await this.transport.stream({
+      method: 'GET',
+      path: `/containers/${enc(nameOrId)}/logs`,
+      query: logsQuery(options, false),
+    })
+    const chunks: Buffer[] = []
+    for await (const chunk of stream) chunks.push(chunk as Buffer)
+    return Buffer.concat(chunks)
+  }
+}
+
+function logsQuery(
+  options: LogsOptions,
+  follow: boolean,
+): Record<string, string | number | boolean | undefined> {
+  return { follow, stdout: true, stderr: true, timestamps: options.timestamps ?? false, tail: options.tail }
 }
 
 function enc(nameOrId: string): string {

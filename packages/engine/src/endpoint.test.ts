@@ -6,7 +6,7 @@ import { DEFAULT_SOCKET, discoverEndpoints, parseDockerHost } from './endpoint.j
 
 describe('parseDockerHost', () => {
   it('reads a unix socket address', () => {
-    expect(parseDockerHost('unix:///run/user/1000/docker.sock')).toMatchObject({
+    expect(parseDockerHost('unix:///run/user/1000/docker.sock', {})).toMatchObject({
       kind: 'unix',
       socketPath: '/run/user/1000/docker.sock',
       source: 'DOCKER_HOST',
@@ -28,10 +28,18 @@ describe('parseDockerHost', () => {
     expect(parseDockerHost('tcp://10.0.0.5', {})).toMatchObject({ port: 2375, tls: false })
   })
 
+  it('takes the TLS files from DOCKER_CERT_PATH of the given env, for a TLS endpoint only', () => {
+    const env = { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' }
+    expect(parseDockerHost('tcp://10.0.0.5', env)).toMatchObject({ tls: true, certDir: '/certs' })
+    expect(parseDockerHost('tcp://10.0.0.5:2375', { DOCKER_CERT_PATH: '/certs' })).not.toHaveProperty(
+      'certDir',
+    )
+  })
+
   it.each(['ssh://me@host', 'not a url', 'npipe:////./pipe/docker_engine'])(
     'rejects %s with ENV_INVALID',
     (value) => {
-      expect(() => parseDockerHost(value)).toThrowError(expect.objectContaining({ code: 'ENV_INVALID' }))
+      expect(() => parseDockerHost(value, {})).toThrowError(expect.objectContaining({ code: 'ENV_INVALID' }))
     },
   )
 })

@@ -6,9 +6,21 @@ import { SystempromptError } from '@systemprompt/config/core'
 /** Where the Docker engine listens, as found by {@link discoverEndpoints}. */
 export type EngineEndpoint =
   | { kind: 'unix'; socketPath: string; source: EndpointSource; label: string }
-  | { kind: 'tcp'; host: string; port: number; tls: boolean; source: EndpointSource; label: string }
+  | {
+      kind: 'tcp'
+      host: string
+      port: number
+      tls: boolean
+      /** DOCKER_CERT_PATH: where ca.pem, cert.pem and key.pem are for a TLS endpoint. */
+      certDir?: string
+      source: EndpointSource
+      label: string
+    }
 
-export type EndpointSource = 'DOCKER_HOST' | 'default-socket' | 'rootless-socket' | 'desktop-socket'
+/** The environment variables endpoint discovery reads (DOCKER_HOST, DOCKER_TLS_VERIFY, ...), given by the caller. */
+export type EngineEnv = Readonly<Record<string, string | undefined>>
+
+type EndpointSource = 'DOCKER_HOST' | 'default-socket' | 'rootless-socket' | 'desktop-socket'
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock'
 
@@ -17,7 +29,7 @@ export const DEFAULT_SOCKET = '/var/run/docker.sock'
  * back silently would talk to a different engine than the user asked for); otherwise the system socket,
  * then the rootless socket, then Docker Desktop's per-user socket — the first that exists.
  */
-export function discoverEndpoints(env: NodeJS.ProcessEnv = process.env): EngineEndpoint[] {
+export function discoverEndpoints(env: EngineEnv): EngineEndpoint[] {
   const dockerHost = env.DOCKER_HOST?.trim()
   if (dockerHost) return [parseDockerHost(dockerHost, env)]
 
@@ -30,7 +42,7 @@ export function discoverEndpoints(env: NodeJS.ProcessEnv = process.env): EngineE
   return existing.length > 0 ? existing : [candidates[0] as EngineEndpoint]
 }
 
-export function parseDockerHost(value: string, env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
+export function parseDockerHost(value: string, env: EngineEnv): EngineEndpoint {
   let url: URL
   try {
     url = new URL(value)
@@ -45,11 +57,13 @@ export function parseDockerHost(value: string, env: NodeJS.ProcessEnv = process.
   if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:') {
     const tls = url.protocol === 'https:' || Boolean(env.DOCKER_TLS_VERIFY) || url.port === '2376'
     const port = url.port ? Number(url.port) : tls ? 2376 : 2375
+    const certDir = tls ? env.DOCKER_CERT_PATH || undefined : undefined
     return {
       kind: 'tcp',
       host: url.hostname,
       port,
       tls,
+      ...(certDir ? { certDir } : {}),
       source: 'DOCKER_HOST',
       label: `DOCKER_HOST=${value}`,
     }

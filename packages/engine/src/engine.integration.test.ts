@@ -1,38 +1,28 @@
-import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
+import {
+  childEnv,
+  freePort,
+  newRunId,
+  RUN_LABEL,
+  removeRun,
+  testImage,
+  testLabels,
+} from '@systemprompt/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectEngine, type Engine } from './index.js'
 
 // Real engine (tooling/testbed/up.sh). Everything made here carries systemprompt.test=1 and this run's id.
-const RUN = randomBytes(4).toString('hex')
-const TEST_LABELS = { 'systemprompt.test': '1', 'systemprompt.test-run': `engine-${RUN}` }
-const IMAGE = process.env.SYSTEMPROMPT_POSTGRES_IMAGE ?? 'systemprompt-testbed/postgres:15'
+const RUN = newRunId()
+const TEST_LABELS = testLabels(RUN)
+const IMAGE = testImage()
 
 let engine: Engine
 
-async function cleanup(): Promise<void> {
-  const filter = { 'systemprompt.test-run': `engine-${RUN}` }
-  for (const c of await engine.containers.list({ labels: filter }))
-    await engine.containers.remove(c.Id, { force: true })
-  for (const v of await engine.volumes.list({ labels: filter }))
-    await engine.volumes.remove(v.Name, { force: true })
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (!address || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
-
 beforeAll(async () => {
-  engine = await connectEngine()
+  engine = await connectEngine({ env: childEnv() })
 })
 
-afterAll(async () => {
-  await cleanup()
+afterAll(() => {
+  removeRun(RUN)
 })
 
 describe('connectEngine', () => {
@@ -53,7 +43,7 @@ describe('connectEngine', () => {
   })
 
   it('fails the same way for a tcp DOCKER_HOST nobody listens on', async () => {
-    const port = await closedPort()
+    const port = await freePort()
     const error = await connectEngine({ env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` } }).catch(
       (e: unknown) => e,
     )
@@ -71,7 +61,7 @@ describe('volumes', () => {
     await engine.volumes.create(name, { ...TEST_LABELS, 'systemprompt.managed': '1' })
     expect((await engine.volumes.inspect(name))?.Labels).toMatchObject({ 'systemprompt.managed': '1' })
     const listed = await engine.volumes.list({
-      labels: { 'systemprompt.test-run': `engine-${RUN}`, 'systemprompt.managed': true },
+      labels: { [RUN_LABEL]: RUN, 'systemprompt.managed': true },
     })
     expect(listed.map((v) => v.Name)).toContain(name)
     await engine.volumes.remove(name)
@@ -87,7 +77,7 @@ describe('images', () => {
   })
 
   it('fails a pull from a registry that is not there', async () => {
-    const port = await closedPort()
+    const port = await freePort()
     const error = await engine.images.pull(`127.0.0.1:${port}/nothing-${RUN}:latest`).catch((e: unknown) => e)
     expect(error).toMatchObject({ category: 'engine' })
     expect((error as Error).message).toContain(`pull image 127.0.0.1:${port}/nothing-${RUN}:latest`)
@@ -144,7 +134,7 @@ describe('containers', () => {
     expect(first).toContain('hello')
     follow.destroy()
 
-    const listed = await engine.containers.list({ labels: { 'systemprompt.test-run': `engine-${RUN}` } })
+    const listed = await engine.containers.list({ labels: { [RUN_LABEL]: RUN } })
     expect(listed.map((c) => c.Id)).toContain(id)
 
     await engine.containers.stop(name, 1)

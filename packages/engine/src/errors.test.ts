@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { parseDockerHost } from './endpoint.js'
 import { toEngineError, unreachableError } from './errors.js'
-import { EngineHttpError } from './http.js'
+import { EngineHttpError } from './transport.js'
 
-const socket = parseDockerHost('unix:///var/run/missing.sock')
+const socket = parseDockerHost('unix:///var/run/missing.sock', {})
 
 describe('toEngineError', () => {
   it.each([

@@ -1,6 +1,6 @@
-import { isSystempromptError, SystempromptError } from '@systemprompt/config/core'
+import { type ErrorCodeName, isSystempromptError, SystempromptError } from '@systemprompt/config/core'
 import type { EngineEndpoint } from './endpoint.js'
-import { REQUEST_TIMEOUT } from './http.js'
+import { REQUEST_TIMEOUT, type Transport } from './transport.js'
 
 /** Error codes this package throws (all categories are set on the error itself). */
 export const EngineErrorCode = {
@@ -11,7 +11,7 @@ export const EngineErrorCode = {
   conflict: 'ENGINE_CONFLICT',
   badRequest: 'ENGINE_BAD_REQUEST',
   stream: 'ENGINE_STREAM_ERROR',
-} as const
+} as const satisfies Record<string, ErrorCodeName>
 
 /** Socket-level failures: the engine is not there (or not ours to talk to). */
 const UNREACHABLE_CODES = new Set([
@@ -29,7 +29,7 @@ const UNREACHABLE_CODES = new Set([
   'ENOTSOCK',
 ])
 
-export function errnoCode(error: unknown): string | undefined {
+function errnoCode(error: unknown): string | undefined {
   if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string')
     return error.code
   return undefined
@@ -43,7 +43,7 @@ export function httpStatusOf(error: unknown): number | undefined {
 }
 
 /** The engine's own words for a failed request (dockerode puts them in `json.message`). */
-export function engineMessage(error: unknown): string {
+function engineMessage(error: unknown): string {
   if (error && typeof error === 'object') {
     const json = (error as { json?: unknown }).json
     if (json && typeof json === 'object' && 'message' in json)
@@ -89,7 +89,7 @@ export interface EngineErrorContext {
   action: string
   endpoint?: EngineEndpoint
   /** Code for a 404 (e.g. IMAGE_MISSING); defaults to ENGINE_NOT_FOUND. */
-  notFoundCode?: string
+  notFoundCode?: ErrorCodeName
   fix?: string
 }
 
@@ -147,4 +147,18 @@ function defaultFix(status: number): string {
     return 'Another object holds this name or is in the way; inspect it with `docker inspect NAME`'
   if (status >= 500) return 'Look at the Docker engine log; retry once the engine is healthy'
   return 'This is a bug in systemprompt: please report it with the command you ran'
+}
+
+/** Runs one engine call of a client and maps any failure to a SystempromptError naming the action. */
+export async function engineCall<T>(
+  transport: Transport,
+  action: string,
+  fn: () => Promise<T>,
+  options: { notFoundCode?: ErrorCodeName; fix?: string } = {},
+): Promise<T> {
+  try {
+    return await fn()
+  } catch (error) {
+    throw toEngineError(error, { action, endpoint: transport.endpoint, ...options })
+  }
 }

@@ -1,21 +1,21 @@
 import type Dockerode from 'dockerode'
-import type { Engine } from './engine.js'
-import { toHttpError } from './http.js'
-import { followProgress, type ProgressEvent } from './streams.js'
+import { engineCall } from './errors.js'
+import { type ProgressEvent, readProgress } from './streams.js'
+import { requestOptional, type Transport } from './transport.js'
 
 export type ImageInfo = Dockerode.ImageInspectInfo
 
+/** Longest silence of a pull (a registry can be slow to send the next layer). */
+const PULL_TIMEOUT_MS = 120_000
+
 export class ImagesApi {
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly transport: Transport) {}
 
   /** `undefined` when the image is not present locally. */
   async inspect(ref: string): Promise<ImageInfo | undefined> {
-    return this.engine.call(`inspect image ${ref}`, async () => {
-      const res = await this.engine.http.request({ method: 'GET', path: `/images/${ref}/json` })
-      if (res.statusCode === 404) return undefined
-      if (res.statusCode >= 400) throw toHttpError(res)
-      return res.body as ImageInfo
-    })
+    return engineCall(this.transport, `inspect image ${ref}`, () =>
+      requestOptional<ImageInfo>(this.transport, { method: 'GET', path: `/images/${ref}/json` }),
+    )
   }
 
   async exists(ref: string): Promise<boolean> {
@@ -27,10 +27,28 @@ export class ImagesApi {
    * the failure as an event). Throws the mapped engine error; callers turn it into their own message.
    */
   async pull(ref: string, onEvent?: (event: ProgressEvent) => void): Promise<void> {
-    await this.engine.call(`pull image ${ref}`, async () => {
-      const docker = await this.engine.dockerode()
-      const stream = await docker.pull(ref)
-      await followProgress(docker, stream, onEvent, `pull image ${ref}`)
+    const action = `pull image ${ref}`
+    await engineCall(this.transport, action, async () => {
+      const stream = await this.transport.stream({
+        method: 'POST',
+        path: '/images/create',
+        // Without a tag the engine pulls every tag of the repository: default to latest, like the docker CLI.
+        query: splitReference(ref),
+        timeoutMs: PULL_TIMEOUT_MS,
+      })
+      await readProgress(stream, action, onEvent)
     })
   }
+}
+
+/** `registry:5000/name:tag` → fromImage + tag; a digest (`name@sha256:…`) is its own tag. */
+function splitReference(ref: string): { fromImage: string; tag: string } {
+  const at = ref.indexOf('@')
+  const colon = ref.lastIndexOf(':')
+  const separator = at >= 0 ? at : colon
+  if (separator < 0) return { fromImage: ref, tag: 'latest' }
+  const tag = ref.slice(separator + 1)
+  // A colon followed by a slash belongs to a registry port, not a tag.
+  if (tag.includes('/')) return { fromImage: ref, tag: 'latest' }
+  return { fromImage: ref.slice(0, separator), tag: tag || 'latest' }
 }

@@ -1,31 +1,6 @@
-/**
- * Label keys. Ours mark what systemprompt made and why; the compose ones make Docker Compose (v1 and v2)
- * treat a container the runner created as its own (`docker-compose -f FILE ps` lists it).
- */
-export const LABELS = {
-  /** "1" on every object systemprompt created. */
-  managed: 'systemprompt.managed',
-  /** `postgres-shared` or `postgres-dedicated`. */
-  role: 'systemprompt.role',
-  /** Tenant name of a dedicated server. */
-  tenant: 'systemprompt.tenant',
-  /** Hash of the declared config the container was created from; a different hash means "re-create". */
-  configHash: 'systemprompt.config-hash',
-  /** Tests put this on everything they make, so cleanup can find it. */
-  test: 'systemprompt.test',
-} as const
-
-export const COMPOSE_LABELS = {
-  project: 'com.docker.compose.project',
-  service: 'com.docker.compose.service',
-  oneoff: 'com.docker.compose.oneoff',
-  containerNumber: 'com.docker.compose.container-number',
-  version: 'com.docker.compose.version',
-  configHash: 'com.docker.compose.config-hash',
-  workingDir: 'com.docker.compose.project.working_dir',
-  configFiles: 'com.docker.compose.project.config_files',
-  volume: 'com.docker.compose.volume',
-} as const
+// The label keys are defined once, in @systemprompt/config (constants.ts); the engine re-exports them for
+// its callers and keeps what only it needs (the claimed compose version, the filter syntax).
+export { COMPOSE_LABELS, LABELS } from '@systemprompt/config/core'
 
 /** The compose version we claim in labels: the v1 line that Debian ships, which reads these labels. */
 export const COMPOSE_VERSION = '1.29.2'

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream'
+import { pack } from 'tar-stream'
 import { describe, expect, it } from 'vitest'
-import { demuxBuffer, readStream } from './streams.js'
+import { demuxBuffer, FrameDecoder, readProgress } from './streams.js'
 import { firstFileFromTar } from './tar.js'
 
 function frame(type: number, text: string): Buffer {
@@ -20,14 +21,30 @@ describe('demuxBuffer', () => {
     expect(stderr.toString()).toBe('err\n')
   })
 
+  it('reads frames that span chunk borders', () => {
+    const got: string[] = []
+    const decoder = new FrameDecoder((stream, payload) => got.push(`${stream}:${payload}`))
+    const bytes = Buffer.concat([frame(1, 'hello\n'), frame(2, 'oops\n')])
+    // Cuts inside the first header, inside the first payload, and inside the second header.
+    const cuts = [0, 3, 10, 17, bytes.length]
+    for (let i = 0; i + 1 < cuts.length; i++) decoder.push(bytes.subarray(cuts[i], cuts[i + 1]))
+    expect(got).toEqual(['stdout:hello\n', 'stderr:oops\n'])
+  })
+
   it('passes through a TTY payload that has no frames', () => {
     expect(demuxBuffer(Buffer.from('plain text log line\n')).stdout.toString()).toBe('plain text log line\n')
   })
 })
 
-describe('readStream', () => {
+describe('readProgress', () => {
   it('collects events across chunk borders', async () => {
-    const events = await readStream(Readable.from(['{"status":"a"}\n{"sta', 'tus":"b"}\n']))
+    const seen: string[] = []
+    const events = await readProgress(
+      Readable.from(['{"status":"a"}\n{"sta', 'tus":"b"}\n']),
+      'pull image x',
+      (e) => seen.push(e.status ?? ''),
+    )
+    expect(seen).toEqual(['a', 'b'])
     expect(events.map((e) => e.status)).toEqual(['a', 'b'])
   })
 
@@ -36,36 +53,31 @@ describe('readStream', () => {
       '{"status":"pushing"}\n',
       '{"errorDetail":{"message":"denied"},"error":"denied"}\n',
     ])
-    await expect(readStream(stream, 'push image x')).rejects.toMatchObject({
+    await expect(readProgress(stream, 'push image x')).rejects.toMatchObject({
       code: 'ENGINE_STREAM_ERROR',
       message: 'Could not push image x: denied',
     })
   })
 })
 
-function tarEntry(name: string, type: string, body: Buffer): Buffer {
-  const header = Buffer.alloc(512)
-  header.write(name, 0)
-  header.write(body.length.toString(8).padStart(11, '0'), 124)
-  header.write(type, 156)
-  const padded = Buffer.alloc(Math.ceil(body.length / 512) * 512)
-  body.copy(padded)
-  return Buffer.concat([header, padded])
+/** A real archive, written by tar-stream's packer: a directory, then a file whose long name needs pax. */
+async function archiveOf(content: string): Promise<Buffer> {
+  const packer = pack()
+  packer.entry({ name: 'dir', type: 'directory' })
+  packer.entry({ name: `${'d/'.repeat(60)}password`, pax: { comment: 'x' } }, content)
+  packer.finalize()
+  const chunks: Buffer[] = []
+  for await (const chunk of packer) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
 }
 
 describe('firstFileFromTar', () => {
-  it('reads the first regular file, honouring a pax size record', () => {
-    const content = Buffer.from('s3cret-password')
-    const pax = Buffer.from(`20 size=${content.length}\n`)
-    const archive = Buffer.concat([
-      tarEntry('pax', 'x', pax),
-      tarEntry('password', '0', content),
-      Buffer.alloc(1024),
-    ])
-    expect(firstFileFromTar(archive)?.toString()).toBe('s3cret-password')
+  it('reads the first regular file after a directory, through a pax header', async () => {
+    const archive = await archiveOf('s3cret-password')
+    expect((await firstFileFromTar(Readable.from([archive])))?.toString()).toBe('s3cret-password')
   })
 
-  it('returns undefined for an archive without files', () => {
-    expect(firstFileFromTar(Buffer.alloc(1024))).toBeUndefined()
+  it('returns undefined for an archive without files', async () => {
+    expect(await firstFileFromTar(Readable.from([Buffer.alloc(1024)]))).toBeUndefined()
   })
 })

@@ -1,7 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream'
 import { SystempromptError } from '@systemprompt/config/core'
-import type Dockerode from 'dockerode'
 import { EngineErrorCode } from './errors.js'
+import { REQUEST_TIMEOUT } from './transport.js'
 
 /** One event of a build/pull/push progress stream. */
 export interface ProgressEvent {
@@ -15,64 +15,50 @@ export interface ProgressEvent {
 }
 
 /**
- * Reads a whole progress stream. Build, pull and push failures do not reject the request: they arrive as
- * `{error}` events inside an HTTP 200 stream, so every event is checked and the first error fails the call.
+ * Reads a whole progress stream (newline-delimited JSON). Build, pull and push failures do not reject the
+ * request: they arrive as `{error}` events inside an HTTP 200 stream, so every event is checked and the
+ * first error fails the call (ENGINE_STREAM_ERROR), as does a stream that breaks off.
  */
-export function followProgress(
-  docker: Dockerode,
-  stream: NodeJS.ReadableStream,
-  onEvent?: (event: ProgressEvent) => void,
-  action = 'read the engine progress stream',
-): Promise<ProgressEvent[]> {
-  return new Promise((resolve, reject) => {
-    let failure: ProgressEvent | undefined
-    docker.modem.followProgress(
-      stream,
-      (err: Error | null, events: ProgressEvent[]) => {
-        if (err) return reject(streamError(action, err.message, err))
-        const firstError = failure ?? events.find((e) => e.error || e.errorDetail)
-        if (firstError) return reject(streamError(action, progressErrorText(firstError)))
-        resolve(events)
-      },
-      (event: ProgressEvent) => {
-        if ((event.error || event.errorDetail) && !failure) failure = event
-        onEvent?.(event)
-      },
-    )
-  })
-}
-
-/** Collects newline-delimited JSON events from a raw stream, failing on an `{error}` event. */
-export async function readStream(
+export async function readProgress(
   stream: Readable,
-  action = 'read the engine stream',
+  action: string,
+  onEvent?: (event: ProgressEvent) => void,
 ): Promise<ProgressEvent[]> {
   const events: ProgressEvent[] = []
-  let rest = ''
-  for await (const chunk of stream) {
-    rest += chunk.toString()
-    const lines = rest.split('\n')
-    rest = lines.pop() ?? ''
-    for (const line of lines) pushEvent(events, line)
+  let failure: ProgressEvent | undefined
+  const push = (line: string): void => {
+    const event = parseEvent(line)
+    if (!event) return
+    events.push(event)
+    if ((event.error || event.errorDetail) && !failure) failure = event
+    onEvent?.(event)
   }
-  pushEvent(events, rest)
-  const failure = events.find((e) => e.error || e.errorDetail)
-  if (failure) throw streamError(action, progressErrorText(failure))
+  let rest = ''
+  try {
+    for await (const chunk of stream) {
+      rest += chunk.toString()
+      const lines = rest.split('\n')
+      rest = lines.pop() ?? ''
+      for (const line of lines) push(line)
+    }
+  } catch (error) {
+    // A timeout keeps its own code (ENGINE_TIMEOUT at the edge); any other break is a stream failure.
+    if ((error as { code?: unknown }).code === REQUEST_TIMEOUT) throw error
+    throw streamError(action, (error as Error).message, error)
+  }
+  push(rest)
+  if (failure) throw streamError(action, failure.errorDetail?.message ?? failure.error ?? 'unknown error')
   return events
 }
 
-function pushEvent(events: ProgressEvent[], line: string): void {
+function parseEvent(line: string): ProgressEvent | undefined {
   const text = line.trim()
-  if (!text) return
+  if (!text) return undefined
   try {
-    events.push(JSON.parse(text) as ProgressEvent)
+    return JSON.parse(text) as ProgressEvent
   } catch {
-    events.push({ stream: text })
+    return { stream: text }
   }
-}
-
-function progressErrorText(event: ProgressEvent): string {
-  return event.errorDetail?.message ?? event.error ?? 'unknown error'
 }
 
 function streamError(action: string, detail: string, cause?: unknown): SystempromptError {
@@ -81,31 +67,40 @@ function streamError(action: string, detail: string, cause?: unknown): Systempro
     category: 'engine',
     message: `Could not ${action}: ${detail}`,
     fix: 'Read the engine message above; fix its cause and retry',
-    cause,
+    ...(cause === undefined ? {} : { cause }),
   })
 }
 
 /**
- * Splits a multiplexed (non-TTY) log or exec payload that arrived as one buffer: frames of an 8-byte
- * header (stream type, 3 zero bytes, big-endian length) followed by the payload.
+ * Docker's multiplexed (non-TTY) log and exec framing: an 8-byte header (stream type 0/1/2, three zero
+ * bytes, big-endian payload length), then the payload. Fed chunk by chunk, frames may span chunk borders.
+ * Ours rather than docker-modem's `demuxStream`: that module loads ssh2 for 30 lines of framing
+ * (bench/engine-transport.mjs has the number).
  */
+export class FrameDecoder {
+  private pending = Buffer.alloc(0)
+
+  constructor(private readonly onFrame: (stream: 'stdout' | 'stderr', payload: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    let buffer = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk
+    while (buffer.length >= 8) {
+      const length = buffer.readUInt32BE(4)
+      if (buffer.length < 8 + length) break
+      this.onFrame(buffer[0] === 2 ? 'stderr' : 'stdout', buffer.subarray(8, 8 + length))
+      buffer = buffer.subarray(8 + length)
+    }
+    this.pending = Buffer.from(buffer)
+  }
+}
+
+/** Splits a multiplexed (non-TTY) log or exec payload that arrived as one buffer. */
 export function demuxBuffer(buffer: Buffer): { stdout: Buffer; stderr: Buffer } {
   // A buffer that is not multiplexed at all (TTY container) is plain output.
   if (buffer.length > 0 && !looksMultiplexed(buffer)) return { stdout: buffer, stderr: Buffer.alloc(0) }
   const out: Buffer[] = []
   const err: Buffer[] = []
-  let offset = 0
-  while (offset + 8 <= buffer.length) {
-    const type = buffer[offset]
-    const length = buffer.readUInt32BE(offset + 4)
-    const frame = buffer.subarray(offset + 8, offset + 8 + length)
-    if (type === 2) err.push(frame)
-    else out.push(frame)
-    offset += 8 + length
-  }
-  // A buffer that is not multiplexed at all (TTY container) is plain output.
-  if (offset === 0 && buffer.length > 0 && !looksMultiplexed(buffer))
-    return { stdout: buffer, stderr: Buffer.alloc(0) }
+  new FrameDecoder((stream, payload) => (stream === 'stderr' ? err : out).push(payload)).push(buffer)
   return { stdout: Buffer.concat(out), stderr: Buffer.concat(err) }
 }
 
@@ -115,15 +110,22 @@ function looksMultiplexed(buffer: Buffer): boolean {
 }
 
 /** Demultiplexes a live stream into one readable of stdout and stderr interleaved (what `docker logs` shows). */
-export function demuxToSingle(
-  docker: Dockerode,
-  source: NodeJS.ReadableStream & { destroy?: () => void },
-): Readable {
+export function demuxToSingle(source: Readable): Readable {
   const merged = new PassThrough()
-  docker.modem.demuxStream(source, merged, merged)
+  const decoder = new FrameDecoder((_stream, payload) => merged.write(payload))
+  source.on('data', (chunk: Buffer) => decoder.push(chunk))
   source.on('end', () => merged.end())
   source.on('error', (error) => merged.destroy(error))
   // The consumer stops a follow by destroying what we returned: close the socket underneath too.
-  merged.on('close', () => source.destroy?.())
+  merged.on('close', () => source.destroy())
   return merged
+}
+
+/** Reads a whole multiplexed stream (exec output) into its stdout and stderr text. */
+export async function demuxToText(source: Readable): Promise<{ stdout: string; stderr: string }> {
+  const out: Buffer[] = []
+  const err: Buffer[] = []
+  const decoder = new FrameDecoder((stream, payload) => (stream === 'stderr' ? err : out).push(payload))
+  for await (const chunk of source) decoder.push(chunk as Buffer)
+  return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }
 }

@@ -1,4 +1,5 @@
 export * from './connect.js'
+export * from './login.js'
 export * from './pg-errors.js'
 export * from './scram.js'
 export * from './sql.js'

@@ -30,7 +30,7 @@ describe('mapPgError', () => {
     expect(mapPgError(new Error('Connection terminated unexpectedly'), ctx).code).toBe('DATABASE_UNREACHABLE')
   })
   it('passes our own errors through', () => {
-    const own = new SystempromptError({ code: 'X', message: 'y' })
+    const own = new SystempromptError({ code: 'INTERNAL', message: 'y' })
     expect(mapPgError(own, ctx)).toBe(own)
   })
   it('knows transient errors', () => {

@@ -1,4 +1,4 @@
-import { SystempromptError } from '@systemprompt/config'
+import { type ErrorCodeName, SystempromptError } from '@systemprompt/config'
 
 /** Where a PostgreSQL error happened, for the message: "creating database sp_a_x on 127.0.0.1:5432". */
 export interface PgErrorContext {
@@ -48,7 +48,7 @@ export function mapPgError(error: unknown, ctx: PgErrorContext): SystempromptErr
   if (ctx.user !== undefined) details.user = ctx.user
 
   const make = (
-    ourCode: string,
+    ourCode: ErrorCodeName,
     category: 'database' | 'conflict' | 'user' | 'internal',
     message: string,
     fix: string,

@@ -1,5 +1,4 @@
 export * from './names.js'
 export * from './profiles/index.js'
 export * from './server/index.js'
-export * from './store/index.js'
 export * from './tenants/index.js'

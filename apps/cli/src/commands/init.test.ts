@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { runCli, STACK_FRAME, snapshotTree, tempDir } from '@systemprompt/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { CLI_ROOT, runCli, STACK_FRAME, snapshotTree, tempDir } from '../test-support/run-cli.js'
 
 let dir: ReturnType<typeof tempDir>
 beforeEach(() => {
@@ -14,12 +13,14 @@ afterEach(() => {
 
 const mode = (path: string) => statSync(path).mode & 0o777
 
+// The layout itself (modes, texts, idempotence, justfile handling, the real `just`) is proved in
+// @systemprompt/scaffold; here: the command's flags, envelope, human output and exit codes.
 describe('systemprompt init', () => {
-  it('lays out SPEC section 1 with the right modes and a valid tenants.json', () => {
+  it('lays out the project: the --json envelope lists what was created', () => {
     const run = runCli(['init', '--json'], { cwd: dir.path })
     expect(run.status).toBe(0)
     expect(run.json).toMatchObject({ status: 0, warnings: [] })
-    const sp = join(dir.path, '.systemprompt')
+    expect(run.json?.result.root).toBe(dir.path)
     expect(run.json?.result.created).toEqual([
       '.systemprompt',
       '.systemprompt/docker',
@@ -32,65 +33,37 @@ describe('systemprompt init', () => {
       '.systemprompt/tenants.json',
       'justfile',
     ])
-    expect(mode(join(sp, 'docker'))).toBe(0o755)
-    expect(mode(join(sp, 'docker', '.secrets'))).toBe(0o700)
-    expect(mode(join(sp, 'tenants.json'))).toBe(0o600)
-    expect(mode(join(sp, 'entrypoint.sh'))).toBe(0o755)
-    expect(mode(join(sp, 'Dockerfile'))).toBe(0o644)
-
-    const tenants = JSON.parse(readFileSync(join(sp, 'tenants.json'), 'utf8'))
-    expect(tenants).toMatchObject({ version: 1, tenants: [] })
-    expect(tenants.project_id).toMatch(/^[0-9a-f]{8}$/)
-
-    const gitignore = readFileSync(join(sp, '.gitignore'), 'utf8')
-    for (const entry of [
-      'tenants.json',
-      'docker/shared_config.json',
-      'docker/.secrets/',
-      'profiles/*/secrets.json',
-      'storage/',
-    ])
-      expect(gitignore.split('\n')).toContain(entry)
-    expect(readFileSync(join(sp, '.dockerignore'), 'utf8')).toContain('**/secrets.json')
-    const dockerfile = readFileSync(join(sp, 'Dockerfile'), 'utf8')
-    expect(dockerfile).toMatch(/^FROM debian:bookworm-slim$/m)
-    expect(dockerfile).toContain('EXPOSE 8080')
-    expect(dockerfile).not.toMatch(/^(ENV|ARG) .*(SECRET|PASSWORD|TOKEN|DATABASE_URL)/im)
-    expect(readFileSync(join(sp, 'entrypoint.sh'), 'utf8')).toMatch(/^#!\/bin\/sh\nset -e\n/)
-    expect(readFileSync(join(dir.path, 'justfile'), 'utf8')).toContain('db-up TENANT="":')
+    expect(mode(join(dir.path, '.systemprompt', 'tenants.json'))).toBe(0o600)
   })
 
-  it('is idempotent: a second run keeps every file untouched (same content and mtime)', () => {
-    expect(runCli(['init'], { cwd: dir.path }).status).toBe(0)
+  it('says what it did for humans, and "Nothing to do" on a second run that writes nothing', () => {
+    const first = runCli(['init'], { cwd: dir.path })
+    expect(first.status).toBe(0)
+    expect(first.stdout).toContain(`Project: ${dir.path}`)
+    expect(first.stdout).toMatch(/^ {2}created {5}\.systemprompt\/Dockerfile$/m)
+    expect(first.stdout).toContain('Next: systemprompt cloud tenant create')
     const before = snapshotTree(dir.path)
     const second = runCli(['init', '--json'], { cwd: dir.path })
     expect(second.status).toBe(0)
     expect(second.json?.result.created).toEqual([])
     expect(second.json?.result.changed).toEqual([])
-    expect(snapshotTree(dir.path)).toEqual(before)
     const human = runCli(['init'], { cwd: dir.path })
     expect(human.stdout).toContain('Nothing to do')
     expect(snapshotTree(dir.path)).toEqual(before)
   })
 
-  it('keeps edited files, and --force rewrites them but never tenants.json', () => {
+  it('--force rewrites an edited file; --dir creates the directory', () => {
     runCli(['init'], { cwd: dir.path })
     const dockerfile = join(dir.path, '.systemprompt', 'Dockerfile')
-    const tenantsFile = join(dir.path, '.systemprompt', 'tenants.json')
-    const tenantsBefore = readFileSync(tenantsFile, 'utf8')
     writeFileSync(dockerfile, 'FROM scratch\n')
-    const keep = runCli(['init', '--json'], { cwd: dir.path })
-    expect(keep.json?.result.kept).toContain('.systemprompt/Dockerfile')
-    expect(readFileSync(dockerfile, 'utf8')).toBe('FROM scratch\n')
-
+    expect(runCli(['init', '--json'], { cwd: dir.path }).json?.result.kept).toContain(
+      '.systemprompt/Dockerfile',
+    )
     const force = runCli(['init', '--force', '--json'], { cwd: dir.path })
     expect(force.status).toBe(0)
     expect(force.json?.result.changed).toEqual(['.systemprompt/Dockerfile'])
     expect(readFileSync(dockerfile, 'utf8')).toContain('FROM debian:bookworm-slim')
-    expect(readFileSync(tenantsFile, 'utf8')).toBe(tenantsBefore)
-  })
 
-  it('creates --dir when it is missing', () => {
     const target = join(dir.path, 'nested', 'project')
     const run = runCli(['init', '--dir', target, '--json'], { cwd: dir.path })
     expect(run.status).toBe(0)
@@ -98,139 +71,33 @@ describe('systemprompt init', () => {
     expect(existsSync(join(target, '.systemprompt', 'tenants.json'))).toBe(true)
   })
 
-  it("leaves the user's own justfile alone and puts the recipes beside it", () => {
-    const justfile = join(dir.path, 'justfile')
-    writeFileSync(justfile, 'test:\n    echo mine\n')
+  it("a note of the scaffold (the user's own justfile) becomes a warning", () => {
+    writeFileSync(join(dir.path, 'justfile'), 'test:\n    echo mine\n')
     const run = runCli(['init', '--json'], { cwd: dir.path })
     expect(run.status).toBe(0)
-    expect(readFileSync(justfile, 'utf8')).toBe('test:\n    echo mine\n')
-    expect(run.json?.result.created).toContain('.systemprompt/systemprompt.just')
     expect(run.json?.warnings.join('\n')).toContain("import '.systemprompt/systemprompt.just'")
-
-    const force = runCli(['init', '--force', '--json'], { cwd: dir.path })
-    expect(force.json?.result.changed).toEqual(['justfile'])
-    const text = readFileSync(justfile, 'utf8')
-    expect(text.startsWith('test:\n    echo mine\n')).toBe(true)
-    expect(text).toContain('db-up TENANT="":')
-    // Once appended, later runs (with or without --force) leave it as it is.
-    const before = snapshotTree(dir.path)
-    expect(runCli(['init', '--force'], { cwd: dir.path }).status).toBe(0)
-    expect(snapshotTree(dir.path)).toEqual(before)
+    const human = runCli(['init'], { cwd: dir.path })
+    expect(human.stderr).toContain('Warning: justfile exists and was left alone')
   })
 
-  it('uses an existing Justfile (any spelling just accepts) instead of adding a second one', () => {
-    writeFileSync(join(dir.path, 'Justfile'), 'a:\n    echo a\n')
-    const run = runCli(['init', '--json'], { cwd: dir.path })
-    expect(run.status).toBe(0)
-    expect(existsSync(join(dir.path, 'justfile'))).toBe(false)
-    expect(readFileSync(join(dir.path, 'Justfile'), 'utf8')).toBe('a:\n    echo a\n')
-    expect(run.json?.result.kept).toContain('Justfile')
-  })
-
-  it.each([
-    [
-      '.systemprompt is a file',
-      (root: string) => writeFileSync(join(root, '.systemprompt'), 'x'),
-      '.systemprompt',
-      'CONFIG_NOT_A_DIRECTORY',
-    ],
-    [
-      '.systemprompt/docker is a file',
-      (root: string) => {
-        mkdirSync(join(root, '.systemprompt'))
-        writeFileSync(join(root, '.systemprompt', 'docker'), 'x')
-      },
-      '.systemprompt/docker',
-      'CONFIG_NOT_A_DIRECTORY',
-    ],
-    [
-      'tenants.json is a directory',
-      (root: string) => mkdirSync(join(root, '.systemprompt', 'tenants.json'), { recursive: true }),
-      '.systemprompt/tenants.json',
-      'CONFIG_NOT_A_FILE',
-    ],
-    [
-      'justfile is a directory',
-      (root: string) => mkdirSync(join(root, 'justfile')),
-      'justfile',
-      'CONFIG_NOT_A_FILE',
-    ],
-  ])('refuses when %s: clear error, exit 3, nothing written', (_name, setup, path, code) => {
-    setup(dir.path)
+  it('refuses a file where a directory belongs: clear error, exit 3, nothing written', () => {
+    writeFileSync(join(dir.path, '.systemprompt'), 'x')
     const before = snapshotTree(dir.path)
     const json = runCli(['init', '--json'], { cwd: dir.path })
     expect(json.status).toBe(3)
-    expect(json.json?.error).toMatchObject({ code, file: join(dir.path, path), category: 'user' })
+    expect(json.json?.error).toMatchObject({
+      code: 'CONFIG_NOT_A_DIRECTORY',
+      file: join(dir.path, '.systemprompt'),
+      category: 'user',
+    })
     expect(json.json?.error.fix).toMatch(/\S/)
     const human = runCli(['init'], { cwd: dir.path })
     expect(human.status).toBe(3)
-    expect(human.stderr).toContain(`Error [${code}]`)
-    expect(human.stderr).toContain(`at ${join(dir.path, path)}`)
+    expect(human.stderr).toContain('Error [CONFIG_NOT_A_DIRECTORY]')
+    expect(human.stderr).toContain(`at ${join(dir.path, '.systemprompt')}`)
     expect(human.stderr).toContain('Fix: ')
     expect(human.stderr).not.toMatch(STACK_FRAME)
     expect(snapshotTree(dir.path)).toEqual(before)
-  })
-
-  it('refuses when --dir is a file', () => {
-    const file = join(dir.path, 'plain-file')
-    writeFileSync(file, 'x')
-    const run = runCli(['init', '--dir', file, '--json'], { cwd: dir.path })
-    expect(run.status).toBe(3)
-    expect(run.json?.error.code).toBe('CONFIG_NOT_A_DIRECTORY')
-  })
-})
-
-describe('the generated justfile (run by the real `just`)', () => {
-  const just = join(CLI_ROOT, 'node_modules', '.bin', 'just')
-
-  // SYSTEMPROMPT_BIN=echo shows exactly the command line each recipe hands to the CLI.
-  const recipe = (cwd: string, ...args: string[]) => {
-    const r = spawnSync(just, args, {
-      cwd,
-      encoding: 'utf8',
-      env: { ...process.env, SYSTEMPROMPT_BIN: 'echo' },
-    })
-    expect(r.stderr).not.toContain('error')
-    expect(r.status).toBe(0)
-    return r.stdout.trim()
-  }
-
-  it.each([
-    [['db-up'], 'db up'],
-    [['db-up', 'TENANT=my-project'], 'db up TENANT=my-project'],
-    [['db-up', 'my-project'], 'db up my-project'],
-    [['db-down'], 'db down'],
-    [['db-down', 'TENANT=my-project'], 'db down TENANT=my-project'],
-    [['db-reset', '--yes'], 'db reset --yes'],
-    [['db-logs', '--follow'], 'db logs --follow'],
-    [['db-list'], 'db list'],
-    [['docker-build', 'local'], 'docker build local'],
-    [['docker-run', 'local'], 'docker run local'],
-    [['build-mcp'], 'build mcp'],
-    [['deploy'], 'cloud deploy'],
-  ])('just %j runs `systemprompt %s`', (args, expected) => {
-    runCli(['init'], { cwd: dir.path })
-    expect(recipe(dir.path, ...args)).toBe(expected)
-  })
-
-  it('works through the import line when the user keeps their own justfile', () => {
-    writeFileSync(
-      join(dir.path, 'justfile'),
-      "import '.systemprompt/systemprompt.just'\n\nmine:\n    echo mine\n",
-    )
-    const run = runCli(['init', '--json'], { cwd: dir.path })
-    expect(run.json?.warnings).toEqual([])
-    expect(recipe(dir.path, 'db-up', 'TENANT=acme')).toBe('db up TENANT=acme')
-    expect(recipe(dir.path, 'mine')).toBe('mine')
-  })
-
-  it('defaults to `systemprompt` from PATH', () => {
-    runCli(['init'], { cwd: dir.path })
-    const env = { ...process.env }
-    delete env.SYSTEMPROMPT_BIN
-    const dry = spawnSync(just, ['--dry-run', 'db-up'], { cwd: dir.path, encoding: 'utf8', env })
-    expect(dry.status).toBe(0)
-    expect(dry.stderr.trim()).toBe('systemprompt db up')
   })
 })
 

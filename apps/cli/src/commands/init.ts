@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '@systemprompt/command'
-import type { ScaffoldResult } from '../scaffold/scaffold.js'
+import type { ScaffoldResult } from '@systemprompt/scaffold'
 
 export default class Init extends BaseCommand<typeof Init> {
   static override summary = 'Create the .systemprompt/ layout and a justfile in a project (idempotent).'
@@ -30,7 +30,7 @@ Running it again changes nothing: existing files are kept. --force rewrites the 
   }
 
   async run(): Promise<ScaffoldResult> {
-    const { scaffoldProject } = await import('../scaffold/scaffold.js')
+    const { scaffoldProject } = await import('@systemprompt/scaffold')
     const result = await scaffoldProject(this.flags.dir, { force: this.flags.force })
     for (const note of result.notes) this.warn(note)
     this.log(`Project: ${result.root}`)

@@ -1,8 +1,8 @@
 import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
+import { runCli, tempDir } from '@systemprompt/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { runCli, tempDir } from '../test-support/run-cli.js'
 import { tryFastPath, versionLine } from './fast-path.js'
 
 let dir: ReturnType<typeof tempDir>

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { basename } from 'node:path'
+import { LABELS } from '@systemprompt/config/core'
 import type { PostgresServerSpec } from '../spec.js'
-import { LABEL_CONFIG_HASH } from './names.js'
 
 /** JSON with object keys sorted at every level, so equal values always give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -31,6 +31,6 @@ export function sha256Hex(text: string): string {
  * project moved) must not recreate a shared container that is otherwise identical.
  */
 export function configHash(spec: PostgresServerSpec): string {
-  const { [LABEL_CONFIG_HASH]: _ignored, ...labels } = spec.labels
+  const { [LABELS.configHash]: _ignored, ...labels } = spec.labels
   return sha256Hex(canonicalJson({ ...spec, labels, passwordFile: basename(spec.passwordFile) }))
 }

@@ -5,11 +5,22 @@
  */
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import {
+  childEnv,
+  DOCKER,
+  docker,
+  freePort,
+  newRunId,
+  RUN_LABEL,
+  removeRun,
+  type TempDir,
+  tempDir,
+  testImage,
+  testLabels,
+} from '@systemprompt/testkit'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PostgresServerSpec } from '../spec.js'
@@ -17,15 +28,14 @@ import { dedicatedServerSpec, sharedServerSpec } from './server-spec.js'
 import { writeComposeFile } from './write.js'
 
 const run = promisify(execFile)
-const DOCKER = '/usr/bin/docker'
 const COMPOSE = '/usr/bin/docker-compose'
-const image = process.env.SYSTEMPROMPT_POSTGRES_IMAGE ?? 'systemprompt-testbed/postgres:15'
-const runId = randomBytes(4).toString('hex')
-const labels = { 'systemprompt.test': '1', 'systemprompt.test-run': runId }
+const image = testImage()
+const runId = newRunId()
+const labels = testLabels(runId)
 
 // A directory of its own (`docker-<run>` -> compose project `docker-<run>`): a parallel test elsewhere that
 // uses the real layout (project `docker`, service `postgres`) can never be adopted or recreated by ours.
-let root: string
+let project: TempDir
 let dockerDir: string
 let shared: Server
 let tenant: Server
@@ -36,33 +46,9 @@ interface Server {
   password: string
 }
 
-/** Child env without COMPOSE_PROJECT_NAME/COMPOSE_FILE, which would override what the files imply. */
-function composeEnv(): NodeJS.ProcessEnv {
-  const { COMPOSE_PROJECT_NAME: _p, COMPOSE_FILE: _f, ...env } = process.env
-  return env
-}
-
 async function compose(file: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run(COMPOSE, ['-f', file, ...args], { cwd: root, env: composeEnv() })
+  const { stdout } = await run(COMPOSE, ['-f', file, ...args], { cwd: project.path, env: childEnv() })
   return stdout
-}
-
-async function docker(...args: string[]): Promise<string> {
-  const { stdout } = await run(DOCKER, args)
-  return stdout.trim()
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      )
-    })
-  })
 }
 
 async function sleep(ms: number): Promise<void> {
@@ -72,7 +58,7 @@ async function sleep(ms: number): Promise<void> {
 /** The testbed helper may still be building the image when this file starts. */
 async function waitForImage(): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    if ((await docker('images', '-q', image)) !== '') return
+    if (docker(['images', '-q', image]) !== '') return
     await sleep(2000)
   }
   throw new Error(`image ${image} not found: run tooling/testbed/up.sh`)
@@ -81,7 +67,7 @@ async function waitForImage(): Promise<void> {
 async function waitUntilHealthy(container: string): Promise<void> {
   let status = ''
   for (let attempt = 0; attempt < 120; attempt++) {
-    status = await docker('inspect', '-f', '{{.State.Status}} {{.State.Health.Status}}', container)
+    status = docker(['inspect', '-f', '{{.State.Status}} {{.State.Health.Status}}', container])
     if (status === 'running healthy') return
     if (status.startsWith('exited') || status.startsWith('dead')) break
     await sleep(500)
@@ -101,18 +87,10 @@ async function makeServer(spec: PostgresServerSpec, fileName: string): Promise<S
   return { spec, file, password }
 }
 
-async function removeTestObjects(): Promise<void> {
-  const filter = `label=systemprompt.test-run=${runId}`
-  const containers = (await docker('ps', '-aq', '--filter', filter)).split('\n').filter(Boolean)
-  if (containers.length > 0) await docker('rm', '-fv', ...containers)
-  const volumes = (await docker('volume', 'ls', '-q', '--filter', filter)).split('\n').filter(Boolean)
-  if (volumes.length > 0) await docker('volume', 'rm', '-f', ...volumes)
-}
-
 beforeAll(async () => {
   await waitForImage()
-  root = await mkdtemp(join(tmpdir(), 'sp-compose-it-'))
-  dockerDir = join(root, '.systemprompt', `docker-${runId}`)
+  project = tempDir('sp-compose-it-')
+  dockerDir = join(project.path, '.systemprompt', `docker-${runId}`)
   await mkdir(join(dockerDir, '.secrets'), { recursive: true, mode: 0o700 })
   const sharedSpec = sharedServerSpec({ dockerDir, image, port: await freePort(), labels })
   shared = await makeServer(
@@ -130,10 +108,22 @@ beforeAll(async () => {
   )
 })
 
-afterAll(async () => {
-  await removeTestObjects()
-  if (root) await rm(root, { recursive: true, force: true })
+afterAll(() => {
+  removeRun(runId)
+  project?.remove()
 })
+
+// Both servers up and healthy: what each test below starts from. Made once (docker-compose is slow to start)
+// and made again after a test took them down, so every test also passes alone and in any order.
+let running: Promise<void> | undefined
+function upBoth(): Promise<void> {
+  running ??= (async () => {
+    await compose(shared.file, 'up', '-d')
+    await compose(tenant.file, 'up', '-d')
+    for (const server of [shared, tenant]) await waitUntilHealthy(server.spec.containerName)
+  })()
+  return running
+}
 
 describe('generated compose files under docker-compose 1.29', () => {
   it('docker-compose accepts both files as they are', async () => {
@@ -146,10 +136,8 @@ describe('generated compose files under docker-compose 1.29', () => {
   })
 
   it('up -d starts both servers; they become healthy and accept the secret password over TCP', async () => {
-    await compose(shared.file, 'up', '-d')
-    await compose(tenant.file, 'up', '-d')
+    await upBoth()
     for (const server of [shared, tenant]) {
-      await waitUntilHealthy(server.spec.containerName)
       const client = new pg.Client({
         host: '127.0.0.1',
         port: server.spec.port,
@@ -170,7 +158,8 @@ describe('generated compose files under docker-compose 1.29', () => {
   })
 
   it('the container carries our labels, the explicit volume, loopback port, and no password in its env', async () => {
-    const [info] = JSON.parse(await docker('inspect', tenant.spec.containerName)) as [
+    await upBoth()
+    const [info] = JSON.parse(docker(['inspect', tenant.spec.containerName])) as [
       {
         Config: { Env: string[]; Labels: Record<string, string> }
         HostConfig: { PortBindings: Record<string, { HostIp: string; HostPort: string }[]> }
@@ -194,7 +183,7 @@ describe('generated compose files under docker-compose 1.29', () => {
     expect(info.Config.Env).toContain('POSTGRES_PASSWORD_FILE=/run/secrets/postgres_admin_password')
     expect(JSON.stringify(info)).not.toContain(tenant.password)
     const volumeLabels = JSON.parse(
-      await docker('volume', 'inspect', '-f', '{{json .Labels}}', tenant.spec.volumeName),
+      docker(['volume', 'inspect', '-f', '{{json .Labels}}', tenant.spec.volumeName]),
     )
     expect(volumeLabels).toMatchObject({
       'systemprompt.test': '1',
@@ -203,28 +192,30 @@ describe('generated compose files under docker-compose 1.29', () => {
   })
 
   it('ps of each file lists exactly its own container', async () => {
+    await upBoth()
     for (const [own, other] of [
       [tenant, shared],
       [shared, tenant],
     ] as const) {
       const ids = (await compose(own.file, 'ps', '-q')).trim().split('\n').filter(Boolean)
-      expect(ids).toEqual([await docker('inspect', '-f', '{{.Id}}', own.spec.containerName)])
-      expect(ids).not.toContain(await docker('inspect', '-f', '{{.Id}}', other.spec.containerName))
+      expect(ids).toEqual([docker(['inspect', '-f', '{{.Id}}', own.spec.containerName])])
+      expect(ids).not.toContain(docker(['inspect', '-f', '{{.Id}}', other.spec.containerName]))
     }
   })
 
   it('down -v of the tenant file removes its container and volume, and leaves the shared server running', async () => {
+    await upBoth()
     await compose(tenant.file, 'down', '-v')
-    const filter = `label=systemprompt.test-run=${runId}`
-    expect(await docker('ps', '-a', '--filter', filter, '--format', '{{.Names}} {{.State}}')).toBe(
+    running = undefined
+    const filter = `label=${RUN_LABEL}=${runId}`
+    expect(docker(['ps', '-a', '--filter', filter, '--format', '{{.Names}} {{.State}}'])).toBe(
       `${shared.spec.containerName} running`,
     )
-    expect((await docker('volume', 'ls', '-q', '--filter', filter)).split('\n')).toEqual([
-      shared.spec.volumeName,
-    ])
+    expect(docker(['volume', 'ls', '-q', '--filter', filter]).split('\n')).toEqual([shared.spec.volumeName])
 
     await compose(shared.file, 'down', '-v')
-    expect(await docker('ps', '-aq', '--filter', filter)).toBe('')
-    expect(await docker('volume', 'ls', '-q', '--filter', filter)).toBe('')
+    running = undefined
+    expect(docker(['ps', '-aq', '--filter', filter])).toBe('')
+    expect(docker(['volume', 'ls', '-q', '--filter', filter])).toBe('')
   })
 })

@@ -1,28 +1,21 @@
+import { COMPOSE_LABELS, LABELS, ROLE_DEDICATED, ROLE_SHARED } from '@systemprompt/config/core'
 import type { PostgresServerSpec } from '../spec.js'
 import { configHash } from './config-hash.js'
-import {
-  LABEL_CONFIG_HASH,
-  LABEL_MANAGED,
-  LABEL_ROLE,
-  LABEL_TENANT,
-  ROLE_DEDICATED,
-  ROLE_SHARED,
-  VOLUME_KEY,
-} from './names.js'
+import { VOLUME_KEY } from './names.js'
 
 /** Labels of the volume: who owns it, never the config hash (a config change must not touch the data). */
 export function volumeLabels(spec: PostgresServerSpec): Record<string, string> {
   const own: Record<string, string> = {
-    [LABEL_MANAGED]: '1',
-    [LABEL_ROLE]: spec.kind === 'shared' ? ROLE_SHARED : ROLE_DEDICATED,
+    [LABELS.managed]: '1',
+    [LABELS.role]: spec.kind === 'shared' ? ROLE_SHARED : ROLE_DEDICATED,
   }
-  if (spec.tenant !== undefined) own[LABEL_TENANT] = spec.tenant
+  if (spec.tenant !== undefined) own[LABELS.tenant] = spec.tenant
   return sortedRecord({ ...spec.labels, ...own })
 }
 
 /** Labels of the container: the volume's plus the config hash the runner compares for drift. */
 export function containerLabels(spec: PostgresServerSpec): Record<string, string> {
-  return sortedRecord({ ...volumeLabels(spec), [LABEL_CONFIG_HASH]: configHash(spec) })
+  return sortedRecord({ ...volumeLabels(spec), [LABELS.configHash]: configHash(spec) })
 }
 
 /**
@@ -31,15 +24,15 @@ export function containerLabels(spec: PostgresServerSpec): Record<string, string
  */
 export function composeContainerLabels(spec: PostgresServerSpec): Record<string, string> {
   return {
-    'com.docker.compose.project': spec.project,
-    'com.docker.compose.service': spec.service,
-    'com.docker.compose.oneoff': 'False',
-    'com.docker.compose.container-number': '1',
+    [COMPOSE_LABELS.project]: spec.project,
+    [COMPOSE_LABELS.service]: spec.service,
+    [COMPOSE_LABELS.oneoff]: 'False',
+    [COMPOSE_LABELS.containerNumber]: '1',
   }
 }
 
 export function composeVolumeLabels(spec: PostgresServerSpec): Record<string, string> {
-  return { 'com.docker.compose.project': spec.project, 'com.docker.compose.volume': VOLUME_KEY }
+  return { [COMPOSE_LABELS.project]: spec.project, [COMPOSE_LABELS.volume]: VOLUME_KEY }
 }
 
 function sortedRecord(record: Record<string, string>): Record<string, string> {

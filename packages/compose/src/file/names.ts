@@ -1,15 +1,19 @@
 import { basename } from 'node:path'
+import { LABELS } from '@systemprompt/config/core'
 
-/** Image used when neither project config nor SYSTEMPROMPT_POSTGRES_IMAGE names one (the caller resolves those). */
-export const DEFAULT_POSTGRES_IMAGE = 'postgres:17-alpine'
-export const DEFAULT_SHARED_PORT = 5432
-/** First port tried for a dedicated server; the caller picks the first free one from here. */
-export const DEFAULT_DEDICATED_PORT = 5433
-export const ADMIN_USER = 'systemprompt_admin'
-export const ADMIN_DATABASE = 'postgres'
+// Defined once in @systemprompt/config (constants.ts); re-exported for the generator's callers.
+export {
+  ADMIN_DATABASE,
+  ADMIN_USER,
+  DEFAULT_DEDICATED_PORT,
+  DEFAULT_POSTGRES_IMAGE,
+  DEFAULT_SHARED_PORT,
+  POSTGRES_CONTAINER_PORT,
+  ROLE_DEDICATED,
+  ROLE_SHARED,
+} from '@systemprompt/config/core'
 /** Where the official postgres image keeps its cluster. */
 export const POSTGRES_DATA_DIR = '/var/lib/postgresql/data'
-export const POSTGRES_CONTAINER_PORT = 5432
 
 /** Compose keys inside our files. They are local to one file; the Docker objects get explicit names. */
 export const VOLUME_KEY = 'data'
@@ -24,20 +28,13 @@ export const SHARED_CONTAINER = 'systemprompt-postgres-shared'
 export const SHARED_VOLUME = 'systemprompt-postgres-shared-data'
 export const SHARED_SERVICE = 'postgres'
 
-/** Our own labels; the generator owns these keys, a caller's extra labels may not reuse them. */
-export const LABEL_MANAGED = 'systemprompt.managed'
-export const LABEL_ROLE = 'systemprompt.role'
-export const LABEL_TENANT = 'systemprompt.tenant'
-export const LABEL_CONFIG_HASH = 'systemprompt.config-hash'
+/** The label keys the generator sets (from config's catalogue); a caller's extra labels may not reuse them. */
 export const GENERATED_LABEL_KEYS: readonly string[] = [
-  LABEL_MANAGED,
-  LABEL_ROLE,
-  LABEL_TENANT,
-  LABEL_CONFIG_HASH,
+  LABELS.managed,
+  LABELS.role,
+  LABELS.tenant,
+  LABELS.configHash,
 ]
-
-export const ROLE_SHARED = 'postgres-shared'
-export const ROLE_DEDICATED = 'postgres-dedicated'
 
 // The tenant-name rule (and the reserved name `shared`) lives in @systemprompt/config.
 export { assertTenantName, isValidTenantName, TENANT_NAME_RULE } from '@systemprompt/config/core'

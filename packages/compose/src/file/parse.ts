@@ -1,11 +1,9 @@
 import { dirname, isAbsolute, resolve } from 'node:path'
-import { type ErrorLocationIssue, SystempromptError } from '@systemprompt/config/core'
+import { type ErrorLocationIssue, LABELS, SystempromptError } from '@systemprompt/config/core'
 import type { PostgresServerSpec, ServerKind } from '../spec.js'
 import {
   composeProjectName,
   GENERATED_LABEL_KEYS,
-  LABEL_ROLE,
-  LABEL_TENANT,
   POSTGRES_CONTAINER_PORT,
   POSTGRES_DATA_DIR,
   ROLE_DEDICATED,
@@ -67,17 +65,17 @@ function extractSpec(doc: Dict, file: string, problems: ProblemList): PostgresSe
   const at = (...path: KeyPath): KeyPath => ['services', service, ...path]
 
   const labels = keyValues(svc.labels)
-  const role = labels[LABEL_ROLE]
+  const role = labels[LABELS.role]
   let kind: ServerKind = 'shared'
   if (role === ROLE_DEDICATED) kind = 'dedicated'
   else if (role !== ROLE_SHARED)
     problems.add(
       at('labels'),
-      `label ${LABEL_ROLE} must be "${ROLE_SHARED}" or "${ROLE_DEDICATED}" (found ${JSON.stringify(role ?? null)})`,
+      `label ${LABELS.role} must be "${ROLE_SHARED}" or "${ROLE_DEDICATED}" (found ${JSON.stringify(role ?? null)})`,
     )
-  const tenant = labels[LABEL_TENANT]
+  const tenant = labels[LABELS.tenant]
   if (kind === 'dedicated' && tenant === undefined)
-    problems.add(at('labels'), `label ${LABEL_TENANT} is missing`)
+    problems.add(at('labels'), `label ${LABELS.tenant} is missing`)
 
   const image = requiredString(svc, 'image', at('image'), problems)
   const containerName = requiredString(svc, 'container_name', at('container_name'), problems)

@@ -71,7 +71,7 @@ export function validateComposeDocument(
     const keyPath = issuePath(error)
     const at = locate?.(keyPath)
     return {
-      code: 'COMPOSE_INVALID',
+      code: 'COMPOSE_INVALID' as const,
       message: describe(error),
       file,
       keyPath,

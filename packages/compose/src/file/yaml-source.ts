@@ -1,4 +1,4 @@
-import { SystempromptError } from '@systemprompt/config/core'
+import { locateYamlPath, SystempromptError } from '@systemprompt/config/core'
 import { yaml } from './lazy-yaml.js'
 
 export type KeyPath = (string | number)[]
@@ -17,7 +17,7 @@ export interface YamlSource {
 }
 
 export function parseYamlSource(text: string, file: string): YamlSource {
-  const { isMap, isNode, isScalar, LineCounter, parseDocument } = yaml()
+  const { LineCounter, parseDocument } = yaml()
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   const error = doc.errors[0]
@@ -35,25 +35,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
       cause: error,
     })
   }
-  const position = (offset: number): Position => {
-    const pos = lineCounter.linePos(offset)
-    return { line: pos.line, column: pos.col }
-  }
   // A mapping entry is located at its key (`image:`), which is where a reader looks; a list item at itself.
-  const locate = (path: KeyPath): Position | undefined => {
-    for (let depth = path.length; depth > 0; depth--) {
-      const parent = depth === 1 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true)
-      const last = path[depth - 1]
-      if (isMap(parent)) {
-        const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === last)
-        if (pair && isNode(pair.key) && pair.key.range) return position(pair.key.range[0])
-      } else {
-        const node = doc.getIn(path.slice(0, depth), true)
-        if (isNode(node) && node.range) return position(node.range[0])
-      }
-    }
-    const root = doc.contents
-    return isNode(root) && root.range ? position(root.range[0]) : undefined
-  }
+  const locate = (path: KeyPath): Position | undefined => locateYamlPath(doc, lineCounter, path)
   return { data: doc.toJS({ maxAliasCount: 50 }), locate }
 }

@@ -1,12 +1,9 @@
 import { readFileSync, statSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { errnoOf } from '../errno.js'
 import { ErrorCode } from '../error-codes.js'
 import { SystempromptError } from '../errors.js'
-
-function errnoOf(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code
-}
 
 /** The first ancestor of `file` that exists but is not a directory (the cause of ENOTDIR). */
 function fileInTheWay(file: string): string | undefined {

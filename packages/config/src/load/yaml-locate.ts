@@ -1,21 +1,34 @@
-import { type Document, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from 'yaml'
+import { createRequire } from 'node:module'
+import type { Document, LineCounter, Node } from 'yaml'
 
 type Location = { line: number; column: number }
+type YamlIdentity = Pick<typeof import('yaml'), 'isMap' | 'isPair' | 'isScalar' | 'isSeq'>
+
+let identity: YamlIdentity | undefined
+/** yaml's node tests, loaded on first use so `@systemprompt/config/core` (which exports this) stays light. */
+function yaml(): YamlIdentity {
+  identity ??= createRequire(import.meta.url)('yaml') as YamlIdentity
+  return identity
+}
 
 /**
  * Line of the deepest YAML node on `path`: the key of a map entry (that is where a reader looks), an item
- * of a sequence, or the nearest existing parent when the key is missing.
+ * of a sequence, or the nearest existing parent when the key is missing. The one YAML key-path locator:
+ * config's loaders and compose's parser both use it.
  */
 export function locateYamlPath(
-  doc: Document,
+  doc: Document.Parsed | Document,
   lineCounter: LineCounter,
   path: readonly PropertyKey[],
 ): Location | undefined {
+  const { isMap, isPair, isScalar, isSeq } = yaml()
   let node: unknown = doc.contents
   let offset = rangeStart(node)
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && scalarKey(item.key) === String(segment))
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      )
       if (!pair) break
       offset = rangeStart(pair.key) ?? offset
       node = pair.value
@@ -31,11 +44,6 @@ export function locateYamlPath(
   if (offset === undefined) return undefined
   const pos = lineCounter.linePos(offset)
   return { line: pos.line, column: pos.col }
-}
-
-function scalarKey(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value)
-  return undefined
 }
 
 function rangeStart(node: unknown): number | undefined {

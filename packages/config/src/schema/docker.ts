@@ -1,10 +1,7 @@
 import { z } from 'zod'
+import { DEFAULT_DEDICATED_PORT, DEFAULT_POSTGRES_IMAGE, DEFAULT_SHARED_PORT } from '../constants.js'
 import { imageRefSchema, portSchema } from './common.js'
 
-/** Image used for PostgreSQL servers unless a profile or SYSTEMPROMPT_POSTGRES_IMAGE says otherwise. */
-export const DEFAULT_POSTGRES_IMAGE = 'postgres:17-alpine'
-export const DEFAULT_SHARED_PORT = 5432
-export const DEFAULT_DEDICATED_PORT_START = 5433
 export const DEFAULT_READY_TIMEOUT_SECONDS = 60
 
 /** How local PostgreSQL servers are run; a profile may carry these under `docker:`. */
@@ -19,7 +16,7 @@ export const DockerSettingsSchema = z
       .default(DEFAULT_SHARED_PORT)
       .describe('Host port of the shared PostgreSQL server, published on 127.0.0.1 only.'),
     dedicated_port_start: portSchema
-      .default(DEFAULT_DEDICATED_PORT_START)
+      .default(DEFAULT_DEDICATED_PORT)
       .describe('First host port tried for a dedicated tenant server; the first free one from here is used.'),
     ready_timeout_seconds: z
       .number()

@@ -1,30 +1,64 @@
 import { z } from 'zod'
 import { postgresUrlSchema } from './common.js'
 
-const apiKey = (provider: string) =>
+/** Our earlier names of the provider keys: files this tool wrote hold them (null when unset). */
+const ourApiKey = (provider: string) =>
   z
     .string()
     .min(1, { error: 'API key must not be empty; use null when unset' })
     .nullable()
     .default(null)
-    .describe(`${provider} API key, or null when the provider is not used.`)
+    .describe(
+      `${provider} API key, or null when the provider is not used (same as "${provider.toLowerCase()}").`,
+    )
 
-/** secrets.json of a profile (0600). Never logged; never baked into an image. */
-export const SecretsSchema = z
-  .strictObject({
-    jwt_secret: z
-      .string({ error: 'expected a JWT secret (text)' })
-      .min(32, { error: 'jwt_secret must be at least 32 characters' })
-      .describe(
-        'Secret used to sign session tokens; at least 32 characters (generated: 64 random characters).',
-      ),
-    database_url: postgresUrlSchema.describe(
-      "DATABASE_URL of this profile: the tenant's own database and role, on 127.0.0.1 for local servers.",
+/** The original tool's names of the provider keys. */
+const originalKey = (what: string) =>
+  z
+    .string({ error: `expected the ${what} (text)` })
+    .nullable()
+    .optional()
+    .describe(`${what}, as the original tool names it.`)
+
+/**
+ * Known keys of secrets.json. The original tool writes jwt_secret, database_url, gemini, anthropic, openai,
+ * github and internal_database_url; we wrote `*_api_key` for the providers, and both keep working.
+ */
+const knownKeys = {
+  jwt_secret: z
+    .string({ error: 'expected a JWT secret (text)' })
+    .min(32, { error: 'jwt_secret must be at least 32 characters' })
+    .describe(
+      'Secret used to sign session tokens; at least 32 characters (generated: 64 random characters).',
     ),
-    anthropic_api_key: apiKey('Anthropic'),
-    openai_api_key: apiKey('OpenAI'),
-    gemini_api_key: apiKey('Gemini'),
-  })
+  database_url: postgresUrlSchema.describe(
+    "DATABASE_URL of this profile: the tenant's own database and role, on 127.0.0.1 for local servers.",
+  ),
+  internal_database_url: postgresUrlSchema
+    .optional()
+    .describe(
+      'DATABASE_URL the app uses from inside Docker (original tool), if it differs from database_url.',
+    ),
+  gemini: originalKey('Gemini API key'),
+  anthropic: originalKey('Anthropic API key'),
+  openai: originalKey('OpenAI API key'),
+  github: originalKey('GitHub token'),
+  anthropic_api_key: ourApiKey('Anthropic'),
+  openai_api_key: ourApiKey('OpenAI'),
+  gemini_api_key: ourApiKey('Gemini'),
+}
+
+/**
+ * secrets.json of a profile (0600). Never logged; never baked into an image. Any key not listed above is a
+ * custom secret (it becomes an environment variable of the app) and must be text.
+ */
+export const SecretsSchema = z
+  .object(knownKeys)
+  .catchall(
+    z
+      .string({ error: 'a custom secret must be text (it becomes an environment variable of the app)' })
+      .describe('Custom secret: becomes an environment variable of the app.'),
+  )
   .describe('Secrets of a systemprompt profile (.systemprompt/profiles/<name>/secrets.json)')
 
 export type Secrets = z.infer<typeof SecretsSchema>

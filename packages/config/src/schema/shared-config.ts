@@ -1,6 +1,6 @@
 import { z } from 'zod'
+import { DEFAULT_SHARED_PORT } from '../constants.js'
 import { imageRefSchema, portSchema, tenantStateSchema, timestampSchema } from './common.js'
-import { DEFAULT_SHARED_PORT } from './docker.js'
 
 /**
  * One tenant database in the shared server. tenant_id and database_name are the original tool's fields;

@@ -3,19 +3,20 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { writeComposeFile } from '@systemprompt/compose'
 import { connectEngine, type Engine } from '@systemprompt/engine'
+import { childEnv, newRunId } from '@systemprompt/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { upServer } from './index.js'
-import { cleanupRun, makeTestServer, testRunId } from './test-support.js'
+import { cleanupRun, makeTestServer } from './test-support.js'
 
-const run = testRunId()
+const run = newRunId()
 const dirs: string[] = []
 let engine: Engine
 
 beforeAll(async () => {
-  engine = await connectEngine()
+  engine = await connectEngine({ env: childEnv() })
 })
-afterAll(async () => {
-  await cleanupRun(engine, run, dirs)
+afterAll(() => {
+  cleanupRun(run, dirs)
 })
 
 describe('a runner-made container is a compose container', () => {

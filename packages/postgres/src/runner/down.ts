@@ -1,8 +1,8 @@
 import type { PostgresServerSpec } from '@systemprompt/compose'
+import { requirePasswordFile } from '@systemprompt/config/core'
 import type { Engine } from '@systemprompt/engine'
 import { ensureImage } from './image.js'
 import { assertOurs } from './ownership.js'
-import { readPasswordFile } from './password.js'
 import { assertPortAvailable } from './ports.js'
 import type { RunnerProgress } from './progress.js'
 import { type UpServerOptions, type UpServerResult, upServer } from './up.js'
@@ -66,7 +66,7 @@ export async function resetServer(
 ): Promise<UpServerResult> {
   const info = await engine.containers.inspect(spec.containerName)
   if (info) assertOurs(spec, info, 'reset')
-  const password = options.password ?? (await readPasswordFile(spec))
+  const password = options.password ?? (await requirePasswordFile(spec.passwordFile))
   await ensureImage(engine, spec.image, options.onProgress)
   await assertPortAvailable(engine, spec, { current: info, portFlag: options.portFlag })
   if (info) {

@@ -2,33 +2,26 @@ import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { connectEngine, type Engine } from '@systemprompt/engine'
+import { childEnv, freePort, newRunId, testImage, testLabels } from '@systemprompt/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { volumeCreateLabels } from './create-options.js'
 import { acceptsLogins, adoptSharedServer, downServer, resetServer, upServer } from './index.js'
-import {
-  adminQuery,
-  cleanupRun,
-  freePort,
-  makeTestServer,
-  TEST_IMAGE,
-  testLabels,
-  testRunId,
-} from './test-support.js'
+import { adminQuery, cleanupRun, makeTestServer } from './test-support.js'
 
-const run = testRunId()
+const run = newRunId()
 const dirs: string[] = []
 const servers: Server[] = []
 let engine: Engine
 
 beforeAll(async () => {
-  engine = await connectEngine()
+  engine = await connectEngine({ env: childEnv() })
 })
 afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise<void>((resolve) => s.close(() => resolve()))
-  await cleanupRun(engine, run, dirs.splice(0))
+  cleanupRun(run, dirs.splice(0))
 })
-afterAll(async () => {
-  await cleanupRun(engine, run)
+afterAll(() => {
+  cleanupRun(run)
 })
 
 async function server(name: string) {
@@ -42,7 +35,7 @@ async function inVolume(volume: string, script: string): Promise<void> {
   const name = `sp-test-prep-${run}-${randomBytes(3).toString('hex')}`
   const id = await engine.containers.create({
     name,
-    Image: TEST_IMAGE,
+    Image: testImage(),
     Entrypoint: ['sh', '-c', script],
     Labels: testLabels(run),
     HostConfig: { Binds: [`${volume}:/data`] },
@@ -58,7 +51,7 @@ describe('pre-flight: port already taken', () => {
     const hog = `sp-test-hog-${run}`
     const id = await engine.containers.create({
       name: hog,
-      Image: TEST_IMAGE,
+      Image: testImage(),
       Entrypoint: ['sleep', '300'],
       Labels: { ...testLabels(run), 'com.docker.compose.project': 'otherproj' },
       StopSignal: 'SIGKILL',
@@ -152,7 +145,7 @@ describe('containers systemprompt did not make', () => {
     await engine.volumes.create(spec.volumeName, testLabels(run))
     const id = await engine.containers.create({
       name: spec.containerName,
-      Image: TEST_IMAGE,
+      Image: testImage(),
       Entrypoint: ['sleep', '300'],
       Labels: testLabels(run),
       StopSignal: 'SIGKILL',
@@ -275,7 +268,7 @@ describe('container name taken by something that is not ours', () => {
     const { spec } = await server('foreign')
     await engine.containers.create({
       name: spec.containerName,
-      Image: TEST_IMAGE,
+      Image: testImage(),
       Entrypoint: ['true'],
       Labels: testLabels(run),
     })

@@ -9,7 +9,6 @@ export { type DownServerOptions, type DownServerResult, downServer, resetServer 
 export { ensureImage, imageMissing } from './image.js'
 export { type ServerLogsOptions, serverLogs } from './logs.js'
 export { assertOurs, isManaged, type OwnershipAction, publishedPort } from './ownership.js'
-export { readPasswordFile } from './password.js'
 export {
   assertPortAvailable,
   describeHolder,

@@ -1,22 +1,23 @@
 import { writeFile } from 'node:fs/promises'
 import { configHash } from '@systemprompt/compose'
 import { connectEngine, type Engine } from '@systemprompt/engine'
+import { childEnv, newRunId } from '@systemprompt/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { downServer, resetServer, serverLogs, serverStatus, upServer } from './index.js'
-import { adminQuery, cleanupRun, makeTestServer, testRunId } from './test-support.js'
+import { adminQuery, cleanupRun, makeTestServer } from './test-support.js'
 
-const run = testRunId()
+const run = newRunId()
 const dirs: string[] = []
 let engine: Engine
 
 beforeAll(async () => {
-  engine = await connectEngine()
+  engine = await connectEngine({ env: childEnv() })
 })
 afterEach(async () => {
-  await cleanupRun(engine, run, dirs.splice(0))
+  cleanupRun(run, dirs.splice(0))
 })
-afterAll(async () => {
-  await cleanupRun(engine, run)
+afterAll(() => {
+  cleanupRun(run)
 })
 
 async function server(name: string) {

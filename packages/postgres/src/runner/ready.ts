@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { PostgresServerSpec } from '@systemprompt/compose'
 import { SystempromptError } from '@systemprompt/config/core'
 import type { Engine } from '@systemprompt/engine'
+import { isTransientLoginError, sqlstateOf, tryLogin } from '@systemprompt/pg'
 import { dbCommand, lastLines, scrub, serverLabel } from './errors.js'
 
 export interface WaitReadyOptions {
@@ -13,11 +14,6 @@ export interface WaitReadyOptions {
   restartCountAtStart?: number
   onAttempt?: (attempt: number) => void
 }
-
-/** Errors that mean "not accepting logins yet": try again after a short pause. */
-const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
-/** 57P03 cannot_connect_now ("the database system is starting up"), 57P01 admin_shutdown (init restarts). */
-const TRANSIENT_SQLSTATE = new Set(['57P03', '57P01'])
 
 const LOG_LINES = 20
 
@@ -31,21 +27,24 @@ export async function waitReady(
   spec: PostgresServerSpec,
   options: WaitReadyOptions,
 ): Promise<void> {
-  const { default: pg } = await import('pg')
   const deadline = Date.now() + options.timeoutMs
   let lastError: unknown
   for (let attempt = 1; ; attempt++) {
     options.onAttempt?.(attempt)
     await failIfExited(engine, spec, options)
     const outcome = await tryLogin(
-      pg,
-      spec,
-      options.password,
+      {
+        host: '127.0.0.1',
+        port: spec.port,
+        user: spec.adminUser,
+        password: options.password,
+        database: spec.database,
+      },
       Math.max(250, Math.min(2000, deadline - Date.now())),
     )
     if (outcome === true) return
     lastError = outcome
-    if (!isTransient(outcome)) throw loginError(spec, outcome, options)
+    if (!isTransientLoginError(outcome)) throw loginError(spec, outcome, options)
     if (Date.now() >= deadline) break
     await sleep(attempt < 10 ? 50 : 100)
   }
@@ -61,45 +60,8 @@ export async function waitReady(
   })
 }
 
-type PgModule = typeof import('pg').default
-
-async function tryLogin(
-  pg: PgModule,
-  spec: PostgresServerSpec,
-  password: string,
-  timeoutMs: number,
-): Promise<true | Error> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: spec.port,
-    user: spec.adminUser,
-    password,
-    database: spec.database,
-    connectionTimeoutMillis: timeoutMs,
-  })
-  // A server that drops the connection during startup emits 'error' on the client; don't let it escape.
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    await client.query('SELECT 1')
-    return true
-  } catch (error) {
-    return error instanceof Error ? error : new Error(String(error))
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
-
-function isTransient(error: Error): boolean {
-  const code = (error as { code?: string }).code
-  if (code && (TRANSIENT_ERRNO.has(code) || TRANSIENT_SQLSTATE.has(code))) return true
-  return /Connection terminated|timeout expired|starting up|shutting down|ECONNRESET|socket hang up/i.test(
-    error.message,
-  )
-}
-
 function loginError(spec: PostgresServerSpec, error: Error, options: WaitReadyOptions): SystempromptError {
-  const code = (error as { code?: string }).code
+  const code = sqlstateOf(error)
   if (code === '28P01' && options.volumeExisted) {
     return new SystempromptError({
       code: 'VOLUME_PASSWORD_MISMATCH',

@@ -1,6 +1,7 @@
 import type { PostgresServerSpec } from '@systemprompt/compose'
 import { configHash } from '@systemprompt/compose'
 import { type ContainerInfo, type Engine, LABELS } from '@systemprompt/engine'
+import { publishedPort } from './ownership.js'
 
 export type ServerState =
   | 'running'
@@ -69,14 +70,6 @@ export async function serverStatus(engine: Engine, spec: PostgresServerSpec): Pr
     status.uptimeMs = Math.max(0, Date.now() - Date.parse(info.State.StartedAt))
   }
   return status
-}
-
-function publishedPort(info: ContainerInfo): number | undefined {
-  const bindings = info.HostConfig.PortBindings as
-    | Record<string, { HostIp?: string; HostPort?: string }[]>
-    | undefined
-  const first = bindings?.['5432/tcp']?.[0]?.HostPort
-  return first ? Number(first) : undefined
 }
 
 function driftOf(spec: PostgresServerSpec, info: ContainerInfo, port: number | undefined): DriftItem[] {

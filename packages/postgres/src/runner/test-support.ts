@@ -4,33 +4,11 @@
  * suffix and an OS-chosen port, so test files of different packages never collide.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PostgresServerSpec } from '@systemprompt/compose'
 import { sharedServerSpec } from '@systemprompt/compose'
-import type { Engine } from '@systemprompt/engine'
-
-export const TEST_IMAGE = process.env.SYSTEMPROMPT_POSTGRES_IMAGE ?? 'systemprompt-testbed/postgres:15'
-
-export function testRunId(): string {
-  return randomBytes(4).toString('hex')
-}
-
-export function testLabels(run: string): Record<string, string> {
-  return { 'systemprompt.test': '1', 'systemprompt.test-run': run }
-}
-
-/** A port the OS says is free right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (!address || typeof address === 'string') throw new Error('could not get a free port')
-  return address.port
-}
+import { freePort, removeDir, removeRun, tempDir, testImage, testLabels } from '@systemprompt/testkit'
 
 export interface TestServer {
   spec: PostgresServerSpec
@@ -44,11 +22,11 @@ export async function makeTestServer(
   name: string,
   overrides: Partial<PostgresServerSpec> = {},
 ): Promise<TestServer> {
-  const dir = await mkdtemp(join(tmpdir(), `sp-runner-${name}-`))
+  const dir = tempDir(`sp-runner-${name}-`).path
   const dockerDir = join(dir, '.systemprompt', 'docker')
   const base = sharedServerSpec({
     dockerDir,
-    image: TEST_IMAGE,
+    image: testImage(),
     port: await freePort(),
     labels: testLabels(run),
   })
@@ -64,16 +42,10 @@ export async function makeTestServer(
   return { spec, password, dir }
 }
 
-/** Removes everything this run made (containers first, then volumes) and the temp dirs. */
-export async function cleanupRun(engine: Engine, run: string, dirs: string[] = []): Promise<void> {
-  const filter = { 'systemprompt.test-run': run }
-  for (const c of await engine.containers.list({ labels: filter })) {
-    await engine.containers.remove(c.Id, { force: true }).catch(() => {})
-  }
-  for (const v of await engine.volumes.list({ labels: filter })) {
-    await engine.volumes.remove(v.Name, { force: true }).catch(() => {})
-  }
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true })
+/** Removes everything this run made (by label) and the temp dirs. */
+export function cleanupRun(run: string, dirs: string[] = []): void {
+  removeRun(run)
+  for (const dir of dirs) removeDir(dir)
 }
 
 /** Runs SQL as the admin over TCP on 127.0.0.1. */

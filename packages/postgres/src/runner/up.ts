@@ -1,6 +1,6 @@
 import type { PostgresServerSpec } from '@systemprompt/compose'
 import { configHash } from '@systemprompt/compose'
-import { isSystempromptError, SystempromptError } from '@systemprompt/config/core'
+import { isSystempromptError, requirePasswordFile, SystempromptError } from '@systemprompt/config/core'
 import { type Engine, httpStatusOf, LABELS, type VolumeInfo } from '@systemprompt/engine'
 import {
   containerCreateOptions,
@@ -11,7 +11,6 @@ import {
 import { dbCommand, serverLabel } from './errors.js'
 import { ensureImage } from './image.js'
 import { assertOurs } from './ownership.js'
-import { readPasswordFile } from './password.js'
 import { assertPortAvailable, findPortHolder, portInUseError, suggestFreePort } from './ports.js'
 import { acceptsLogins } from './probe.js'
 import type { RunnerProgress } from './progress.js'
@@ -68,16 +67,24 @@ export async function upServer(
   try {
     return await realise(engine, spec, options, started)
   } catch (error) {
+    if (!(error instanceof CreateRaced)) throw error
     // Another process (a concurrent `db up` or `tenant create`) created the container between our inspect
     // and our create: go round once more, which finds it and waits for it like any existing server.
-    if (
-      isSystempromptError(error) &&
-      error.code === 'ENGINE_CONFLICT' &&
-      error.message.includes('create container')
-    ) {
-      return realise(engine, spec, { ...options, volumeKnown: true, recreate: false }, started)
-    }
-    throw error
+    return realise(engine, spec, { ...options, volumeKnown: true, recreate: false }, started).catch(
+      (again: unknown) => {
+        throw again instanceof CreateRaced ? again.conflict : again
+      },
+    )
+  }
+}
+
+/**
+ * Our container create was refused with a conflict (HTTP 409: the name is taken). Marked where it happens,
+ * so the retry decides on the call that failed and its code, never on the words of the message.
+ */
+class CreateRaced extends Error {
+  constructor(readonly conflict: SystempromptError) {
+    super(conflict.message)
   }
 }
 
@@ -110,7 +117,7 @@ async function realise(
         existing.State.Health?.Status !== 'unhealthy' &&
         (await acceptsLogins(spec.port, spec.adminUser, spec.database))
       if (!answering) {
-        const password = options.password ?? (await readPasswordFile(spec))
+        const password = options.password ?? (await requirePasswordFile(spec.passwordFile))
         await waitReady(engine, spec, {
           password,
           timeoutMs,
@@ -120,7 +127,7 @@ async function realise(
       }
       return finish('unchanged', existing.Id)
     }
-    const password = options.password ?? (await readPasswordFile(spec))
+    const password = options.password ?? (await requirePasswordFile(spec.passwordFile))
     await assertPortAvailable(engine, spec, { portFlag: options.portFlag })
     progress?.({ step: 'start', message: `Starting ${spec.containerName}` })
     await startOrExplain(engine, spec, existing.Id, options)
@@ -137,7 +144,7 @@ async function realise(
 
   // Everything that can refuse (password, image, port, orphaned volume) is checked before anything is
   // removed or created: a refused `db up --port N` leaves the running server as it was.
-  const password = options.password ?? (await readPasswordFile(spec))
+  const password = options.password ?? (await requirePasswordFile(spec.passwordFile))
   await ensureImage(engine, spec.image, progress)
   await assertPortAvailable(engine, spec, { current: existing, portFlag: options.portFlag })
   const volume = await engine.volumes.inspect(spec.volumeName)
@@ -163,7 +170,9 @@ async function realise(
 
   progress?.({ step: 'create', message: `Creating ${spec.containerName}` })
   // A create that fails with a conflict (a concurrent `db up` won the race) leaves the volume to the winner.
-  const id = await engine.containers.create(containerCreateOptions(spec, options))
+  const id = await engine.containers.create(containerCreateOptions(spec, options)).catch((error: unknown) => {
+    throw isSystempromptError(error) && error.code === 'ENGINE_CONFLICT' ? new CreateRaced(error) : error
+  })
   progress?.({ step: 'start', message: `Starting ${spec.containerName}` })
   try {
     await startOrExplain(engine, spec, id, options)

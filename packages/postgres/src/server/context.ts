@@ -1,74 +1,76 @@
 import { createRequire } from 'node:module'
-import { homedir } from 'node:os'
-import { isAbsolute, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { DEFAULT_POSTGRES_IMAGE } from '@systemprompt/compose'
+import type { DockerEnv } from '@systemprompt/config/core'
 import { connectEngine, type Engine } from '@systemprompt/engine'
 
+/**
+ * What the caller knows about the machine, passed down as options (the CLI reads them once from the
+ * environment through @systemprompt/config's `readCliEnv`; this package never reads the environment itself).
+ */
+export interface ServerEnvironment {
+  /** Per-user directory for machine-wide state: the shared server's password file lives under it. */
+  dataDir: string
+  /** An engine already connected (internal callers and tests reuse theirs); connected from `dockerEnv` otherwise. */
+  engine?: Engine
+  /** How to find the engine (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, XDG_RUNTIME_DIR, HOME). */
+  dockerEnv?: DockerEnv
+  /**
+   * Suffix of every Docker object name (`systemprompt-postgres-shared-<instance>`, `...-<instance>-data`),
+   * so test runs and benchmarks never touch the machine's real `systemprompt-postgres-*` objects.
+   */
+  instance?: string
+  /** Extra labels on every Docker object (tests and benchmarks mark what they make as theirs). */
+  labels?: Record<string, string>
+  /**
+   * SYSTEMPROMPT_POSTGRES_IMAGE: wins over the image asked for (the profile's) and the recorded one for
+   * this project's own servers; never applied to a shared server this project joins.
+   */
+  postgresImage?: string
+}
+
+/**
+ * The machine settings plus what the active profile's `docker:` settings ask for (explicit values only; the
+ * CLI reads the profile): for callers that start servers on the user's behalf (tenant creation).
+ */
+export interface ServerSettings extends ServerEnvironment {
+  /** docker.postgres_image (`postgresImage` still wins). */
+  image?: string
+  /** docker.shared_port: the shared server's port when no --port is given. */
+  sharedPort?: number
+  /** docker.dedicated_port_start: where the search for a dedicated server's free port starts. */
+  dedicatedPortStart?: number
+}
+
 /** Options every project-level call accepts. */
-export interface ProjectServerOptions {
+export interface ProjectServerOptions extends ServerEnvironment {
   /** Project root (the directory that contains `.systemprompt/`). */
   root: string
-  env?: NodeJS.ProcessEnv
-  /** An engine already connected (internal callers reuse theirs); connected from `env` otherwise. */
-  engine?: Engine
-  /**
-   * Tests only: names and labels for the Docker objects, so test runs never touch the real
-   * `systemprompt-postgres-*` objects of the machine.
-   */
-  overrides?: ServerOverrides
 }
 
-export interface ServerOverrides {
-  containerName?: string
-  volumeName?: string
-  /** Appended to the default container and volume names (`systemprompt-postgres-shared-<suffix>`). */
-  nameSuffix?: string
-  labels?: Record<string, string>
-}
-
-/**
- * Test hook for whole-CLI tests: SYSTEMPROMPT_TEST_NAME_SUFFIX suffixes the Docker names and
- * SYSTEMPROMPT_TEST_RUN labels everything `systemprompt.test=1` + `systemprompt.test-run=<run>`, so a test
- * of the real binary never touches the machine's real `systemprompt-postgres-*` objects.
- */
-export function overridesFromEnv(env: NodeJS.ProcessEnv): ServerOverrides | undefined {
-  const suffix = env.SYSTEMPROMPT_TEST_NAME_SUFFIX?.trim()
-  const run = env.SYSTEMPROMPT_TEST_RUN?.trim()
-  if (!suffix && !run) return undefined
-  return {
-    ...(suffix ? { nameSuffix: suffix } : {}),
-    ...(run ? { labels: { 'systemprompt.test': '1', 'systemprompt.test-run': run } } : {}),
-  }
-}
-
-/** Applies overrides to a spec built with the default names. */
-export function applyOverrides<T extends { containerName: string; volumeName: string }>(
+/** Appends the instance suffix to the default container and volume names of a spec. */
+export function withInstance<T extends { containerName: string; volumeName: string }>(
   spec: T,
-  overrides: ServerOverrides | undefined,
+  instance: string | undefined,
 ): T {
-  if (!overrides) return spec
-  const suffix = overrides.nameSuffix
+  if (!instance) return spec
   return {
     ...spec,
-    containerName:
-      overrides.containerName ?? (suffix ? `${spec.containerName}-${suffix}` : spec.containerName),
-    volumeName:
-      overrides.volumeName ??
-      (suffix ? `${spec.volumeName.replace(/-data$/, '')}-${suffix}-data` : spec.volumeName),
+    containerName: `${spec.containerName}-${instance}`,
+    volumeName: `${spec.volumeName.replace(/-data$/, '')}-${instance}-data`,
   }
 }
 
-export async function engineFor(options: { engine?: Engine; env?: NodeJS.ProcessEnv }): Promise<Engine> {
-  return options.engine ?? (await connectEngine({ env: options.env ?? process.env }))
+export async function engineFor(options: { engine?: Engine; dockerEnv?: DockerEnv }): Promise<Engine> {
+  return options.engine ?? (await connectEngine({ env: options.dockerEnv ?? {} }))
 }
 
 /**
- * The image of a server: SYSTEMPROMPT_POSTGRES_IMAGE wins, then what the caller (profile docker settings)
- * asks for, then what the project recorded, then the default.
+ * The image of a server: SYSTEMPROMPT_POSTGRES_IMAGE (`postgresImage`) wins, then what the caller asks for
+ * (the profile's docker.postgres_image), then what the project recorded, then the default.
  */
-export function resolveImage(env: NodeJS.ProcessEnv, requested?: string, recorded?: string): string {
-  const fromEnv = env.SYSTEMPROMPT_POSTGRES_IMAGE?.trim()
-  return fromEnv || requested || recorded || DEFAULT_POSTGRES_IMAGE
+export function resolveImage(postgresImage?: string, requested?: string, recorded?: string): string {
+  return postgresImage || requested || recorded || DEFAULT_POSTGRES_IMAGE
 }
 
 let version: string | undefined
@@ -84,18 +86,6 @@ export function generatorVersion(): string {
 }
 
 /**
- * Per-user directory for machine-wide state: SYSTEMPROMPT_DATA_DIR (tests point it at a temp dir), else
- * `$XDG_DATA_HOME/systemprompt`, else `~/.local/share/systemprompt`.
- */
-export function userDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = env.SYSTEMPROMPT_DATA_DIR?.trim()
-  if (explicit) return resolve(explicit)
-  const xdg = env.XDG_DATA_HOME?.trim()
-  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME?.trim() || homedir(), '.local', 'share')
-  return join(base, 'systemprompt')
-}
-
-/**
  * The shared server's password file (0600, in a 0700 directory). The shared server is machine-wide, so
  * its secret lives per user, outside every project: deleting the project that first started the server
  * must not leave the container bind-mounting a path that no longer exists (docker would turn it into a
@@ -104,6 +94,6 @@ export function userDataDir(env: NodeJS.ProcessEnv = process.env): string {
  * Each project still records the password as `admin_password` in its shared_config.json; this file is
  * regenerated from it.
  */
-export function sharedPasswordFile(env: NodeJS.ProcessEnv, containerName: string): string {
-  return join(userDataDir(env), containerName, 'shared.password')
+export function sharedPasswordFile(dataDir: string, containerName: string): string {
+  return join(dataDir, containerName, 'shared.password')
 }

@@ -8,7 +8,7 @@ import {
   renderComposeFile,
   writeComposeFile,
 } from '@systemprompt/compose'
-import { SystempromptError } from '@systemprompt/config/core'
+import { errnoOf, SystempromptError } from '@systemprompt/config/core'
 import { generatorVersion } from './context.js'
 
 export interface DeclaredServer {
@@ -44,8 +44,8 @@ export async function planServer(
   desired: PostgresServerSpec,
   explicit: { port?: number | undefined } = {},
 ): Promise<PlannedServer> {
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    if (errnoOf(error) === 'ENOENT') return undefined
     throw error
   })
   const regenerate = { spec: desired, handEdited: false, needsWrite: true, generated: true }

@@ -1,14 +1,10 @@
 export {
-  applyOverrides,
   generatorVersion,
-  overridesFromEnv,
   type ProjectServerOptions,
-  resolveImage,
-  type ServerOverrides,
+  type ServerEnvironment,
+  type ServerSettings,
   sharedPasswordFile,
-  userDataDir,
 } from './context.js'
-export { type DatabaseInfo, type ListDatabasesResult, listDatabases } from './databases.js'
 export {
   commitServer,
   type DeclaredServer,
@@ -29,20 +25,9 @@ export {
   stopServer,
   type TargetOptions,
 } from './manage.js'
-export {
-  type EnsureServerResult,
-  type EnsureSharedServerOptions,
-  ensurePasswordFile,
-  ensureSharedServer,
-  newPassword,
-  sharedSpec,
-} from './shared.js'
-export {
-  peekSharedConfig,
-  readSharedConfig,
-  recordSharedConfig,
-  type SharedConfigChange,
-  type SharedConfigPeek,
-} from './shared-config.js'
-export { tenantFromArgs } from './target.js'
+export { ensurePasswordFile } from './passwords.js'
+export type { EnsureServerResult } from './server-result.js'
+export { ensureSharedServer } from './shared.js'
+export type { EnsureSharedServerOptions } from './shared-options.js'
+export { sharedSpec } from './shared-spec.js'
 export { type EnsureTenantServerOptions, ensureTenantServer, tenantSpec } from './tenant.js'

@@ -8,7 +8,7 @@ import { type ServerLogsOptions, serverLogs } from '../runner/logs.js'
 import type { RunnerProgress } from '../runner/progress.js'
 import { type ServerStatus, serverStatus } from '../runner/status.js'
 import { DEFAULT_READY_TIMEOUT_MS, type UpServerResult } from '../runner/up.js'
-import { engineFor, overridesFromEnv, type ProjectServerOptions, resolveImage } from './context.js'
+import { engineFor, type ProjectServerOptions, resolveImage } from './context.js'
 import { ensurePasswordFile } from './passwords.js'
 import { readSharedConfig } from './shared-config.js'
 import { sharedSpec } from './shared-spec.js'
@@ -32,7 +32,6 @@ export interface DeclaredTarget {
  */
 export async function declaredTarget(options: TargetOptions): Promise<DeclaredTarget> {
   const layout = projectLayout(options.root)
-  const env = options.env ?? process.env
   if (options.tenant !== undefined) assertTenantName(options.tenant)
   const composeFile =
     options.tenant === undefined ? layout.sharedCompose : layout.tenantCompose(options.tenant)
@@ -40,21 +39,19 @@ export async function declaredTarget(options: TargetOptions): Promise<DeclaredTa
   if (text !== undefined) return { spec: parseComposeFile(text, composeFile), composeFile, fileExists: true }
   const spec =
     options.tenant === undefined
-      ? await defaultSharedSpec(layout, env, options)
-      : tenantSpec(layout.dockerDir, options.tenant, {
-          image: resolveImage(env),
+      ? await defaultSharedSpec(layout, options)
+      : tenantSpec(layout.dockerDir, options.tenant, options, {
+          image: resolveImage(options.postgresImage),
           port: DEFAULT_DEDICATED_PORT,
-          overrides: options.overrides ?? overridesFromEnv(env),
         })
   return { spec, composeFile, fileExists: false }
 }
 
-async function defaultSharedSpec(layout: ProjectLayout, env: NodeJS.ProcessEnv, options: TargetOptions) {
-  const config = await readSharedConfig(layout.sharedConfig)
-  return sharedSpec(layout, env, {
-    image: resolveImage(env, undefined, config?.image),
+async function defaultSharedSpec(layout: ProjectLayout, options: TargetOptions) {
+  const config = await readSharedConfig(layout)
+  return sharedSpec(layout, options, {
+    image: resolveImage(options.postgresImage, undefined, config?.image),
     port: config?.port ?? DEFAULT_SHARED_PORT,
-    overrides: options.overrides ?? overridesFromEnv(env),
   })
 }
 
@@ -102,7 +99,7 @@ export async function resetProjectServer(
   const layout = projectLayout(options.root)
   let lostDatabases: string[] = []
   if (options.tenant === undefined) {
-    const config = await readSharedConfig(layout.sharedConfig)
+    const config = await readSharedConfig(layout)
     // Keep the recorded admin password: the fresh cluster is initialised with it.
     if (config) await ensurePasswordFile(spec.passwordFile, config.admin_password)
     lostDatabases = config?.tenant_databases.map((d) => d.database_name) ?? []

@@ -1,24 +1,24 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { projectLayout, SharedConfigSchema, TenantsFileSchema, updateJsonFile } from '@systemprompt/config'
 import { connectEngine, type Engine } from '@systemprompt/engine'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
-  adminQuery,
-  cleanupRun,
+  childEnv,
   freePort,
-  TEST_IMAGE,
+  newRunId,
+  removeDir,
+  tempDir,
+  testImage,
   testLabels,
-  testRunId,
-} from '../runner/test-support.js'
+} from '@systemprompt/testkit'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { adminQuery, cleanupRun } from '../runner/test-support.js'
+
 import {
   ensureSharedServer,
   ensureTenantServer,
-  listDatabases,
   projectServerLogs,
   projectServerStatus,
   resetProjectServer,
@@ -26,25 +26,26 @@ import {
   stopServer,
 } from './index.js'
 
-const run = testRunId()
+const run = newRunId()
 const dirs: string[] = []
 const servers: Server[] = []
 let engine: Engine
 // The shared server's password file lives per user: here in a temp dir, never in the real ~/.local/share.
-const dataDir = mkdtempSync(join(tmpdir(), 'sp-server-data-'))
-const env = { ...process.env, SYSTEMPROMPT_POSTGRES_IMAGE: TEST_IMAGE, SYSTEMPROMPT_DATA_DIR: dataDir }
+const dataDir = tempDir('sp-server-data-').path
+// What the CLI would pass down (SYSTEMPROMPT_POSTGRES_IMAGE, SYSTEMPROMPT_DATA_DIR).
+const env = { dataDir, postgresImage: testImage() }
 const missingImage = `sp-test-missing/${run}:nope`
 
 beforeAll(async () => {
-  engine = await connectEngine()
+  engine = await connectEngine({ env: childEnv() })
 })
 afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise<void>((resolve) => s.close(() => resolve()))
-  await cleanupRun(engine, run, dirs.splice(0))
+  cleanupRun(run, dirs.splice(0))
 })
 afterAll(async () => {
-  await cleanupRun(engine, run)
-  rmSync(dataDir, { recursive: true, force: true })
+  cleanupRun(run)
+  removeDir(dataDir)
 })
 
 /** A host process (this one) listening on a free port. */
@@ -83,7 +84,7 @@ async function foreignSharedServer(
   await engine.volumes.create(names.volumeName, testLabels(run))
   const id = await engine.containers.create({
     name: names.containerName,
-    Image: TEST_IMAGE,
+    Image: testImage(),
     Env: ['POSTGRES_USER=systemprompt_admin', 'POSTGRES_DB=postgres', `POSTGRES_PASSWORD=${password}`],
     Labels: {
       ...testLabels(run),
@@ -108,7 +109,7 @@ async function missing(path: string): Promise<boolean> {
 }
 
 async function project(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'sp-server-'))
+  const root = tempDir('sp-server-').path
   await mkdir(join(root, '.systemprompt'))
   dirs.push(root)
   return root
@@ -117,9 +118,20 @@ async function project(): Promise<string> {
 /** Unique Docker names for one "shared server" of this test; several projects may point at it. */
 function sharedNames(name: string) {
   return {
-    containerName: `sp-test-srv-${name}-${run}`,
-    volumeName: `sp-test-srv-${name}-${run}-data`,
+    instance: `${name}-${run}`,
     labels: testLabels(run),
+    containerName: `systemprompt-postgres-shared-${name}-${run}`,
+    volumeName: `systemprompt-postgres-shared-${name}-${run}-data`,
+  }
+}
+
+/** The instance suffix and test labels for a tenant's dedicated server, and the Docker names they give. */
+function tenantNames(tenant: string) {
+  return {
+    instance: run,
+    labels: testLabels(run),
+    containerName: `systemprompt-postgres-${tenant}-${run}`,
+    volumeName: `systemprompt-postgres-${tenant}-${run}-data`,
   }
 }
 
@@ -133,7 +145,7 @@ describe('ensureSharedServer', () => {
     const layout = projectLayout(root)
     const port = await freePort()
     const overrides = sharedNames('cold')
-    const first = await ensureSharedServer({ root, env, engine, port, overrides })
+    const first = await ensureSharedServer({ root, ...env, engine, port, ...overrides })
     expect(first).toMatchObject({
       action: 'created',
       port,
@@ -147,12 +159,12 @@ describe('ensureSharedServer', () => {
     expect(config).toMatchObject({
       admin_password: first.adminPassword,
       port,
-      image: TEST_IMAGE,
+      image: testImage(),
       tenant_databases: [],
     })
     expect(mode(await stat(layout.sharedConfig))).toBe(0o600)
     // The shared server's password file is per user, outside the project (the server is machine-wide).
-    const secret = sharedPasswordFile(env, overrides.containerName)
+    const secret = sharedPasswordFile(dataDir, overrides.containerName)
     expect(secret.startsWith(`${dataDir}/`)).toBe(true)
     expect(first.spec.passwordFile).toBe(secret)
     expect(await readFile(secret, 'utf8')).toBe(first.adminPassword)
@@ -171,7 +183,7 @@ describe('ensureSharedServer', () => {
 
     const configBefore = await stat(layout.sharedConfig)
     const yamlBefore = await stat(layout.sharedCompose)
-    const second = await ensureSharedServer({ root, env, engine, overrides })
+    const second = await ensureSharedServer({ root, ...env, engine, ...overrides })
     expect(second).toMatchObject({ action: 'unchanged', adminPassword: first.adminPassword, port })
     expect((await stat(layout.sharedConfig)).mtimeMs).toBe(configBefore.mtimeMs)
     expect((await stat(layout.sharedCompose)).mtimeMs).toBe(yamlBefore.mtimeMs)
@@ -182,7 +194,7 @@ describe('ensureSharedServer', () => {
     const root = await project()
     const layout = projectLayout(root)
     const overrides = sharedNames('hand')
-    const first = await ensureSharedServer({ root, env, engine, port: await freePort(), overrides })
+    const first = await ensureSharedServer({ root, ...env, engine, port: await freePort(), ...overrides })
     const newPort = await freePort()
     const yaml = await readFile(layout.sharedCompose, 'utf8')
     await writeFile(
@@ -190,13 +202,13 @@ describe('ensureSharedServer', () => {
       yaml.replace(`127.0.0.1:${first.port}:5432`, `127.0.0.1:${newPort}:5432`),
     )
 
-    const second = await ensureSharedServer({ root, env, engine, overrides })
+    const second = await ensureSharedServer({ root, ...env, engine, ...overrides })
     expect(second).toMatchObject({ action: 'recreated', port: newPort, composeHandEdited: true })
     expect(second.warnings[0]).toContain('edited by hand')
     expect(await readFile(layout.sharedCompose, 'utf8')).toContain(`127.0.0.1:${newPort}:5432`)
     expect(JSON.parse(await readFile(layout.sharedConfig, 'utf8')).port).toBe(newPort)
     await expect(
-      ensureSharedServer({ root, env, engine, overrides, port: first.port }),
+      ensureSharedServer({ root, ...env, engine, ...overrides, port: first.port }),
     ).rejects.toMatchObject({
       code: 'COMPOSE_HAND_EDITED',
     })
@@ -205,12 +217,12 @@ describe('ensureSharedServer', () => {
   it('adopts a shared server made by another project: same password, never changed', async () => {
     const overrides = sharedNames('adopt')
     const rootA = await project()
-    const a = await ensureSharedServer({ root: rootA, env, engine, port: await freePort(), overrides })
+    const a = await ensureSharedServer({ root: rootA, ...env, engine, port: await freePort(), ...overrides })
     const containerA = await engine.containers.inspect(overrides.containerName)
     const rootB = await project()
     // B's SYSTEMPROMPT_POSTGRES_IMAGE names another image: joining must not re-create A's server.
-    const otherImage = { ...env, SYSTEMPROMPT_POSTGRES_IMAGE: 'debian:bookworm-slim' }
-    const b = await ensureSharedServer({ root: rootB, env: otherImage, engine, overrides })
+    const otherImage = { ...env, postgresImage: 'debian:bookworm-slim' }
+    const b = await ensureSharedServer({ root: rootB, ...otherImage, engine, ...overrides })
     expect(b).toMatchObject({
       adopted: true,
       action: 'unchanged',
@@ -219,12 +231,12 @@ describe('ensureSharedServer', () => {
     })
     const containerB = await engine.containers.inspect(overrides.containerName)
     expect(containerB?.Id).toBe(containerA?.Id)
-    expect(containerB?.Config.Image).toBe(TEST_IMAGE)
+    expect(containerB?.Config.Image).toBe(testImage())
     const recorded = JSON.parse(await readFile(projectLayout(rootB).sharedConfig, 'utf8'))
     expect(recorded.admin_password).toBe(a.adminPassword)
     expect(await adminQuery(a.spec, a.adminPassword, 'SELECT 1 AS one')).toEqual([{ one: 1 }])
     // A again: its own record still opens the server; nothing adopted, nothing re-created.
-    expect(await ensureSharedServer({ root: rootA, env, engine, overrides })).toMatchObject({
+    expect(await ensureSharedServer({ root: rootA, ...env, engine, ...overrides })).toMatchObject({
       action: 'unchanged',
       adopted: false,
     })
@@ -236,12 +248,12 @@ describe('ensureSharedServer', () => {
     const overrides = sharedNames('orphan')
     const port = await freePort()
     await engine.volumes.create(overrides.volumeName, { ...testLabels(run), 'systemprompt.managed': '1' })
-    await expect(ensureSharedServer({ root, env, engine, port, overrides })).rejects.toMatchObject({
+    await expect(ensureSharedServer({ root, ...env, engine, port, ...overrides })).rejects.toMatchObject({
       code: 'VOLUME_ORPHANED',
     })
     await expect(stat(layout.sharedConfig)).rejects.toMatchObject({ code: 'ENOENT' })
     await expect(stat(layout.sharedCompose)).rejects.toMatchObject({ code: 'ENOENT' })
-    const result = await ensureSharedServer({ root, env, engine, port, overrides, resetVolume: true })
+    const result = await ensureSharedServer({ root, ...env, engine, port, ...overrides, resetVolume: true })
     expect(result.action).toBe('created')
   })
 
@@ -253,39 +265,41 @@ describe('ensureSharedServer', () => {
     const root = await project()
     const layout = projectLayout(root)
     // Another image in SYSTEMPROMPT_POSTGRES_IMAGE must not re-create someone else's server either.
-    const otherImage = { ...env, SYSTEMPROMPT_POSTGRES_IMAGE: 'debian:bookworm-slim' }
+    const otherImage = { ...env, postgresImage: 'debian:bookworm-slim' }
 
-    const first = await ensureSharedServer({ root, env: otherImage, engine, overrides })
+    const first = await ensureSharedServer({ root, ...otherImage, engine, ...overrides })
     expect(first).toMatchObject({ adopted: true, action: 'unchanged', port, adminPassword: password })
     expect(first.warnings.join('\n')).toContain('not created by systemprompt')
     const container = await engine.containers.inspect(overrides.containerName)
     expect(container?.Id).toBe(id)
-    expect(container?.Config.Image).toBe(TEST_IMAGE)
+    expect(container?.Config.Image).toBe(testImage())
     expect(JSON.parse(await readFile(layout.sharedConfig, 'utf8'))).toMatchObject({
       admin_password: password,
       port,
-      image: TEST_IMAGE,
+      image: testImage(),
     })
     expect(await adminQuery(first.spec, password, 'SELECT 1 AS one')).toEqual([{ one: 1 }])
 
     // With the record now: the same container; stopped, it is started (not re-created).
-    expect(await ensureSharedServer({ root, env: otherImage, engine, overrides })).toMatchObject({
+    expect(await ensureSharedServer({ root, ...otherImage, engine, ...overrides })).toMatchObject({
       action: 'unchanged',
       adopted: false,
     })
     await engine.containers.stop(id, 10)
-    expect(await ensureSharedServer({ root, env, engine, overrides })).toMatchObject({ action: 'started' })
+    expect(await ensureSharedServer({ root, ...env, engine, ...overrides })).toMatchObject({
+      action: 'started',
+    })
     expect((await engine.containers.inspect(overrides.containerName))?.Id).toBe(id)
 
     // Never moved to another port, stopped or reset by us.
     const configBefore = await readFile(layout.sharedConfig, 'utf8')
     await expect(
-      ensureSharedServer({ root, env, engine, overrides, port: await freePort() }),
+      ensureSharedServer({ root, ...env, engine, ...overrides, port: await freePort() }),
     ).rejects.toMatchObject({ code: 'SERVER_NOT_MANAGED' })
-    await expect(stopServer({ root, env, engine, overrides })).rejects.toMatchObject({
+    await expect(stopServer({ root, ...env, engine, ...overrides })).rejects.toMatchObject({
       code: 'CONTAINER_NAME_TAKEN',
     })
-    await expect(resetProjectServer({ root, env, engine, overrides })).rejects.toMatchObject({
+    await expect(resetProjectServer({ root, ...env, engine, ...overrides })).rejects.toMatchObject({
       code: 'CONTAINER_NAME_TAKEN',
     })
     expect((await engine.containers.inspect(overrides.containerName))?.State.Running).toBe(true)
@@ -296,21 +310,24 @@ describe('ensureSharedServer', () => {
     const root = await project()
     const layout = projectLayout(root)
     const overrides = sharedNames('refuse')
-    const first = await ensureSharedServer({ root, env, engine, port: await freePort(), overrides })
+    const first = await ensureSharedServer({ root, ...env, engine, port: await freePort(), ...overrides })
     const containerId = (await engine.containers.inspect(overrides.containerName))?.Id
     const configBefore = await readFile(layout.sharedConfig, 'utf8')
     const yamlBefore = await readFile(layout.sharedCompose, 'utf8')
 
     const taken = await hogPort()
-    await expect(ensureSharedServer({ root, env, engine, port: taken, overrides })).rejects.toMatchObject({
+    await expect(
+      ensureSharedServer({ root, ...env, engine, port: taken, ...overrides }),
+    ).rejects.toMatchObject({
       code: 'PORT_IN_USE',
     })
     await expect(
       ensureSharedServer({
         root,
-        env: { ...env, SYSTEMPROMPT_POSTGRES_IMAGE: missingImage },
+        ...env,
+        postgresImage: missingImage,
         engine,
-        overrides,
+        ...overrides,
       }),
     ).rejects.toMatchObject({ code: 'IMAGE_MISSING' })
 
@@ -319,14 +336,14 @@ describe('ensureSharedServer', () => {
     expect(container?.State.Running).toBe(true)
     expect(await readFile(layout.sharedConfig, 'utf8')).toBe(configBefore)
     expect(await readFile(layout.sharedCompose, 'utf8')).toBe(yamlBefore)
-    expect(await ensureSharedServer({ root, env, engine, overrides })).toMatchObject({
+    expect(await ensureSharedServer({ root, ...env, engine, ...overrides })).toMatchObject({
       action: 'unchanged',
       port: first.port,
     })
 
     // A free port: the server moves, and only then do the files say so.
     const next = await freePort()
-    expect(await ensureSharedServer({ root, env, engine, overrides, port: next })).toMatchObject({
+    expect(await ensureSharedServer({ root, ...env, engine, ...overrides, port: next })).toMatchObject({
       action: 'recreated',
       port: next,
     })
@@ -339,19 +356,21 @@ describe('ensureSharedServer', () => {
     const layout = projectLayout(root)
     const overrides = sharedNames('freshport')
     const taken = await hogPort()
-    await expect(ensureSharedServer({ root, env, engine, port: taken, overrides })).rejects.toMatchObject({
+    await expect(
+      ensureSharedServer({ root, ...env, engine, port: taken, ...overrides }),
+    ).rejects.toMatchObject({
       code: 'PORT_IN_USE',
     })
     expect(await missing(layout.sharedConfig)).toBe(true)
     expect(await missing(layout.sharedCompose)).toBe(true)
-    expect(await missing(sharedPasswordFile(env, overrides.containerName))).toBe(true)
+    expect(await missing(sharedPasswordFile(dataDir, overrides.containerName))).toBe(true)
     expect(await engine.volumes.inspect(overrides.volumeName)).toBeUndefined()
   })
 
   it('fails in one line when the engine is not reachable', async () => {
     const root = await project()
     await expect(
-      ensureSharedServer({ root, env: { ...env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' } }),
+      ensureSharedServer({ root, ...env, dockerEnv: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } }),
     ).rejects.toMatchObject({
       code: 'ENGINE_UNREACHABLE',
       message: 'Docker engine not reachable at DOCKER_HOST=unix:///nonexistent/docker.sock (no such socket)',
@@ -359,12 +378,12 @@ describe('ensureSharedServer', () => {
   })
 })
 
-describe('stop, status, logs, reset, list at project level', () => {
+describe('stop, status, logs, reset at project level', () => {
   it('works on the shared server', async () => {
     const root = await project()
     const layout = projectLayout(root)
     const overrides = sharedNames('manage')
-    const up = await ensureSharedServer({ root, env, engine, port: await freePort(), overrides })
+    const up = await ensureSharedServer({ root, ...env, engine, port: await freePort(), ...overrides })
     await adminQuery(up.spec, up.adminPassword, 'CREATE DATABASE sp_tenant_alpha')
     await adminQuery(up.spec, up.adminPassword, 'CREATE TABLE kept (v int)')
     await updateJsonFile(layout.sharedConfig, SharedConfigSchema, (c) => ({
@@ -375,15 +394,7 @@ describe('stop, status, logs, reset, list at project level', () => {
       ],
     }))
 
-    const listed = await listDatabases({ root, env, overrides })
-    expect(listed.port).toBe(up.port)
-    const alpha = listed.databases.find((d) => d.name === 'sp_tenant_alpha')
-    expect(alpha).toMatchObject({ owner: 'systemprompt_admin', tenant: 'alpha' })
-    expect(alpha?.sizeBytes).toBeGreaterThan(0)
-    expect(listed.databases.some((d) => d.name === 'postgres')).toBe(false)
-    expect(listed.missing).toEqual([{ tenant: 'ghost', database: 'sp_tenant_ghost' }])
-
-    const status = await projectServerStatus({ root, env, engine, overrides })
+    const status = await projectServerStatus({ root, ...env, engine, ...overrides })
     expect(status).toMatchObject({
       target: 'shared',
       state: 'running',
@@ -393,16 +404,13 @@ describe('stop, status, logs, reset, list at project level', () => {
     })
 
     let text = ''
-    for await (const chunk of await projectServerLogs({ root, env, engine, overrides, tail: 20 }))
+    for await (const chunk of await projectServerLogs({ root, ...env, engine, ...overrides, tail: 20 }))
       text += chunk
     expect(text).toContain('ready to accept connections')
 
-    expect(await stopServer({ root, env, engine, overrides })).toMatchObject({ action: 'stopped' })
-    expect((await projectServerStatus({ root, env, engine, overrides })).state).toBe('exited')
-    await expect(listDatabases({ root, env, overrides })).rejects.toMatchObject({
-      code: 'DATABASE_UNREACHABLE',
-    })
-    expect((await ensureSharedServer({ root, env, engine, overrides })).action).toBe('started')
+    expect(await stopServer({ root, ...env, engine, ...overrides })).toMatchObject({ action: 'stopped' })
+    expect((await projectServerStatus({ root, ...env, engine, ...overrides })).state).toBe('exited')
+    expect((await ensureSharedServer({ root, ...env, engine, ...overrides })).action).toBe('started')
     expect(
       await adminQuery(
         up.spec,
@@ -411,7 +419,7 @@ describe('stop, status, logs, reset, list at project level', () => {
       ),
     ).toEqual([{ n: 1 }])
 
-    const reset = await resetProjectServer({ root, env, engine, overrides })
+    const reset = await resetProjectServer({ root, ...env, engine, ...overrides })
     expect(reset).toMatchObject({
       action: 'created',
       volumeCreated: true,
@@ -432,14 +440,10 @@ describe('ensureTenantServer', () => {
     const root = await project()
     const layout = projectLayout(root)
     const tenant = `t${randomBytes(3).toString('hex')}`
-    const overrides = {
-      containerName: `sp-test-tenant-${run}`,
-      volumeName: `sp-test-tenant-${run}-data`,
-      labels: testLabels(run),
-    }
+    const overrides = tenantNames(tenant)
     // As `cloud tenant create --database dedicated` leaves it just before it starts the server.
     await recordTenant(root, tenant, 'dedicated', 'pending')
-    const first = await ensureTenantServer(root, tenant, { env, engine, overrides })
+    const first = await ensureTenantServer(root, tenant, { ...env, engine, ...overrides })
     expect(first.action).toBe('created')
     expect(first.port).toBeGreaterThanOrEqual(5433)
     expect(await readFile(layout.tenantPasswordFile(tenant), 'utf8')).toBe(first.adminPassword)
@@ -447,22 +451,20 @@ describe('ensureTenantServer', () => {
     expect(await readFile(layout.tenantCompose(tenant), 'utf8')).toContain(`postgres-${tenant}:`)
     expect(await adminQuery(first.spec, first.adminPassword, 'SELECT 1 AS one')).toEqual([{ one: 1 }])
 
-    const again = await ensureTenantServer(root, tenant, { env, engine, overrides })
+    const again = await ensureTenantServer(root, tenant, { ...env, engine, ...overrides })
     expect(again).toMatchObject({ action: 'unchanged', port: first.port, adminPassword: first.adminPassword })
-    const status = await projectServerStatus({ root, env, engine, tenant, overrides })
+    const status = await projectServerStatus({ root, ...env, engine, tenant, ...overrides })
     expect(status).toMatchObject({ target: { tenant }, state: 'running', port: first.port, drift: [] })
-    expect(await stopServer({ root, env, engine, tenant, overrides })).toMatchObject({ action: 'stopped' })
+    expect(await stopServer({ root, ...env, engine, tenant, ...overrides })).toMatchObject({
+      action: 'stopped',
+    })
   })
 
   it('starts only tenants recorded as dedicated, and writes nothing when it refuses', async () => {
     const root = await project()
     const layout = projectLayout(root)
     const tenant = `t${randomBytes(3).toString('hex')}`
-    const overrides = {
-      containerName: `sp-test-tenant-no-${run}`,
-      volumeName: `sp-test-tenant-no-${run}-data`,
-      labels: testLabels(run),
-    }
+    const overrides = tenantNames(tenant)
     const nothingWritten = async () => {
       expect(await missing(layout.tenantCompose(tenant))).toBe(true)
       expect(await missing(layout.tenantPasswordFile(tenant))).toBe(true)
@@ -470,14 +472,14 @@ describe('ensureTenantServer', () => {
       expect(await engine.volumes.inspect(overrides.volumeName)).toBeUndefined()
     }
 
-    await expect(ensureTenantServer(root, tenant, { env, engine, overrides })).rejects.toMatchObject({
+    await expect(ensureTenantServer(root, tenant, { ...env, engine, ...overrides })).rejects.toMatchObject({
       code: 'TENANT_NOT_FOUND',
       fix: expect.stringContaining(`systemprompt cloud tenant create --name ${tenant} --database dedicated`),
     })
     await nothingWritten()
 
     await recordTenant(root, tenant, 'shared', 'ready')
-    await expect(ensureTenantServer(root, tenant, { env, engine, overrides })).rejects.toMatchObject({
+    await expect(ensureTenantServer(root, tenant, { ...env, engine, ...overrides })).rejects.toMatchObject({
       code: 'TENANT_NOT_DEDICATED',
       message: expect.stringContaining('shared PostgreSQL server'),
       fix: expect.stringContaining('systemprompt db up'),
@@ -488,9 +490,10 @@ describe('ensureTenantServer', () => {
     await recordTenant(root, tenant, 'dedicated', 'pending')
     await expect(
       ensureTenantServer(root, tenant, {
-        env: { ...env, SYSTEMPROMPT_POSTGRES_IMAGE: missingImage },
+        ...env,
+        postgresImage: missingImage,
         engine,
-        overrides,
+        ...overrides,
       }),
     ).rejects.toMatchObject({ code: 'IMAGE_MISSING' })
     await nothingWritten()
@@ -498,7 +501,7 @@ describe('ensureTenantServer', () => {
 
   it('rejects a bad tenant name before touching anything', async () => {
     const root = await project()
-    await expect(ensureTenantServer(root, '../etc', { env, engine })).rejects.toMatchObject({
+    await expect(ensureTenantServer(root, '../etc', { ...env, engine })).rejects.toMatchObject({
       code: 'TENANT_NAME_INVALID',
     })
   })
@@ -512,12 +515,12 @@ describe('password file vs volume at project level', () => {
     const port = await freePort()
     // The volume of an earlier life, initialised with a password this project never knew.
     const other = await project()
-    const earlier = await ensureSharedServer({ root: other, env, engine, port, overrides })
+    const earlier = await ensureSharedServer({ root: other, ...env, engine, port, ...overrides })
     await engine.containers.remove(earlier.spec.containerName, { force: true })
     await updateJsonFile(layout.sharedConfig, SharedConfigSchema, () =>
       SharedConfigSchema.parse({ admin_password: 'not-the-volume-password', port }),
     )
-    const error = await ensureSharedServer({ root, env, engine, overrides }).catch((e: unknown) => e)
+    const error = await ensureSharedServer({ root, ...env, engine, ...overrides }).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'VOLUME_PASSWORD_MISMATCH' })
     expect(JSON.stringify(error)).not.toContain('not-the-volume-password')
   })

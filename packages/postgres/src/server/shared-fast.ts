@@ -6,13 +6,14 @@ import {
   SECRET_MOUNT_PATH,
   sha256Hex,
 } from '@systemprompt/compose'
-import type { ProjectLayout } from '@systemprompt/config/core'
+import { type ProjectLayout, readPasswordFile } from '@systemprompt/config/core'
 import { type Engine, LABELS } from '@systemprompt/engine'
 import { isManaged } from '../runner/ownership.js'
 import { acceptsLogins } from '../runner/probe.js'
-import { overridesFromEnv, resolveImage } from './context.js'
-import type { EnsureServerResult, EnsureSharedServerOptions } from './shared.js'
+import { resolveImage } from './context.js'
+import { type EnsureServerResult, serverResult } from './server-result.js'
 import { peekSharedConfig } from './shared-config.js'
+import type { EnsureSharedServerOptions } from './shared-options.js'
 import { sharedSpec } from './shared-spec.js'
 
 /**
@@ -27,7 +28,6 @@ import { sharedSpec } from './shared-spec.js'
 export async function runningAsDeclared(
   engine: Engine,
   layout: ProjectLayout,
-  env: NodeJS.ProcessEnv,
   options: EnsureSharedServerOptions,
   started: number,
 ): Promise<EnsureServerResult | undefined> {
@@ -36,20 +36,19 @@ export async function runningAsDeclared(
   if (!config?.compose_sha256) return undefined
   const port = config.port ?? DEFAULT_SHARED_PORT
   if (options.port !== undefined && options.port !== port) return undefined
-  const spec = sharedSpec(layout, env, {
-    image: resolveImage(env, options.image, config.image),
+  const spec = sharedSpec(layout, options, {
+    image: resolveImage(options.postgresImage, options.image, config.image),
     port,
-    overrides: options.overrides ?? overridesFromEnv(env),
   })
   const [text, secret, container] = await Promise.all([
     readFile(layout.sharedCompose, 'utf8').catch(() => undefined),
-    readFile(spec.passwordFile, 'utf8').catch(() => undefined),
+    readPasswordFile(spec.passwordFile),
     engine.containers.inspect(spec.containerName),
   ])
   if (text === undefined || sha256Hex(text) !== config.compose_sha256) return undefined
   const hash = configHash(spec)
   if (readComposeHeader(text)?.inputHash !== `sha256:${hash}`) return undefined
-  if (secret?.replace(/[\r\n]+$/, '') !== config.admin_password) return undefined
+  if (secret !== config.admin_password) return undefined
   if (!container || !isManaged(container) || container.Config.Labels?.[LABELS.configHash] !== hash)
     return undefined
   const state = container.State
@@ -57,15 +56,11 @@ export async function runningAsDeclared(
   const mount = container.Mounts.find((m) => m.Destination === SECRET_MOUNT_PATH)
   if (mount?.Source !== spec.passwordFile) return undefined
   if (!(await acceptsLogins(spec.port, spec.adminUser, spec.database))) return undefined
-  return {
+  return serverResult({
     spec,
     adminPassword: config.admin_password,
-    port: spec.port,
     action: 'unchanged',
-    adopted: false,
     composeFile: layout.sharedCompose,
-    composeHandEdited: false,
-    elapsedMs: Date.now() - started,
-    warnings: [],
-  }
+    started,
+  })
 }

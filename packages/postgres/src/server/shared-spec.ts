@@ -1,22 +1,22 @@
 import type { PostgresServerSpec } from '@systemprompt/compose'
 import { sharedServerSpec } from '@systemprompt/compose'
 import type { ProjectLayout } from '@systemprompt/config/core'
-import { applyOverrides, type ServerOverrides, sharedPasswordFile } from './context.js'
+import { type ServerEnvironment, sharedPasswordFile, withInstance } from './context.js'
 
-/** The shared spec of a project (per-user password file), with test overrides applied. */
+/** The shared spec of a project (per-user password file), with the instance suffix and extra labels applied. */
 export function sharedSpec(
   layout: ProjectLayout,
-  env: NodeJS.ProcessEnv,
-  options: { image: string; port: number; overrides?: ServerOverrides | undefined },
+  machine: Pick<ServerEnvironment, 'dataDir' | 'instance' | 'labels'>,
+  options: { image: string; port: number },
 ): PostgresServerSpec {
-  const spec = applyOverrides(
+  const spec = withInstance(
     sharedServerSpec({
       dockerDir: layout.dockerDir,
       image: options.image,
       port: options.port,
-      ...(options.overrides?.labels ? { labels: options.overrides.labels } : {}),
+      ...(machine.labels ? { labels: machine.labels } : {}),
     }),
-    options.overrides,
+    machine.instance,
   )
-  return { ...spec, passwordFile: sharedPasswordFile(env, spec.containerName) }
+  return { ...spec, passwordFile: sharedPasswordFile(machine.dataDir, spec.containerName) }
 }

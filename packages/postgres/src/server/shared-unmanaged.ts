@@ -4,8 +4,9 @@ import { SystempromptError } from '@systemprompt/config/core'
 import type { ContainerInfo, Engine } from '@systemprompt/engine'
 import { adoptSharedServer } from '../runner/adopt.js'
 import { publishedPort } from '../runner/ownership.js'
-import type { EnsureServerResult, EnsureSharedServerOptions } from './shared.js'
+import { type EnsureServerResult, serverResult } from './server-result.js'
 import { recordSharedConfig } from './shared-config.js'
+import type { EnsureSharedServerOptions } from './shared-options.js'
 
 export interface AdoptUnmanagedContext {
   engine: Engine
@@ -60,17 +61,15 @@ export async function adoptUnmanagedShared(ctx: AdoptUnmanagedContext): Promise<
     port,
     image: container.Config.Image,
   })
-  return {
+  return serverResult({
     spec,
     adminPassword: adoption.password,
-    port,
     action: adoption.started ? 'started' : 'unchanged',
     adopted: adoption.password !== config?.admin_password,
     composeFile: ctx.layout.sharedCompose,
-    composeHandEdited: false,
-    elapsedMs: Date.now() - ctx.started,
+    started: ctx.started,
     warnings: [
       `The shared server ${name} was not created by systemprompt; it is used as it is (never re-created, stopped or reset by systemprompt).`,
     ],
-  }
+  })
 }

@@ -1,7 +1,8 @@
 import { readFile, rm } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import type { PostgresServerSpec } from '@systemprompt/compose'
-import { configHash, DEFAULT_SHARED_PORT, SECRET_MOUNT_PATH, sha256Hex } from '@systemprompt/compose'
+import { DEFAULT_SHARED_PORT, sha256Hex } from '@systemprompt/compose'
+import type { SharedConfig } from '@systemprompt/config'
 import {
   type ProjectLayout,
   projectLayout,
@@ -10,47 +11,32 @@ import {
   withFileLock,
   writeFileAtomic,
 } from '@systemprompt/config/core'
-import { type ContainerInfo, type Engine, LABELS } from '@systemprompt/engine'
-import { adoptSharedServer } from '../runner/adopt.js'
-import { isManaged, publishedPort } from '../runner/ownership.js'
-import type { RunnerProgress } from '../runner/progress.js'
-import { DEFAULT_READY_TIMEOUT_MS, type UpAction, upServer, volumeOrphanedError } from '../runner/up.js'
-import { engineFor, overridesFromEnv, type ProjectServerOptions, resolveImage } from './context.js'
-import { commitServer, planServer } from './declare.js'
+import type { ContainerInfo, Engine } from '@systemprompt/engine'
+import { type AdoptServerResult, adoptSharedServer } from '../runner/adopt.js'
+import {
+  DEFAULT_READY_TIMEOUT_MS,
+  type UpAction,
+  type UpServerResult,
+  upServer,
+  volumeOrphanedError,
+} from '../runner/up.js'
+import { engineFor, resolveImage } from './context.js'
+import { commitServer, type PlannedServer, planServer } from './declare.js'
 import { ensurePasswordFile, newPassword } from './passwords.js'
-import { readSharedConfig, recordSharedConfig } from './shared-config.js'
+import { type EnsureServerResult, serverResult } from './server-result.js'
+import {
+  actionAfterAdoption,
+  adoptionSpec,
+  classifyShared,
+  differsFromDeclared,
+  joinedSpec,
+  movedOutOfProject,
+} from './shared-cases.js'
+import { readSharedConfig, recordSharedConfig, removeSharedConfig } from './shared-config.js'
 import { runningAsDeclared } from './shared-fast.js'
+import type { EnsureSharedServerOptions } from './shared-options.js'
 import { sharedSpec } from './shared-spec.js'
 import { adoptUnmanagedShared } from './shared-unmanaged.js'
-
-export { ensurePasswordFile, newPassword } from './passwords.js'
-export { sharedSpec } from './shared-spec.js'
-
-export interface EnsureSharedServerOptions extends ProjectServerOptions {
-  /** Host port (flag --port); default: recorded in shared_config.json, else 5432. */
-  port?: number
-  /** Image asked for by the profile's docker settings (SYSTEMPROMPT_POSTGRES_IMAGE still wins). */
-  image?: string
-  timeoutMs?: number
-  onProgress?: RunnerProgress
-  /** Delete an orphaned volume (the user confirmed or passed --reset-volume). */
-  resetVolume?: boolean
-}
-
-export interface EnsureServerResult {
-  spec: PostgresServerSpec
-  /** For internal callers (tenant creation) only: never print it. */
-  adminPassword: string
-  port: number
-  action: UpAction
-  /** The server was made by another project and this project took over its admin password. */
-  adopted: boolean
-  composeFile: string
-  /** The compose file was edited by hand; it was realised as it is. */
-  composeHandEdited: boolean
-  elapsedMs: number
-  warnings: string[]
-}
 
 /**
  * `db up` for the shared server: make sure shared_config.json (admin password generated once, kept), the
@@ -64,143 +50,216 @@ export interface EnsureServerResult {
  */
 export async function ensureSharedServer(options: EnsureSharedServerOptions): Promise<EnsureServerResult> {
   const started = Date.now()
-  const env = options.env ?? process.env
   const layout = projectLayout(options.root)
   const engine = await engineFor(options)
   const timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
   // Running exactly as declared: answer without the lock, the schemas or the YAML parser.
-  const unchanged = await runningAsDeclared(engine, layout, env, options, started)
+  const unchanged = await runningAsDeclared(engine, layout, options, started)
   if (unchanged) return unchanged
   // One `db up` per project at a time; concurrent `tenant create`s queue here instead of racing the engine.
   return withFileLock(
     join(layout.locksDir, 'shared-server.lock'),
-    () => ensureLocked(engine, layout, env, options, timeoutMs, started),
+    () => ensureLocked(engine, layout, options, timeoutMs, started),
     { timeoutMs: timeoutMs + 30_000 },
   )
 }
 
+/** What every case works with. */
+interface SharedRun {
+  engine: Engine
+  layout: ProjectLayout
+  options: EnsureSharedServerOptions
+  timeoutMs: number
+  started: number
+  /** This project's shared spec: its names, the image and port recorded or asked for. */
+  names: PostgresServerSpec
+  warnings: string[]
+}
+
+/** Decide which case this is, then take that case's way; every way answers through `serverResult`. */
 async function ensureLocked(
   engine: Engine,
   layout: ProjectLayout,
-  env: NodeJS.ProcessEnv,
   options: EnsureSharedServerOptions,
   timeoutMs: number,
   started: number,
 ): Promise<EnsureServerResult> {
-  const warnings: string[] = []
-  const config = await readSharedConfig(layout.sharedConfig)
-  const names = sharedSpec(layout, env, {
-    image: resolveImage(env, options.image, config?.image),
+  const config = await readSharedConfig(layout)
+  const names = sharedSpec(layout, options, {
+    image: resolveImage(options.postgresImage, options.image, config?.image),
     port: options.port ?? config?.port ?? DEFAULT_SHARED_PORT,
-    overrides: options.overrides ?? overridesFromEnv(env),
   })
   const container = await engine.containers.inspect(names.containerName)
-  if (container && !isManaged(container)) {
-    return adoptUnmanagedShared({ engine, layout, options, config, names, container, timeoutMs, started })
+  const run: SharedRun = { engine, layout, options, timeoutMs, started, names, warnings: [] }
+  const found = classifyShared(config, container, names.passwordFile)
+  switch (found.kind) {
+    case 'unmanaged':
+      return adoptUnmanagedShared({ ...run, config: found.config, container: found.container })
+    case 'fresh':
+      return ensureFresh(run)
+    case 'join':
+      return ensureJoined(run, found.container)
+    case 'relearn':
+      return ensureRelearned(run, found.config, found.container)
+    case 'recorded':
+      return ensureRecorded(run, found.config, found.container, {
+        password: found.config.admin_password,
+        adopted: false,
+        startedByAdoption: false,
+      })
   }
-  // A project that finds the shared server already there (and has no record yet) joins it as it is: its
-  // image and port are kept (SYSTEMPROMPT_POSTGRES_IMAGE does not apply to another project's server).
-  const joining = container !== undefined && !config
-  const desired: PostgresServerSpec =
-    container && joining
-      ? {
-          ...names,
-          image: options.image ?? container.Config.Image,
-          port: options.port ?? publishedPort(container) ?? names.port,
-        }
-      : names
+}
 
-  // Who knows the admin password: our record, or (made elsewhere) the container itself.
-  let password = config?.admin_password
-  let adopted = false
-  let startedByAdoption = false
-  if (container && (!config || secretSource(container) !== desired.passwordFile)) {
-    const result = await adoptSharedServer(
-      engine,
-      { ...desired, port: publishedPort(container) ?? desired.port },
-      {
-        timeoutMs,
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      },
-    ).catch((error: unknown) => {
-      // Our own record still opens it (the project only moved): nothing to adopt.
-      if (config) return undefined
-      throw error
-    })
-    startedByAdoption = result?.started ?? false
-    if (result && result.password !== config?.admin_password) {
-      password = result.password
-      adopted = true
-      if (config)
-        warnings.push(
-          'The shared server was created by another project; this project now uses its admin password.',
-        )
-    }
-  }
-  if (!container && !config) {
-    const volume = await engine.volumes.inspect(desired.volumeName)
-    if (volume && !options.resetVolume) throw volumeOrphanedError(desired, volume)
-  }
-  password ??= newPassword()
-
-  const plan = await planServer(layout.sharedCompose, desired, { port: options.port })
-  if (plan.handEdited) warnings.push(`${layout.sharedCompose} was edited by hand; it was used as it is.`)
-
-  const fresh = !container && !config
+/**
+ * A brand-new server. The refusal for an orphaned volume comes first; the new password goes on record
+ * before a volume can be initialised with it, and goes again when the attempt failed before any volume
+ * existed.
+ */
+async function ensureFresh(run: SharedRun): Promise<EnsureServerResult> {
+  const volume = await run.engine.volumes.inspect(run.names.volumeName)
+  if (volume && !run.options.resetVolume) throw volumeOrphanedError(run.names, volume)
+  const password = newPassword()
+  const plan = await planShared(run, run.names)
   const previousPasswordText = await readFile(plan.spec.passwordFile, 'utf8').catch(() => undefined)
-  let recorded = config
-  // A brand-new server: the password goes on record before a volume can be initialised with it.
-  if (fresh) recorded = await recordSharedConfig(layout, undefined, { password, port: plan.spec.port })
+  const recorded = await recordSharedConfig(run.layout, undefined, { password, port: plan.spec.port })
   await ensurePasswordFile(plan.spec.passwordFile, password)
+  let up: UpServerResult
+  try {
+    up = await upShared(run, plan, password, { volumeKnown: false })
+  } catch (error) {
+    await rollbackFresh(run.engine, run.layout, plan.spec, previousPasswordText)
+    throw error
+  }
+  return commitShared(run, plan, recorded, { password, action: up.action, adopted: false })
+}
 
+/**
+ * Another project's server, and no record here: this project joins it as it is, with its image, port and
+ * (after adoption proved it by logging in) admin password.
+ */
+async function ensureJoined(run: SharedRun, container: ContainerInfo): Promise<EnsureServerResult> {
+  const desired = joinedSpec(run.names, container, run.options)
+  const adoption = await adopt(run, desired, container)
+  const plan = await planShared(run, desired)
+  await ensurePasswordFile(plan.spec.passwordFile, adoption.password)
   let action: UpAction
-  if (container && joining && container.Config.Labels?.[LABELS.configHash] !== configHash(plan.spec)) {
-    // Joining never re-creates the other project's server, even if this project would declare it a little
-    // differently; adoption already proved it running and the password right.
-    action = startedByAdoption ? 'started' : 'unchanged'
-    warnings.push(
+  if (differsFromDeclared(container, plan.spec)) {
+    action = adoption.started ? 'started' : 'unchanged'
+    run.warnings.push(
       `The shared server ${container.Name.replace(/^\//, '')} differs from what this project declares; it was adopted as it is.`,
     )
   } else {
-    try {
-      const up = await upServer(engine, plan.spec, {
-        timeoutMs,
-        password,
-        composeFile: layout.sharedCompose,
-        volumeKnown: Boolean(config) || adopted,
-        // Our own container still mounting the password file from inside the project (before it moved
-        // to the per-user location): re-create it so it no longer depends on the project directory.
-        ...(container && movedOutOfProject(container, layout, plan.spec) ? { recreate: true } : {}),
-        ...(options.resetVolume ? { resetVolume: true } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      })
-      action = startedByAdoption && up.action === 'unchanged' ? 'started' : up.action
-    } catch (error) {
-      if (fresh) await rollbackFresh(engine, layout, plan.spec, previousPasswordText)
-      throw error
-    }
+    const up = await upShared(run, plan, adoption.password, { volumeKnown: true, container })
+    action = actionAfterAdoption(adoption.started, up.action)
   }
+  return commitShared(run, plan, undefined, { password: adoption.password, action, adopted: true })
+}
 
-  // It runs as planned: now the files may say so.
-  await commitServer(layout.sharedCompose, plan)
-  const composeText = plan.generated ? await readFile(layout.sharedCompose, 'utf8') : undefined
-  await recordSharedConfig(layout, recorded, {
+/**
+ * Our record, and a container mounting another password file. Adoption reads the password the server has:
+ * when it differs from ours, another project made the server and this project takes its password over.
+ * When adoption fails, our own record still opens it (the project only moved): nothing to adopt.
+ */
+async function ensureRelearned(
+  run: SharedRun,
+  config: SharedConfig,
+  container: ContainerInfo,
+): Promise<EnsureServerResult> {
+  const adoption: AdoptServerResult | undefined = await adopt(run, run.names, container).catch(
+    () => undefined,
+  )
+  const learnt = adoption !== undefined && adoption.password !== config.admin_password
+  if (learnt)
+    run.warnings.push(
+      'The shared server was created by another project; this project now uses its admin password.',
+    )
+  return ensureRecorded(run, config, container, {
+    password: learnt ? adoption.password : config.admin_password,
+    adopted: learnt,
+    startedByAdoption: adoption?.started ?? false,
+  })
+}
+
+/** Our record (and the password it names, or the one just learnt): realise the file as planned. */
+async function ensureRecorded(
+  run: SharedRun,
+  config: SharedConfig,
+  container: ContainerInfo | undefined,
+  known: { password: string; adopted: boolean; startedByAdoption: boolean },
+): Promise<EnsureServerResult> {
+  const plan = await planShared(run, run.names)
+  await ensurePasswordFile(plan.spec.passwordFile, known.password)
+  const up = await upShared(run, plan, known.password, { volumeKnown: true, container })
+  return commitShared(run, plan, config, {
+    password: known.password,
+    action: actionAfterAdoption(known.startedByAdoption, up.action),
+    adopted: known.adopted,
+  })
+}
+
+function adopt(
+  run: SharedRun,
+  desired: PostgresServerSpec,
+  container: ContainerInfo,
+): Promise<AdoptServerResult> {
+  return adoptSharedServer(run.engine, adoptionSpec(desired, container), {
+    timeoutMs: run.timeoutMs,
+    ...(run.options.onProgress ? { onProgress: run.options.onProgress } : {}),
+  })
+}
+
+async function planShared(run: SharedRun, desired: PostgresServerSpec): Promise<PlannedServer> {
+  const plan = await planServer(run.layout.sharedCompose, desired, { port: run.options.port })
+  if (plan.handEdited)
+    run.warnings.push(`${run.layout.sharedCompose} was edited by hand; it was used as it is.`)
+  return plan
+}
+
+function upShared(
+  run: SharedRun,
+  plan: PlannedServer,
+  password: string,
+  known: { volumeKnown: boolean; container?: ContainerInfo | undefined },
+): Promise<UpServerResult> {
+  const { container } = known
+  return upServer(run.engine, plan.spec, {
+    timeoutMs: run.timeoutMs,
     password,
+    composeFile: run.layout.sharedCompose,
+    volumeKnown: known.volumeKnown,
+    ...(container && movedOutOfProject(container, run.layout.dockerDir, plan.spec.passwordFile)
+      ? { recreate: true }
+      : {}),
+    ...(run.options.resetVolume ? { resetVolume: true } : {}),
+    ...(run.options.onProgress ? { onProgress: run.options.onProgress } : {}),
+  })
+}
+
+/** It runs as planned: now the files may say so. */
+async function commitShared(
+  run: SharedRun,
+  plan: PlannedServer,
+  recorded: SharedConfig | undefined,
+  outcome: { password: string; action: UpAction; adopted: boolean },
+): Promise<EnsureServerResult> {
+  await commitServer(run.layout.sharedCompose, plan)
+  const composeText = plan.generated ? await readFile(run.layout.sharedCompose, 'utf8') : undefined
+  await recordSharedConfig(run.layout, recorded, {
+    password: outcome.password,
     port: plan.spec.port,
     image: plan.spec.image,
     composeSha256: composeText === undefined ? null : sha256Hex(composeText),
   })
-  return {
+  return serverResult({
     spec: plan.spec,
-    adminPassword: password,
-    port: plan.spec.port,
-    action,
-    adopted,
-    composeFile: layout.sharedCompose,
+    adminPassword: outcome.password,
+    action: outcome.action,
+    adopted: outcome.adopted,
+    composeFile: run.layout.sharedCompose,
     composeHandEdited: plan.handEdited,
-    elapsedMs: Date.now() - started,
-    warnings,
-  }
+    started: run.started,
+    warnings: run.warnings,
+  })
 }
 
 /**
@@ -216,28 +275,11 @@ async function rollbackFresh(
 ): Promise<void> {
   const volume = await engine.volumes.inspect(spec.volumeName).catch(() => 'unknown')
   if (volume) return
-  await rm(layout.sharedConfig, { force: true })
+  await removeSharedConfig(layout)
   if (previousPasswordText === undefined) await rm(spec.passwordFile, { force: true })
   else
     await writeFileAtomic(spec.passwordFile, previousPasswordText, {
       mode: SECRET_FILE_MODE,
       dirMode: SECRET_DIR_MODE,
     })
-}
-
-/** Host file bind-mounted as the admin password secret. */
-export function secretSource(container: ContainerInfo): string | undefined {
-  return container.Mounts.find((m) => m.Destination === SECRET_MOUNT_PATH)?.Source
-}
-
-/** The container mounts its password file from inside this project, and the spec declares another one. */
-function movedOutOfProject(
-  container: ContainerInfo,
-  layout: ProjectLayout,
-  spec: PostgresServerSpec,
-): boolean {
-  const source = secretSource(container)
-  if (!source || source === spec.passwordFile) return false
-  const rel = relative(layout.dockerDir, source)
-  return rel !== '' && !rel.startsWith('..') && !rel.startsWith('/')
 }

@@ -12,6 +12,7 @@ import {
   assertTenantName,
   type ProjectLayout,
   projectLayout,
+  readPasswordFile,
   SystempromptError,
   withFileLock,
 } from '@systemprompt/config/core'
@@ -20,21 +21,20 @@ import { publishedPort } from '../runner/ownership.js'
 import { suggestFreePort } from '../runner/ports.js'
 import type { RunnerProgress } from '../runner/progress.js'
 import { DEFAULT_READY_TIMEOUT_MS, upServer, volumeOrphanedError } from '../runner/up.js'
-import {
-  applyOverrides,
-  engineFor,
-  overridesFromEnv,
-  type ProjectServerOptions,
-  resolveImage,
-  type ServerOverrides,
-} from './context.js'
+import { engineFor, resolveImage, type ServerEnvironment, withInstance } from './context.js'
 import { commitServer, planServer } from './declare.js'
-import { ensurePasswordFile, newPassword, readPasswordText } from './passwords.js'
-import type { EnsureServerResult } from './shared.js'
+import { ensurePasswordFile, newPassword } from './passwords.js'
+import { type EnsureServerResult, serverResult } from './server-result.js'
 
-export interface EnsureTenantServerOptions extends Omit<ProjectServerOptions, 'root'> {
-  /** Host port; default: the one in docker/<tenant>.yaml, else the tenant record's, else the first free from 5433. */
+export interface EnsureTenantServerOptions extends Omit<ServerEnvironment, 'dataDir'> {
+  /**
+   * Host port; default: the one in docker/<tenant>.yaml, else the tenant record's, else the first free from
+   * `portStart`.
+   */
   port?: number
+  /** Where the search for a free port starts (the profile's docker.dedicated_port_start); default 5433. */
+  portStart?: number
+  /** Image asked for by the profile's docker settings (`postgresImage` still wins). */
   image?: string
   timeoutMs?: number
   onProgress?: RunnerProgress
@@ -55,14 +55,13 @@ export async function ensureTenantServer(
 ): Promise<EnsureServerResult> {
   const started = Date.now()
   assertTenantName(tenant)
-  const env = options.env ?? process.env
   const layout = projectLayout(root)
   const record = await requireDedicatedTenant(layout, tenant)
   const engine = await engineFor(options)
   const timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
   return withFileLock(
     join(layout.locksDir, `tenant-server-${tenant}.lock`),
-    () => ensureLocked(engine, layout, env, tenant, record, options, timeoutMs, started),
+    () => ensureLocked(engine, layout, tenant, record, options, timeoutMs, started),
     { timeoutMs: timeoutMs + 30_000 },
   )
 }
@@ -70,7 +69,6 @@ export async function ensureTenantServer(
 async function ensureLocked(
   engine: Engine,
   layout: ProjectLayout,
-  env: NodeJS.ProcessEnv,
   tenant: string,
   record: TenantRecord,
   options: EnsureTenantServerOptions,
@@ -80,13 +78,11 @@ async function ensureLocked(
   const warnings: string[] = []
   const composeFile = layout.tenantCompose(tenant)
   const passwordFile = layout.tenantPasswordFile(tenant)
-  const overrides = options.overrides ?? overridesFromEnv(env)
   const existingFile = await readDeclared(composeFile)
-  const existingPassword = await readPasswordText(passwordFile)
-  const names = tenantSpec(layout.dockerDir, tenant, {
-    image: resolveImage(env, options.image, existingFile?.image),
+  const existingPassword = await readPasswordFile(passwordFile)
+  const names = tenantSpec(layout.dockerDir, tenant, options, {
+    image: resolveImage(options.postgresImage, options.image, existingFile?.image),
     port: DEFAULT_DEDICATED_PORT,
-    overrides,
   })
   const container = await engine.containers.inspect(names.containerName)
   if (
@@ -109,7 +105,7 @@ async function ensureLocked(
     publishedPort(container) ??
     (await suggestFreePort(
       engine,
-      DEFAULT_DEDICATED_PORT,
+      options.portStart ?? DEFAULT_DEDICATED_PORT,
       await portsOfOtherTenants(layout.dockerDir, tenant),
     ))
   const desired = { ...names, port }
@@ -144,17 +140,15 @@ async function ensureLocked(
     throw error
   }
   await commitServer(composeFile, plan)
-  return {
+  return serverResult({
     spec: plan.spec,
     adminPassword: password,
-    port: plan.spec.port,
     action,
-    adopted: false,
     composeFile,
     composeHandEdited: plan.handEdited,
-    elapsedMs: Date.now() - started,
+    started,
     warnings,
-  }
+  })
 }
 
 /**
@@ -162,8 +156,8 @@ async function ensureLocked(
  * or — for a tenant whose database lives elsewhere — an error that says where.
  */
 async function requireDedicatedTenant(layout: ProjectLayout, tenant: string): Promise<TenantRecord> {
-  const { readOptionalJsonFile, TenantsFileSchema } = await import('@systemprompt/config')
-  const file = await readOptionalJsonFile(layout.tenantsFile, TenantsFileSchema)
+  const { readTenantsFile } = await import('@systemprompt/config')
+  const file = await readTenantsFile(layout)
   const record = file?.tenants.find((t) => t.name === tenant)
   if (!record) {
     throw new SystempromptError({
@@ -195,18 +189,20 @@ async function requireDedicatedTenant(layout: ProjectLayout, tenant: string): Pr
   })
 }
 
+/** The dedicated spec of a tenant, with the instance suffix and extra labels applied. */
 export function tenantSpec(
   dockerDir: string,
   tenant: string,
-  options: { image: string; port: number; overrides?: ServerOverrides | undefined },
+  machine: Pick<ServerEnvironment, 'instance' | 'labels'>,
+  options: { image: string; port: number },
 ): PostgresServerSpec {
   const spec = dedicatedServerSpec(tenant, {
     dockerDir,
     image: options.image,
     port: options.port,
-    ...(options.overrides?.labels ? { labels: options.overrides.labels } : {}),
+    ...(machine.labels ? { labels: machine.labels } : {}),
   })
-  return applyOverrides(spec, options.overrides)
+  return withInstance(spec, machine.instance)
 }
 
 async function readDeclared(file: string): Promise<PostgresServerSpec | undefined> {

@@ -1,5 +1,4 @@
 export {
-  generateJwtSecret,
   listProfiles,
   type ProfileDetails,
   type ProfileSummary,

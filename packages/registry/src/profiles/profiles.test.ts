@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadProfile, loadSecrets, projectLayout } from '@systemprompt/config'
+import { loadProfile, loadSecrets, projectLayout, writeProfileFiles } from '@systemprompt/config'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { listProfiles, showProfile, writeProfileFiles } from './profile-files.js'
+import { listProfiles, showProfile } from './profile-files.js'
 import { createProfile, deleteProfile } from './service.js'
 
 let root: string
@@ -47,18 +47,19 @@ describe('profiles', () => {
     })
   })
 
-  it('show masks every secret unless asked; list masks the URL', async () => {
-    await createProfile({ root, name: 'staging', databaseUrl: URL, target: 'cloud' })
+  it('show, create and list return the real values (the CLI masks them)', async () => {
+    expect(
+      (await createProfile({ root, name: 'staging', databaseUrl: URL, target: 'cloud' })).databaseUrl,
+    ).toBe(URL)
     const shown = await showProfile(root, 'staging')
-    expect(shown.secrets?.database_url).toBe('postgresql://sp_a_x:***@127.0.0.1:5432/sp_a_x')
-    expect(shown.secrets?.jwt_secret).toBe('********')
+    expect(shown.secrets?.database_url).toBe(URL)
+    expect(shown.secrets?.jwt_secret).toMatch(/^[0-9a-f]{64}$/)
     expect(shown.secrets?.anthropic_api_key).toBeNull()
-    expect((await showProfile(root, 'staging', { showSecrets: true })).secrets?.database_url).toBe(URL)
     expect(await listProfiles(root)).toEqual([
       expect.objectContaining({
         name: 'staging',
         target: 'cloud',
-        databaseUrl: 'postgresql://sp_a_x:***@127.0.0.1:5432/sp_a_x',
+        databaseUrl: URL,
       }),
     ])
   })

@@ -1,17 +1,17 @@
 import {
   assertProfileName,
   assertTenantName,
+  deleteProfileFiles,
   ErrorCode,
   isPostgresUrl,
   projectLayout,
-  readOptionalJsonFile,
-  SecretsSchema,
+  readProfile,
+  readProfileSecrets,
+  readTenantsFile,
   SystempromptError,
+  writeProfileFiles,
 } from '@systemprompt/config'
-import { maskDatabaseUrl } from '@systemprompt/pg'
-import { readTenantsFile } from '../store/tenants-file.js'
 import { tenantNotFound } from '../tenants/errors.js'
-import { deleteProfileFiles, readProfileIfExists, writeProfileFiles } from './profile-files.js'
 
 export interface CreateProfileOptions {
   root: string
@@ -27,7 +27,7 @@ export interface CreateProfileResult {
   name: string
   tenant: string | undefined
   target: 'local' | 'cloud'
-  /** Masked. */
+  /** With its password: the caller masks it for display. */
   databaseUrl: string
   dir: string
 }
@@ -48,7 +48,7 @@ export async function createProfile(options: CreateProfileOptions): Promise<Crea
     })
   }
   const layout = projectLayout(options.root)
-  if (await readProfileIfExists(layout, options.name)) {
+  if (await readProfile(layout, options.name)) {
     throw new SystempromptError({
       code: ErrorCode.PROFILE_EXISTS,
       category: 'conflict',
@@ -61,7 +61,7 @@ export async function createProfile(options: CreateProfileOptions): Promise<Crea
   if (databaseUrl === undefined && options.tenant !== undefined) {
     const record = (await readTenantsFile(layout))?.tenants.find((t) => t.name === options.tenant)
     if (!record) throw tenantNotFound(options.tenant)
-    const secrets = await readOptionalJsonFile(layout.profileSecrets(record.profile), SecretsSchema)
+    const secrets = await readProfileSecrets(layout, record.profile)
     if (!secrets) {
       throw new SystempromptError({
         code: ErrorCode.CONFIG_MISSING,
@@ -87,7 +87,7 @@ export async function createProfile(options: CreateProfileOptions): Promise<Crea
     name: options.name,
     tenant: options.tenant,
     target,
-    databaseUrl: maskDatabaseUrl(databaseUrl),
+    databaseUrl,
     dir: layout.profileDir(options.name),
   }
 }
@@ -99,7 +99,7 @@ export async function deleteProfile(options: {
 }): Promise<{ name: string; dir: string }> {
   assertProfileName(options.name)
   const layout = projectLayout(options.root)
-  if (!(await readProfileIfExists(layout, options.name))) {
+  if (!(await readProfile(layout, options.name))) {
     throw new SystempromptError({
       code: ErrorCode.PROFILE_NOT_FOUND,
       category: 'user',

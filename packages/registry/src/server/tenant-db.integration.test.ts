@@ -8,8 +8,10 @@ let server: TestPostgres
 let admin: PgClient
 const A = { role: 'sp_alpha_t1', database: 'sp_alpha_t1' }
 const B = { role: 'sp_beta_t1', database: 'sp_beta_t1' }
+// A and B live for the whole file; a test that drops or re-keys one keeps the shared state true (passwordA)
+// or uses a tenant of its own (C), so every test passes alone and in any order.
+const C = { role: 'sp_gamma_t1', database: 'sp_gamma_t1' }
 let passwordA = ''
-let passwordB = ''
 
 function target(user: string, password: string, database: string): PgTarget {
   return { host: '127.0.0.1', port: server.port, user, password, database }
@@ -19,7 +21,7 @@ beforeAll(async () => {
   server = await startTestPostgres('tenantdb')
   admin = await connect(target(server.adminUser, server.adminPassword, 'postgres'))
   passwordA = (await createTenantDatabase(admin, A)).password
-  passwordB = (await createTenantDatabase(admin, B)).password
+  await createTenantDatabase(admin, B)
 })
 
 afterAll(async () => {
@@ -31,7 +33,7 @@ describe('createTenantDatabase', () => {
   it('gives the role its own database with the generated password', async () => {
     const who = await withClient(target(A.role, passwordA, A.database), async (c) => {
       const r = await c.query<{ u: string; d: string }>('SELECT current_user AS u, current_database() AS d')
-      await c.query('CREATE TABLE notes (id int)')
+      await c.query('CREATE TABLE IF NOT EXISTS notes (id int)')
       return r.rows[0]
     })
     expect(who).toEqual({ u: A.role, d: A.database })
@@ -47,6 +49,9 @@ describe('createTenantDatabase', () => {
   })
 
   it('is idempotent: a resumed create resets the password and keeps the data', async () => {
+    await withClient(target(A.role, passwordA, A.database), (c) =>
+      c.query('CREATE TABLE IF NOT EXISTS notes (id int)'),
+    )
     const again = await createTenantDatabase(admin, A)
     expect(again).toMatchObject({ createdDatabase: false, createdRole: false })
     await expect(withClient(target(A.role, passwordA, A.database), async () => {})).rejects.toMatchObject({
@@ -117,19 +122,22 @@ describe('isolation between tenants', () => {
 
 describe('dropTenantDatabase', () => {
   it('ends open sessions, drops database and role, and is idempotent', async () => {
-    const open = await connect(target(B.role, passwordB, B.database))
-    const result = await dropTenantDatabase(admin, B)
+    const passwordC = (await createTenantDatabase(admin, C)).password
+    const open = await connect(target(C.role, passwordC, C.database))
+    const result = await dropTenantDatabase(admin, C)
     expect(result).toMatchObject({ droppedDatabase: true, droppedRole: true })
     expect(result.terminatedSessions).toBeGreaterThanOrEqual(1)
     await open.end().catch(() => {})
-    expect((await listServerDatabases(admin)).map((d) => d.name)).not.toContain(B.database)
-    expect((await listServerRoles(admin, 'sp_beta')).length).toBe(0)
-    expect(await dropTenantDatabase(admin, B)).toMatchObject({ droppedDatabase: false, droppedRole: false })
+    expect((await listServerDatabases(admin)).map((d) => d.name)).not.toContain(C.database)
+    expect((await listServerRoles(admin, 'sp_gamma')).length).toBe(0)
+    expect(await dropTenantDatabase(admin, C)).toMatchObject({ droppedDatabase: false, droppedRole: false })
+    // The other tenants are untouched.
+    expect((await listServerDatabases(admin)).map((d) => d.name)).toContain(B.database)
   })
 
   it('resetTenantPassword gives a working new password', async () => {
-    const pw = await resetTenantPassword(admin, A.role)
-    await withClient(target(A.role, pw, A.database), async (c) => c.query('SELECT 1'))
+    passwordA = await resetTenantPassword(admin, A.role)
+    await withClient(target(A.role, passwordA, A.database), async (c) => c.query('SELECT 1'))
   })
 
   it('maps connection refused to DATABASE_UNREACHABLE', async () => {

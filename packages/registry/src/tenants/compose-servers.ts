@@ -1,9 +1,10 @@
 // Servers through @systemprompt/postgres: the project's compose files realised by the Docker Engine API.
-// Loaded lazily (it pulls in the engine adapter). Tests of the real CLI set SYSTEMPROMPT_TEST_NAME_SUFFIX /
-// SYSTEMPROMPT_TEST_RUN; compose reads them and gives every Docker object a per-run name and test labels.
+// Loaded lazily (it pulls in the engine adapter). The request's `server` settings (data dir, engine,
+// instance suffix, labels, images and ports) come from the CLI, which read them once from the environment.
 import { rm } from 'node:fs/promises'
-import { projectLayout } from '@systemprompt/config'
-import { ADMIN_USER, type AdminServer, type ServerProvider, type ServerRequest } from './servers.js'
+import { ADMIN_DATABASE, ADMIN_USER, projectLayout } from '@systemprompt/config'
+import type { ServerSettings } from '@systemprompt/postgres'
+import type { AdminServer, ServerProvider, ServerRequest } from './servers.js'
 
 function admin(server: { adminPassword: string; port: number }): AdminServer {
   return {
@@ -11,8 +12,20 @@ function admin(server: { adminPassword: string; port: number }): AdminServer {
     port: server.port,
     user: ADMIN_USER,
     password: server.adminPassword,
-    database: 'postgres',
+    database: ADMIN_DATABASE,
   }
+}
+
+function settings(request: ServerRequest): ServerSettings {
+  if (request.server) return request.server
+  // A programming error of the caller, not a user's: the CLI always passes them.
+  throw new Error('The compose server provider needs `server` settings (at least dataDir)')
+}
+
+/** The machine part of the settings, as @systemprompt/postgres takes it. */
+function machine(server: ServerSettings) {
+  const { image: _image, sharedPort: _shared, dedicatedPortStart: _start, ...rest } = server
+  return rest
 }
 
 function progress(request: ServerRequest) {
@@ -23,9 +36,12 @@ function progress(request: ServerRequest) {
 export const composeServerProvider: ServerProvider = {
   async shared(request) {
     const { ensureSharedServer } = await import('@systemprompt/postgres')
+    const server = settings(request)
     const result = await ensureSharedServer({
       root: request.root,
-      env: request.env,
+      ...machine(server),
+      ...(server.image !== undefined ? { image: server.image } : {}),
+      ...(server.sharedPort !== undefined ? { port: server.sharedPort } : {}),
       ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
       ...progress(request),
     })
@@ -34,8 +50,11 @@ export const composeServerProvider: ServerProvider = {
 
   async dedicated(request) {
     const { ensureTenantServer } = await import('@systemprompt/postgres')
+    const server = settings(request)
     const result = await ensureTenantServer(request.root, request.tenant, {
-      env: request.env,
+      ...machine(server),
+      ...(server.image !== undefined ? { image: server.image } : {}),
+      ...(server.dedicatedPortStart !== undefined ? { portStart: server.dedicatedPortStart } : {}),
       ...(request.port !== undefined ? { port: request.port } : {}),
       ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
       ...progress(request),
@@ -47,8 +66,9 @@ export const composeServerProvider: ServerProvider = {
   async removeDedicated(request) {
     const { declaredTarget } = await import('@systemprompt/postgres')
     const { connectEngine } = await import('@systemprompt/engine')
-    const { spec } = await declaredTarget({ root: request.root, env: request.env, tenant: request.tenant })
-    const engine = await connectEngine({ env: request.env })
+    const server = machine(settings(request))
+    const { spec } = await declaredTarget({ root: request.root, ...server, tenant: request.tenant })
+    const engine = server.engine ?? (await connectEngine({ env: server.dockerEnv ?? {} }))
     const container = await engine.containers.inspect(spec.containerName)
     if (container) await engine.containers.remove(container.Id, { force: true })
     if (await engine.volumes.inspect(spec.volumeName))

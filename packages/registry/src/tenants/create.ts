@@ -2,24 +2,27 @@ import {
   assertProfileName,
   assertTenantName,
   ErrorCode,
+  type ProjectLayout,
+  patchTenantRecord,
   projectLayout,
+  readProfile,
+  readTenantsFile,
   SystempromptError,
   type TenantRecord,
-  withFileLock,
-} from '@systemprompt/config'
-import { formatDatabaseUrl, parseDatabaseUrl, withClient } from '@systemprompt/pg'
-import { tenantObjectName } from '../names.js'
-import { readProfileIfExists, writeProfileFiles } from '../profiles/profile-files.js'
-import { createTenantDatabase } from '../server/tenant-db.js'
-import { upsertSharedTenantDatabase } from '../store/shared-config-file.js'
-import {
-  patchTenantRecord,
-  readTenantsFile,
+  type TenantsFile,
   tenantLockPath,
   updateTenantsFile,
-} from '../store/tenants-file.js'
+  upsertSharedTenantDatabase,
+  withFileLock,
+  writeProfileFiles,
+} from '@systemprompt/config'
+import { formatDatabaseUrl, type PgClient, parseDatabaseUrl, withClient } from '@systemprompt/pg'
+import type { ServerSettings } from '@systemprompt/postgres'
+import { tenantObjectName } from '../names.js'
+import { createTenantDatabase, type TenantDatabaseNames } from '../server/tenant-db.js'
+import { lazyServerProvider, withSharedAdmin } from './admin-access.js'
 import { tenantExists, usage } from './errors.js'
-import { adminTarget, defaultServerProvider, type ServerProvider, withSharedAdmin } from './servers.js'
+import { type AdminServer, adminTarget, type ServerProvider, type ServerRequest } from './servers.js'
 
 export type DatabaseKind = 'shared' | 'dedicated' | 'external'
 
@@ -47,7 +50,8 @@ export interface CreateTenantOptions {
   databaseUrl?: string
   /** Profile that receives DATABASE_URL; default the tenant name. */
   profile?: string
-  env?: NodeJS.ProcessEnv
+  /** Machine and profile settings of the servers (the CLI passes them); the default provider needs them. */
+  server?: ServerSettings
   timeoutMs?: number
   servers?: ServerProvider
   onProgress?: (message: string) => void
@@ -65,8 +69,21 @@ export interface CreateTenantResult {
 
 const EXTERNAL_CHECK_TIMEOUT_MS = 5000
 
-/** Validates everything that needs no I/O, so a bad request writes nothing. */
-function validate(options: CreateTenantOptions): { profile: string } {
+/** Where the tenant's database goes: decided from the request alone, before anything is read or written. */
+export type CreateTarget =
+  | { kind: 'external'; url: string }
+  | { kind: 'shared' }
+  | { kind: 'dedicated'; port: number | undefined }
+
+export interface CreatePlan {
+  profile: string
+  target: CreateTarget
+}
+
+type CreateRequest = Pick<CreateTenantOptions, 'name' | 'database' | 'port' | 'databaseUrl' | 'profile'>
+
+/** Validates everything that needs no I/O (so a bad request writes nothing) and says where the database goes. */
+export function planCreate(options: CreateRequest): CreatePlan {
   assertTenantName(options.name)
   const profile = options.profile ?? options.name
   assertProfileName(profile)
@@ -85,30 +102,103 @@ function validate(options: CreateTenantOptions): { profile: string } {
   ) {
     throw usage(`Invalid port ${options.port}`, 'Use a port between 1 and 65535')
   }
-  if (options.database === 'external') {
-    if (!options.databaseUrl) {
-      throw usage(
-        '--database external needs --database-url',
-        'Pass --database-url postgres://user:password@host:port/db',
-      )
-    }
-    try {
-      parseDatabaseUrl(options.databaseUrl)
-    } catch {
-      throw new SystempromptError({
-        code: ErrorCode.CONFIG_INVALID,
-        category: 'user',
-        message: 'The database URL is not a valid postgres:// URL',
-        fix: 'Pass --database-url postgres://user:password@host:port/db',
-      })
-    }
-  } else if (options.databaseUrl !== undefined) {
+  if (options.database === 'external') return { profile, target: externalTarget(options.databaseUrl) }
+  if (options.databaseUrl !== undefined) {
     throw usage(
       '--database-url applies to --database external only',
       'Drop --database-url, or use --database external',
     )
   }
-  return { profile }
+  return {
+    profile,
+    target: options.database === 'shared' ? { kind: 'shared' } : { kind: 'dedicated', port: options.port },
+  }
+}
+
+function externalTarget(url: string | undefined): CreateTarget {
+  if (!url) {
+    throw usage(
+      '--database external needs --database-url',
+      'Pass --database-url postgres://user:password@host:port/db',
+    )
+  }
+  try {
+    parseDatabaseUrl(url)
+  } catch {
+    throw new SystempromptError({
+      code: ErrorCode.CONFIG_INVALID,
+      category: 'user',
+      message: 'The database URL is not a valid postgres:// URL',
+      fix: 'Pass --database-url postgres://user:password@host:port/db',
+    })
+  }
+  return { kind: 'external', url }
+}
+
+/**
+ * What tenants.json says against this create: a ready tenant of that name, a half-deleted one, or an
+ * interrupted create of another kind refuse it; a pending record of the same kind is resumed (undefined).
+ */
+export function existingRefusal(
+  existing: TenantRecord | undefined,
+  name: string,
+  database: DatabaseKind,
+): SystempromptError | undefined {
+  if (existing?.state === 'ready') return tenantExists(name)
+  if (existing?.state === 'deleting') {
+    return new SystempromptError({
+      code: 'TENANT_BUSY',
+      category: 'conflict',
+      message: `Tenant ${JSON.stringify(name)} is half deleted (an earlier delete was interrupted)`,
+      fix: `Finish it with \`systemprompt cloud tenant delete ${name} --yes\` or \`systemprompt db doctor --fix\``,
+    })
+  }
+  if (existing && existing.database !== database) {
+    return new SystempromptError({
+      code: ErrorCode.TENANT_EXISTS,
+      category: 'conflict',
+      message: `An interrupted create of ${JSON.stringify(name)} used --database ${existing.database}`,
+      fix: `Resume it with --database ${existing.database}, or clean it up with \`systemprompt db doctor --fix\``,
+    })
+  }
+  return undefined
+}
+
+/** The profile exists and belongs to another tenant (or to none): refused. */
+export function profileRefusal(
+  owner: { tenant?: string | undefined } | undefined,
+  name: string,
+  profile: string,
+  file: string,
+): SystempromptError | undefined {
+  if (!owner || owner.tenant === name) return undefined
+  return new SystempromptError({
+    code: ErrorCode.PROFILE_EXISTS,
+    category: 'conflict',
+    file,
+    message: `Profile ${JSON.stringify(profile)} already exists${owner.tenant ? ` for tenant ${JSON.stringify(owner.tenant)}` : ''}`,
+    fix: 'Pass --profile with another name, or delete it with `systemprompt cloud profile delete`',
+  })
+}
+
+/** What every case of a create works with (inside the tenant's lock). */
+interface CreateJob {
+  layout: ProjectLayout
+  options: CreateTenantOptions
+  profile: string
+  /** An interrupted create of the same name is being completed. */
+  resumed: boolean
+  /** The record's created_at: kept from the interrupted create. */
+  createdAt: string
+  now: string
+  servers: () => Promise<ServerProvider>
+  step: (step: CreateStep) => Promise<void>
+}
+
+/** What a case leaves behind: the pending record and the URL of a database that exists. */
+interface MadeDatabase {
+  record: TenantRecord
+  databaseUrl: string
 }
 
 /**
@@ -119,9 +209,8 @@ function validate(options: CreateTenantOptions): { profile: string } {
  * create) is resumed.
  */
 export async function createTenant(options: CreateTenantOptions): Promise<CreateTenantResult> {
-  const { profile } = validate(options)
+  const plan = planCreate(options)
   const layout = projectLayout(options.root)
-  const env = options.env ?? process.env
   const step = async (s: CreateStep): Promise<void> => {
     await options.onStep?.(s)
   }
@@ -132,156 +221,173 @@ export async function createTenant(options: CreateTenantOptions): Promise<Create
     async () => {
       const file = await readTenantsFile(layout)
       const existing = file?.tenants.find((t) => t.name === options.name)
-      if (existing?.state === 'ready') throw tenantExists(options.name)
-      if (existing?.state === 'deleting') {
-        throw new SystempromptError({
-          code: 'TENANT_BUSY',
-          category: 'conflict',
-          message: `Tenant ${JSON.stringify(options.name)} is half deleted (an earlier delete was interrupted)`,
-          fix: `Finish it with \`systemprompt cloud tenant delete ${options.name} --yes\` or \`systemprompt db doctor --fix\``,
-        })
-      }
-      if (existing && existing.database !== options.database) {
-        throw new SystempromptError({
-          code: ErrorCode.TENANT_EXISTS,
-          category: 'conflict',
-          message: `An interrupted create of ${JSON.stringify(options.name)} used --database ${existing.database}`,
-          fix: `Resume it with --database ${existing.database}, or clean it up with \`systemprompt db doctor --fix\``,
-        })
-      }
-      const owner = await readProfileIfExists(layout, profile)
-      if (owner && owner.tenant !== options.name) {
-        throw new SystempromptError({
-          code: ErrorCode.PROFILE_EXISTS,
-          category: 'conflict',
-          file: layout.profileYaml(profile),
-          message: `Profile ${JSON.stringify(profile)} already exists${owner.tenant ? ` for tenant ${JSON.stringify(owner.tenant)}` : ''}`,
-          fix: 'Pass --profile with another name, or delete it with `systemprompt cloud profile delete`',
-        })
-      }
-      const resumed = existing !== undefined
-      let servers = options.servers
-      // Loaded only when needed: the compose provider pulls in the engine adapter (dockerode).
-      const provider = async (): Promise<ServerProvider> => {
-        servers ??= await defaultServerProvider()
-        return servers
-      }
+      const refused = existingRefusal(existing, options.name, options.database)
+      if (refused) throw refused
+      const owner = await readProfile(layout, plan.profile)
+      const taken = profileRefusal(owner, options.name, plan.profile, layout.profileYaml(plan.profile))
+      if (taken) throw taken
       const now = new Date().toISOString()
-
-      // The record names the objects before they exist, so an interruption leaves a trail to resume or undo.
-      const writePending = async (extra: Partial<TenantRecord>): Promise<TenantRecord> => {
-        let record: TenantRecord | undefined
-        await updateTenantsFile(layout, (current) => {
-          const objectName =
-            options.database === 'external' ? undefined : tenantObjectName(options.name, current.project_id)
-          record = {
-            name: options.name,
-            database: options.database,
-            state: 'pending',
-            ...(objectName ? { database_name: objectName, role_name: objectName } : {}),
-            profile,
-            created_at: existing?.created_at ?? now,
-            updated_at: now,
-            ...extra,
-          }
-          const others = current.tenants.filter((t) => t.name !== options.name)
-          return { ...current, tenants: [...others, record].sort((a, b) => a.name.localeCompare(b.name)) }
-        })
-        if (!record) throw new Error('unreachable: record not written')
-        return record
+      const job: CreateJob = {
+        layout,
+        options,
+        profile: plan.profile,
+        resumed: existing !== undefined,
+        createdAt: existing?.created_at ?? now,
+        now,
+        servers: lazyServerProvider(options.servers),
+        step,
       }
-
-      let databaseUrl: string
-      // Assigned in every branch before use (inside the shared branch's callback, which TS cannot see).
-      let record = undefined as unknown as TenantRecord
-      if (options.database === 'external') {
-        const url = options.databaseUrl as string
-        options.onProgress?.('Checking the external database')
-        await withClient(parseDatabaseUrl(url), (c) => c.query('SELECT 1'), {
-          timeoutMs: EXTERNAL_CHECK_TIMEOUT_MS,
-          action: 'checking the external database URL',
-          unreachableFix:
-            'Check the host and port in --database-url, and that the server accepts connections from here',
-        })
-        await step('server-ready')
-        record = await writePending({})
-        await step('record-pending')
-        databaseUrl = url
-        await step('database-created')
-      } else if (options.database === 'shared') {
-        const request = {
-          root: layout.root,
-          env,
-          timeoutMs: options.timeoutMs,
-          onProgress: options.onProgress,
-        }
-        databaseUrl = await withSharedAdmin(request, provider, async (client, server) => {
-          await step('server-ready')
-          // tenants.json is the trail; shared_config.json gets the entry once, when it is ready.
-          record = await writePending({})
-          await step('record-pending')
-          options.onProgress?.(`Creating database ${record.database_name}`)
-          const made = await createTenantDatabase(client, {
-            role: record.role_name as string,
-            database: record.database_name as string,
-          })
-          return formatDatabaseUrl({
-            host: '127.0.0.1',
-            port: server.port,
-            user: made.role,
-            password: made.password,
-            database: made.database,
-          })
-        })
-        await step('database-created')
-      } else {
-        // Record first: starting a dedicated server creates a container, a volume and files worth a trail.
-        record = await writePending(options.port === undefined ? {} : { port: options.port })
-        await step('record-pending')
-        const server = await (await provider()).dedicated({
-          root: layout.root,
-          env,
-          tenant: options.name,
-          port: options.port,
-          timeoutMs: options.timeoutMs,
-          onProgress: options.onProgress,
-        })
-        if (record.port !== server.port)
-          record = (await patchTenantRecord(layout, options.name, { port: server.port })) ?? record
-        await step('server-ready')
-        options.onProgress?.(`Creating database ${record.database_name}`)
-        const made = await withClient(adminTarget(server), (c) =>
-          createTenantDatabase(c, {
-            role: record.role_name as string,
-            database: record.database_name as string,
-          }),
-        )
-        databaseUrl = formatDatabaseUrl({
-          host: '127.0.0.1',
-          port: server.port,
-          user: made.role,
-          password: made.password,
-          database: made.database,
-        })
-        await step('database-created')
-      }
-
-      await writeProfileFiles(layout, { name: profile, tenant: options.name, databaseUrl, keepSecrets: true })
-      await step('profile-written')
-
-      const ready = await patchTenantRecord(layout, options.name, { state: 'ready' })
-      if (options.database === 'shared') {
-        await upsertSharedTenantDatabase(layout, {
-          tenant_id: record.name,
-          database_name: record.database_name as string,
-          role_name: record.role_name,
-          state: 'ready',
-          created_at: record.created_at,
-        })
-      }
-      await step('ready')
-      return { tenant: ready ?? { ...record, state: 'ready' }, profile, databaseUrl, resumed }
+      return finishCreate(job, await makeDatabase(job, plan.target))
     },
     { timeoutMs: 120_000 },
   )
+}
+
+function makeDatabase(job: CreateJob, target: CreateTarget): Promise<MadeDatabase> {
+  switch (target.kind) {
+    case 'external':
+      return createExternal(job, target.url)
+    case 'shared':
+      return createShared(job)
+    case 'dedicated':
+      return createDedicated(job, target.port)
+  }
+}
+
+/** External: the URL must log in before anything is recorded. */
+async function createExternal(job: CreateJob, url: string): Promise<MadeDatabase> {
+  job.options.onProgress?.('Checking the external database')
+  await withClient(parseDatabaseUrl(url), (c) => c.query('SELECT 1'), {
+    timeoutMs: EXTERNAL_CHECK_TIMEOUT_MS,
+    action: 'checking the external database URL',
+    unreachableFix:
+      'Check the host and port in --database-url, and that the server accepts connections from here',
+  })
+  await job.step('server-ready')
+  const record = await writePending(job, {})
+  await job.step('record-pending')
+  await job.step('database-created')
+  return { record, databaseUrl: url }
+}
+
+/** Shared: the server first (it outlives every tenant), then the record, then the database. */
+async function createShared(job: CreateJob): Promise<MadeDatabase> {
+  const made = await withSharedAdmin(serverRequest(job), job.servers, async (client, server) => {
+    await job.step('server-ready')
+    // tenants.json is the trail; shared_config.json gets the entry once, when it is ready.
+    const record = await writePending(job, {})
+    await job.step('record-pending')
+    return { record, databaseUrl: await createDatabase(job, record, server, client) }
+  })
+  await job.step('database-created')
+  return made
+}
+
+/** Dedicated: record first, since starting the server creates a container, a volume and files worth a trail. */
+async function createDedicated(job: CreateJob, port: number | undefined): Promise<MadeDatabase> {
+  const name = job.options.name
+  let record = await writePending(job, port === undefined ? {} : { port })
+  await job.step('record-pending')
+  const server = await (await job.servers()).dedicated({ ...serverRequest(job), tenant: name, port })
+  if (record.port !== server.port)
+    record = (await patchTenantRecord(job.layout, name, { port: server.port })) ?? record
+  await job.step('server-ready')
+  const databaseUrl = await createDatabase(job, record, server)
+  await job.step('database-created')
+  return { record, databaseUrl }
+}
+
+function serverRequest(job: CreateJob): ServerRequest {
+  return {
+    root: job.layout.root,
+    server: job.options.server,
+    timeoutMs: job.options.timeoutMs,
+    onProgress: job.options.onProgress,
+  }
+}
+
+/**
+ * The tenant's role and database on a local server (shared or dedicated), through `client` or a new admin
+ * connection; returns the DATABASE_URL that logs in as the role.
+ */
+async function createDatabase(
+  job: CreateJob,
+  record: TenantRecord,
+  server: AdminServer,
+  client?: PgClient,
+): Promise<string> {
+  const names = databaseNames(record)
+  job.options.onProgress?.(`Creating database ${names.database}`)
+  const made = client
+    ? await createTenantDatabase(client, names)
+    : await withClient(adminTarget(server), (c) => createTenantDatabase(c, names))
+  return formatDatabaseUrl({
+    host: '127.0.0.1',
+    port: server.port,
+    user: made.role,
+    password: made.password,
+    database: made.database,
+  })
+}
+
+/** Role and database a pending record of a local server names (set by `pendingRecord`). */
+function databaseNames(record: TenantRecord): TenantDatabaseNames {
+  const { role_name: role, database_name: database } = record
+  if (!role || !database) throw new Error(`unreachable: tenant record ${record.name} names no database`)
+  return { role, database }
+}
+
+/** The record names the objects before they exist, so an interruption leaves a trail to resume or undo. */
+async function writePending(job: CreateJob, extra: { port?: number }): Promise<TenantRecord> {
+  const file = await updateTenantsFile(job.layout, (current) =>
+    withRecord(current, pendingRecord(job, current.project_id, extra)),
+  )
+  return pendingRecord(job, file.project_id, extra)
+}
+
+/** The `pending` record of this create (pure: `writePending` writes it). */
+export function pendingRecord(
+  job: Pick<CreateJob, 'profile' | 'createdAt' | 'now'> & {
+    options: Pick<CreateRequest, 'name' | 'database'>
+  },
+  projectId: string,
+  extra: { port?: number },
+): TenantRecord {
+  const { name, database } = job.options
+  const objectName = database === 'external' ? undefined : tenantObjectName(name, projectId)
+  return {
+    name,
+    database,
+    state: 'pending',
+    ...(objectName ? { database_name: objectName, role_name: objectName } : {}),
+    profile: job.profile,
+    created_at: job.createdAt,
+    updated_at: job.now,
+    ...extra,
+  }
+}
+
+function withRecord(current: TenantsFile, record: TenantRecord): TenantsFile {
+  const others = current.tenants.filter((t) => t.name !== record.name)
+  return { ...current, tenants: [...others, record].sort((a, b) => a.name.localeCompare(b.name)) }
+}
+
+/** Every case ends here: the profile, then `ready` (and the shared server's entry), then the result. */
+async function finishCreate(job: CreateJob, made: MadeDatabase): Promise<CreateTenantResult> {
+  const { layout, options, profile } = job
+  const { record, databaseUrl } = made
+  await writeProfileFiles(layout, { name: profile, tenant: options.name, databaseUrl, keepSecrets: true })
+  await job.step('profile-written')
+  const ready = await patchTenantRecord(layout, options.name, { state: 'ready' })
+  if (options.database === 'shared') {
+    await upsertSharedTenantDatabase(layout, {
+      tenant_id: record.name,
+      database_name: databaseNames(record).database,
+      role_name: record.role_name,
+      state: 'ready',
+      created_at: record.created_at,
+    })
+  }
+  await job.step('ready')
+  return { tenant: ready ?? { ...record, state: 'ready' }, profile, databaseUrl, resumed: job.resumed }
 }

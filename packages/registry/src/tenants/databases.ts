@@ -1,6 +1,5 @@
-import { ErrorCode, projectLayout, SystempromptError } from '@systemprompt/config'
+import { ErrorCode, projectLayout, readTenantsFile, SystempromptError } from '@systemprompt/config'
 import { tenantFromObjectName } from '../names.js'
-import { readTenantsFile } from '../store/tenants-file.js'
 import { recordedSharedServer, snapshotServer } from './live.js'
 
 /**

@@ -1,28 +1,31 @@
 import {
   assertTenantName,
+  deleteProfileFiles,
   type ProjectLayout,
+  patchTenantRecord,
   projectLayout,
+  readProfile,
+  readTenantsFile,
+  removeSharedTenantDatabase,
+  removeTenantRecord,
   type TenantRecord,
+  tenantLockPath,
+  updateSharedTenantDatabases,
   withFileLock,
 } from '@systemprompt/config'
-import { deleteProfileFiles, readProfileIfExists } from '../profiles/profile-files.js'
+import type { ServerSettings } from '@systemprompt/postgres'
 import { dropTenantDatabase } from '../server/tenant-db.js'
-import { removeSharedTenantDatabase, updateSharedTenantDatabases } from '../store/shared-config-file.js'
-import {
-  patchTenantRecord,
-  readTenantsFile,
-  removeTenantRecord,
-  tenantLockPath,
-} from '../store/tenants-file.js'
+import { lazyServerProvider, withSharedAdmin } from './admin-access.js'
 import { tenantNotFound } from './errors.js'
-import { defaultServerProvider, type ServerProvider, type ServerRequest, withSharedAdmin } from './servers.js'
+import type { ServerProvider, ServerRequest } from './servers.js'
 
 export interface DeleteTenantOptions {
   root: string
   name: string
   /** Keep the tenant's profile directory (default: removed when profile.yaml names this tenant). */
   keepProfile?: boolean
-  env?: NodeJS.ProcessEnv
+  /** Machine and profile settings of the servers (the CLI passes them); the default provider needs them. */
+  server?: ServerSettings
   timeoutMs?: number
   servers?: ServerProvider
   onProgress?: (message: string) => void
@@ -53,7 +56,7 @@ export async function deleteTenant(options: DeleteTenantOptions): Promise<Delete
       if (!record) throw tenantNotFound(options.name)
       return removeTenant(layout, record, {
         root: layout.root,
-        env: options.env ?? process.env,
+        server: options.server,
         timeoutMs: options.timeoutMs,
         onProgress: options.onProgress,
         servers: options.servers,
@@ -87,15 +90,11 @@ export async function removeTenant(
   }
   const request: ServerRequest = {
     root: options.root,
-    env: options.env,
+    server: options.server,
     timeoutMs: options.timeoutMs,
     onProgress: options.onProgress,
   }
-  let servers = options.servers
-  const provider = async (): Promise<ServerProvider> => {
-    servers ??= await defaultServerProvider()
-    return servers
-  }
+  const provider = lazyServerProvider(options.servers)
   if (record.database === 'shared' && record.database_name && record.role_name) {
     const dropped = await withSharedAdmin(request, provider, (client) => {
       options.onProgress?.(`Dropping database ${record.database_name}`)
@@ -111,7 +110,7 @@ export async function removeTenant(
     result.removedServer = true
   }
   if (!options.keepProfile) {
-    const profile = await readProfileIfExists(layout, record.profile).catch(() => undefined)
+    const profile = await readProfile(layout, record.profile).catch(() => undefined)
     if (profile?.tenant === record.name) {
       await deleteProfileFiles(layout, record.profile)
       result.removedProfile = true

@@ -4,21 +4,25 @@ import {
   ErrorCode,
   isSystempromptError,
   type ProjectLayout,
+  patchTenantRecord,
   projectLayout,
-  readOptionalJsonFile,
-  SecretsSchema,
+  readProfileSecrets,
+  readSharedConfig,
+  readTenantsFile,
   type TenantRecord,
+  tenantLockPath,
+  updateSharedTenantDatabases,
   withFileLock,
+  writeProfileFiles,
 } from '@systemprompt/config'
 import { formatDatabaseUrl, parseDatabaseUrl, withClient } from '@systemprompt/pg'
+import type { ServerSettings } from '@systemprompt/postgres'
 import { tenantFromObjectName } from '../names.js'
-import { writeProfileFiles } from '../profiles/profile-files.js'
 import { createTenantDatabase, dropTenantDatabase } from '../server/tenant-db.js'
-import { readSharedConfig, updateSharedTenantDatabases } from '../store/shared-config-file.js'
-import { patchTenantRecord, readTenantsFile, tenantLockPath } from '../store/tenants-file.js'
+import { lazyServerProvider } from './admin-access.js'
 import { removeTenant } from './delete.js'
 import { recordedSharedServer, type ServerSnapshot, snapshotServer } from './live.js'
-import { adminTarget, defaultServerProvider, type ServerProvider } from './servers.js'
+import { adminTarget, type ServerProvider } from './servers.js'
 
 export interface DoctorIssue {
   code: string
@@ -36,7 +40,8 @@ export interface DoctorOptions {
   fix?: boolean
   /** With fix: also drop databases that carry this project's suffix but have no record (data loss!). */
   dropOrphans?: boolean
-  env?: NodeJS.ProcessEnv
+  /** Machine and profile settings of the servers (the CLI passes them); the default provider needs them. */
+  server?: ServerSettings
   servers?: ServerProvider
   onProgress?: (message: string) => void
 }
@@ -63,12 +68,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   const layout = projectLayout(options.root)
   const issues: DoctorIssue[] = []
   const fix = options.fix === true
-  const env = options.env ?? process.env
-  let servers = options.servers
-  const provider = async (): Promise<ServerProvider> => {
-    servers ??= await defaultServerProvider()
-    return servers
-  }
+  const provider = lazyServerProvider(options.servers)
 
   await checkFileModes(layout, issues, fix)
   await checkTempFiles(layout, issues, fix)
@@ -127,7 +127,11 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
             return
           }
           options.onProgress?.(`Undoing ${record.name}`)
-          await removeTenant(layout, current, { root: layout.root, env, servers: await provider() })
+          await removeTenant(layout, current, {
+            root: layout.root,
+            server: options.server,
+            servers: await provider(),
+          })
           issue.fixed =
             record.state === 'pending'
               ? 'undone: database, role, profile and records removed'
@@ -182,9 +186,7 @@ async function checkSharedDrift(
   for (const record of sharedReady) {
     const db = record.database_name as string
     const role = record.role_name as string
-    const secrets = await readOptionalJsonFile(layout.profileSecrets(record.profile), SecretsSchema).catch(
-      () => undefined,
-    )
+    const secrets = await readProfileSecrets(layout, record.profile).catch(() => undefined)
     let problem: string | undefined
     if (!databases.has(db) || !roles.has(role))
       problem = `its ${databases.has(db) ? 'role' : 'database'} is missing on the shared server`

@@ -1,12 +1,10 @@
 import {
   assertTenantName,
   projectLayout,
-  readOptionalJsonFile,
-  SecretsSchema,
+  readProfileSecrets,
+  readTenantsFile,
   type TenantRecord,
 } from '@systemprompt/config'
-import { maskDatabaseUrl } from '@systemprompt/pg'
-import { readTenantsFile } from '../store/tenants-file.js'
 import { tenantNotFound } from './errors.js'
 import { recordedDedicatedServer, recordedSharedServer, type ServerSnapshot, snapshotServer } from './live.js'
 
@@ -69,7 +67,7 @@ export async function listTenants(options: { root: string }): Promise<ListTenant
 }
 
 export interface TenantDetails extends TenantView {
-  /** DATABASE_URL of the tenant's profile, password masked. */
+  /** DATABASE_URL of the tenant's profile, with its password: the caller masks it for display. */
   databaseUrl: string | undefined
   profileDir: string
 }
@@ -86,13 +84,11 @@ export async function showTenant(options: { root: string; name: string }): Promi
         ? await recordedDedicatedServer(layout, record.name, record.port)
         : undefined
   const snapshot = await snapshotServer(server)
-  const secrets = await readOptionalJsonFile(layout.profileSecrets(record.profile), SecretsSchema).catch(
-    () => undefined,
-  )
+  const secrets = await readProfileSecrets(layout, record.profile).catch(() => undefined)
   return {
     ...record,
     ...liveOf(record, snapshot),
-    databaseUrl: secrets ? maskDatabaseUrl(secrets.database_url) : undefined,
+    databaseUrl: secrets?.database_url,
     profileDir: layout.profileDir(record.profile),
   }
 }

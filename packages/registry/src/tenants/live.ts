@@ -1,6 +1,11 @@
-import { readFile } from 'node:fs/promises'
 import type { ProjectLayout } from '@systemprompt/config'
-import { isSystempromptError } from '@systemprompt/config'
+import {
+  ADMIN_DATABASE,
+  ADMIN_USER,
+  isSystempromptError,
+  readPasswordFile,
+  readSharedConfig,
+} from '@systemprompt/config'
 import { withClient } from '@systemprompt/pg'
 import {
   listServerDatabases,
@@ -8,8 +13,7 @@ import {
   type ServerDatabase,
   type ServerRole,
 } from '../server/inventory.js'
-import { readSharedConfig } from '../store/shared-config-file.js'
-import { ADMIN_USER, type AdminServer } from './servers.js'
+import type { AdminServer } from './servers.js'
 
 /** What we learnt by asking a server; never throws for an unreachable server (that is a state). */
 export interface ServerSnapshot {
@@ -73,7 +77,7 @@ export async function recordedSharedServer(layout: ProjectLayout): Promise<Admin
     port: config.port,
     user: ADMIN_USER,
     password: config.admin_password,
-    database: 'postgres',
+    database: ADMIN_DATABASE,
   }
 }
 
@@ -84,10 +88,7 @@ export async function recordedDedicatedServer(
   port: number | undefined,
 ): Promise<AdminServer | undefined> {
   if (port === undefined) return undefined
-  try {
-    const password = (await readFile(layout.tenantPasswordFile(tenant), 'utf8')).trim()
-    return { host: '127.0.0.1', port, user: ADMIN_USER, password, database: 'postgres' }
-  } catch {
-    return undefined
-  }
+  const password = await readPasswordFile(layout.tenantPasswordFile(tenant))
+  if (password === undefined) return undefined
+  return { host: '127.0.0.1', port, user: ADMIN_USER, password, database: ADMIN_DATABASE }
 }

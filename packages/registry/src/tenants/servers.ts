@@ -4,9 +4,8 @@
  * pass their own, e.g. to point at a server that is already running (benchmarks, tests with their own
  * container). The registry never changes the admin password of any server.
  */
-import { projectLayout } from '@systemprompt/config'
-import { connect, type PgClient, type PgTarget, withClient } from '@systemprompt/pg'
-import { recordedSharedServer } from './live.js'
+import type { PgTarget } from '@systemprompt/pg'
+import type { ServerSettings } from '@systemprompt/postgres'
 
 export interface AdminServer {
   host: string
@@ -19,7 +18,8 @@ export interface AdminServer {
 
 export interface ServerRequest {
   root: string
-  env: NodeJS.ProcessEnv
+  /** Machine and profile settings of the servers (the CLI passes them); the default provider needs them. */
+  server?: ServerSettings
   timeoutMs?: number
   onProgress?: (message: string) => void
 }
@@ -41,38 +41,4 @@ export function adminTarget(server: AdminServer): PgTarget {
     password: server.password,
     database: server.database,
   }
-}
-
-export const ADMIN_USER = 'systemprompt_admin'
-
-/** The compose-backed provider (loaded lazily: it pulls in dockerode). */
-export async function defaultServerProvider(): Promise<ServerProvider> {
-  const { composeServerProvider } = await import('./compose-servers.js')
-  return composeServerProvider
-}
-
-/**
- * Runs `fn` with an admin connection to the shared server. Fast path: the server recorded in
- * shared_config.json answers a login, so it is up and nothing needs Docker (this keeps `tenant create` on a
- * running server free of engine round trips and of loading dockerode). Otherwise the provider makes sure it
- * is up (start, create, adopt, explain a password mismatch) and we connect to what it returns.
- */
-export async function withSharedAdmin<T>(
-  request: ServerRequest,
-  servers: () => Promise<ServerProvider>,
-  fn: (client: PgClient, server: AdminServer) => Promise<T>,
-): Promise<T> {
-  const recorded = await recordedSharedServer(projectLayout(request.root))
-  if (recorded) {
-    const client = await connect(adminTarget(recorded), { timeoutMs: 1500 }).catch(() => undefined)
-    if (client) {
-      try {
-        return await fn(client, recorded)
-      } finally {
-        await client.end().catch(() => {})
-      }
-    }
-  }
-  const server = await (await servers()).shared(request)
-  return withClient(adminTarget(server), (client) => fn(client, server))
 }

@@ -4,22 +4,27 @@ import {
   loadSecrets,
   projectLayout,
   readOptionalJsonFile,
+  readTenantsFile,
   SharedConfigSchema,
 } from '@systemprompt/config'
 import { parseDatabaseUrl, withClient } from '@systemprompt/pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { snapshotTree } from '@systemprompt/testkit'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { listServerDatabases, listServerRoles } from '../server/inventory.js'
-import { readTenantsFile } from '../store/tenants-file.js'
 import { startTestPostgres, type TestPostgres } from '../test-support/postgres.js'
-import { makeTestProject, snapshotTree, type TestProject } from '../test-support/project.js'
+import { makeTestProject, type TestProject } from '../test-support/project.js'
 import { CREATE_STEPS, type CreateStep, createTenant } from './create.js'
 import { listSharedDatabases } from './databases.js'
 import { deleteTenant } from './delete.js'
 import { doctor } from './doctor.js'
 import { listTenants, showTenant } from './list.js'
 
+// One server for the file; every test gets a project of its own (its own project id, so its own database
+// names), makes the tenants it checks, and never sees what another test made.
 let server: TestPostgres
 let project: TestProject
+let id: string
+let projects = 0
 
 async function serverNames(): Promise<{ databases: string[]; roles: string[] }> {
   return withClient({ ...project.admin }, async (c) => ({
@@ -30,13 +35,41 @@ async function serverNames(): Promise<{ databases: string[]; roles: string[] }> 
 
 beforeAll(async () => {
   server = await startTestPostgres('tenants')
-  project = await makeTestProject(server)
+})
+
+beforeEach(async () => {
+  projects += 1
+  id = `test${String(projects).padStart(4, '0')}`
+  project = await makeTestProject(server, id)
+})
+
+afterEach(async () => {
+  await project?.remove()
 })
 
 afterAll(async () => {
-  await project?.remove()
   await server?.stop()
 })
+
+/** A ready shared tenant of the current project. */
+function create(name: string) {
+  return createTenant({ root: project.root, name, database: 'shared', servers: project.servers })
+}
+
+/** The drift `db list` and `doctor` report: an orphan, a hand-made database, a foreign one, a missing one. */
+async function makeDrift(): Promise<void> {
+  await create('alpha')
+  await create('con-15')
+  await withClient(project.admin, async (c) => {
+    // An orphan as an interrupted run of this tool leaves it (role + database of the same name) ...
+    await c.query(`CREATE ROLE sp_ghost_${id} LOGIN`)
+    await c.query(`CREATE DATABASE sp_ghost_${id} OWNER sp_ghost_${id}`)
+    // ... and one made by hand with our suffix, which is never dropped.
+    await c.query(`CREATE DATABASE sp_handmade_${id}`)
+    await c.query(`CREATE DATABASE other_project_${id}`)
+    await c.query(`DROP DATABASE sp_con_15_${id} WITH (FORCE)`)
+  })
+}
 
 describe('createTenant (shared)', () => {
   it('creates role, database, records and profile; DATABASE_URL logs in on 127.0.0.1', async () => {
@@ -46,27 +79,28 @@ describe('createTenant (shared)', () => {
       database: 'shared',
       servers: project.servers,
     })
-    expect(result.tenant).toMatchObject({ name: 'alpha', state: 'ready', database_name: 'sp_alpha_test0001' })
+    expect(result.tenant).toMatchObject({ name: 'alpha', state: 'ready', database_name: `sp_alpha_${id}` })
     const layout = projectLayout(project.root)
     const secrets = await loadSecrets(layout.profileSecrets('alpha'))
     expect(secrets.jwt_secret).toMatch(/^[0-9a-f]{64}$/)
     expect(secrets.anthropic_api_key).toBeNull()
     const target = parseDatabaseUrl(secrets.database_url)
-    expect(target).toMatchObject({ host: '127.0.0.1', port: server.port, user: 'sp_alpha_test0001' })
+    expect(target).toMatchObject({ host: '127.0.0.1', port: server.port, user: `sp_alpha_${id}` })
     const who = await withClient(target, (c) => c.query<{ u: string }>('SELECT current_user AS u'))
-    expect(who.rows[0]?.u).toBe('sp_alpha_test0001')
+    expect(who.rows[0]?.u).toBe(`sp_alpha_${id}`)
     expect((await stat(layout.profileSecrets('alpha'))).mode & 0o777).toBe(0o600)
     expect((await stat(layout.tenantsFile)).mode & 0o777).toBe(0o600)
     expect((await stat(layout.sharedConfig)).mode & 0o777).toBe(0o600)
     expect((await loadProfile(layout.profileYaml('alpha'))).tenant).toBe('alpha')
     const shared = await readOptionalJsonFile(layout.sharedConfig, SharedConfigSchema)
     expect(shared?.tenant_databases).toEqual([
-      expect.objectContaining({ tenant_id: 'alpha', database_name: 'sp_alpha_test0001', state: 'ready' }),
+      expect.objectContaining({ tenant_id: 'alpha', database_name: `sp_alpha_${id}`, state: 'ready' }),
     ])
     expect(shared?.admin_password).toBe(server.adminPassword)
   })
 
   it('refuses a second create of the same name', async () => {
+    await create('alpha')
     await expect(
       createTenant({ root: project.root, name: 'alpha', database: 'shared', servers: project.servers }),
     ).rejects.toMatchObject({ code: 'TENANT_EXISTS', category: 'conflict' })
@@ -86,18 +120,18 @@ describe('createTenant (shared)', () => {
     ['underscore', 'a_b'],
   ]
   it.each(badNames)('rejects a bad name (%s) and writes nothing', async (_kind, name) => {
-    const before = await snapshotTree(project.root)
+    const before = snapshotTree(project.root)
     await expect(
       createTenant({ root: project.root, name, database: 'shared', servers: project.servers }),
     ).rejects.toMatchObject({
       code: 'TENANT_NAME_INVALID',
       category: 'user',
     })
-    expect(await snapshotTree(project.root)).toEqual(before)
+    expect(snapshotTree(project.root)).toEqual(before)
   })
 
   it('rejects a bad profile name and writes nothing', async () => {
-    const before = await snapshotTree(project.root)
+    const before = snapshotTree(project.root)
     await expect(
       createTenant({
         root: project.root,
@@ -107,7 +141,7 @@ describe('createTenant (shared)', () => {
         servers: project.servers,
       }),
     ).rejects.toMatchObject({ code: 'PROFILE_NAME_INVALID' })
-    expect(await snapshotTree(project.root)).toEqual(before)
+    expect(snapshotTree(project.root)).toEqual(before)
   })
 
   it('16 concurrent creates lose nothing', async () => {
@@ -121,46 +155,42 @@ describe('createTenant (shared)', () => {
     const file = await readTenantsFile(projectLayout(project.root))
     for (const name of names) expect(file?.tenants.find((t) => t.name === name)?.state).toBe('ready')
     const shared = await readOptionalJsonFile(projectLayout(project.root).sharedConfig, SharedConfigSchema)
-    expect(shared?.tenant_databases.map((e) => e.tenant_id).sort()).toEqual(['alpha', ...names].sort())
+    expect(shared?.tenant_databases.map((e) => e.tenant_id).sort()).toEqual([...names].sort())
     const { databases } = await serverNames()
-    for (const name of names) expect(databases).toContain(`sp_${name.replace('-', '_')}_test0001`)
+    for (const name of names) expect(databases).toContain(`sp_${name.replace('-', '_')}_${id}`)
   })
 })
 
 describe('list, show, db list', () => {
-  it('lists tenants with live state and masks the URL in show', async () => {
+  it('lists tenants with live state; show returns the working URL (the CLI masks it)', async () => {
+    await create('alpha')
     const list = await listTenants({ root: project.root })
     expect(list.shared.status).toBe('up')
     expect(list.tenants.find((t) => t.name === 'alpha')).toMatchObject({
       live: 'ok',
-      owner: 'sp_alpha_test0001',
+      owner: `sp_alpha_${id}`,
     })
     const shown = await showTenant({ root: project.root, name: 'alpha' })
-    expect(shown.databaseUrl).toMatch(/^postgresql:\/\/sp_alpha_test0001:\*\*\*@127\.0\.0\.1:/)
+    // The real password (masking is the CLI's job): the tenant's role logs in with it.
+    expect(shown.databaseUrl).not.toContain('***')
+    await withClient(parseDatabaseUrl(shown.databaseUrl ?? ''), (c) => c.query('SELECT 1'))
   })
 
   it('db list shows size, tenant and drift both ways', async () => {
-    await withClient(project.admin, async (c) => {
-      // An orphan as an interrupted run of this tool leaves it (role + database of the same name) ...
-      await c.query('CREATE ROLE sp_ghost_test0001 LOGIN')
-      await c.query('CREATE DATABASE sp_ghost_test0001 OWNER sp_ghost_test0001')
-      // ... and one made by hand with our suffix, which is never dropped.
-      await c.query('CREATE DATABASE sp_handmade_test0001')
-      await c.query('CREATE DATABASE other_project_db')
-      await c.query('DROP DATABASE sp_con_15_test0001 WITH (FORCE)')
-    })
+    await makeDrift()
     const list = await listSharedDatabases({ root: project.root })
     const by = new Map(list.databases.map((d) => [d.database, d]))
-    expect(by.get('sp_alpha_test0001')).toMatchObject({ tenant: 'alpha', drift: 'ok' })
-    expect(by.get('sp_alpha_test0001')?.sizeBytes).toBeGreaterThan(0)
-    expect(by.get('sp_ghost_test0001')).toMatchObject({ tenant: 'ghost', drift: 'unrecorded' })
-    expect(by.get('other_project_db')).toMatchObject({ tenant: undefined, drift: 'foreign' })
-    expect(by.get('sp_con_15_test0001')).toMatchObject({ tenant: 'con-15', drift: 'missing' })
+    expect(by.get(`sp_alpha_${id}`)).toMatchObject({ tenant: 'alpha', drift: 'ok' })
+    expect(by.get(`sp_alpha_${id}`)?.sizeBytes).toBeGreaterThan(0)
+    expect(by.get(`sp_ghost_${id}`)).toMatchObject({ tenant: 'ghost', drift: 'unrecorded' })
+    expect(by.get(`other_project_${id}`)).toMatchObject({ tenant: undefined, drift: 'foreign' })
+    expect(by.get(`sp_con_15_${id}`)).toMatchObject({ tenant: 'con-15', drift: 'missing' })
     expect(by.has('postgres')).toBe(false)
     expect(list.drift).toEqual({ missing: 1, unrecorded: 2 })
   })
 
   it('doctor reports drift, --fix re-creates the missing database, drops orphans only on request', async () => {
+    await makeDrift()
     const report = await doctor({ root: project.root, servers: project.servers })
     const codes = report.issues.map((i) => i.code)
     expect(codes).toContain('TENANT_DRIFT')
@@ -168,14 +198,14 @@ describe('list, show, db list', () => {
     expect(report.remaining).toBeGreaterThan(0)
     const fixed = await doctor({ root: project.root, fix: true, servers: project.servers })
     expect(fixed.remaining).toBe(0)
-    expect((await serverNames()).databases).toContain('sp_con_15_test0001')
-    expect((await serverNames()).databases).toContain('sp_ghost_test0001')
+    expect((await serverNames()).databases).toContain(`sp_con_15_${id}`)
+    expect((await serverNames()).databases).toContain(`sp_ghost_${id}`)
     const secrets = await loadSecrets(projectLayout(project.root).profileSecrets('con-15'))
     await withClient(parseDatabaseUrl(secrets.database_url), (c) => c.query('SELECT 1'))
     await doctor({ root: project.root, fix: true, dropOrphans: true, servers: project.servers })
-    expect((await serverNames()).databases).not.toContain('sp_ghost_test0001')
-    expect((await serverNames()).databases).toContain('other_project_db')
-    expect((await serverNames()).databases).toContain('sp_handmade_test0001')
+    expect((await serverNames()).databases).not.toContain(`sp_ghost_${id}`)
+    expect((await serverNames()).databases).toContain(`other_project_${id}`)
+    expect((await serverNames()).databases).toContain(`sp_handmade_${id}`)
   })
 })
 
@@ -184,6 +214,7 @@ describe('interrupted creates', () => {
   it.each(CREATE_STEPS.filter((s) => s !== 'ready'))(
     'an interruption after %s is repaired by doctor --fix',
     async (at) => {
+      await create('bystander')
       const name = `cut-${at}`
       const stop = new Error(`stopped at ${at}`)
       await expect(
@@ -201,12 +232,12 @@ describe('interrupted creates', () => {
       expect(result.remaining).toBe(0)
       const file = await readTenantsFile(projectLayout(project.root))
       expect(file?.tenants.find((t) => t.name === name)).toBeUndefined()
-      const objectName = `sp_${name.replaceAll('-', '_')}_test0001`
+      const objectName = `sp_${name.replaceAll('-', '_')}_${id}`
       const names = await serverNames()
       expect(names.databases).not.toContain(objectName)
       expect(names.roles).not.toContain(objectName)
-      // Untouched: the other tenants are all still there and ready.
-      expect(file?.tenants.filter((t) => t.state === 'ready').length).toBe(17)
+      // Untouched: the other tenant is still there and ready.
+      expect(file?.tenants.filter((t) => t.state === 'ready').map((t) => t.name)).toEqual(['bystander'])
       // And the name can be used again.
       await createTenant({ root: project.root, name, database: 'shared', servers: project.servers })
       await deleteTenant({ root: project.root, name, servers: project.servers })
@@ -238,7 +269,7 @@ describe('interrupted creates', () => {
 
 describe('external and delete', () => {
   it('external: checks the URL by connecting; an unreachable one writes nothing', async () => {
-    const before = await snapshotTree(project.root)
+    const before = snapshotTree(project.root)
     await expect(
       createTenant({
         root: project.root,
@@ -247,7 +278,12 @@ describe('external and delete', () => {
         databaseUrl: 'postgres://u:p@127.0.0.1:1/db',
       }),
     ).rejects.toMatchObject({ code: 'DATABASE_UNREACHABLE' })
-    expect(await snapshotTree(project.root)).toEqual(before)
+    // The refused create took the project's lock first, so on a fresh project the (empty) lock directory
+    // appears; nothing else may (lock files themselves are removed on release).
+    const after = snapshotTree(project.root)
+    expect(after['.systemprompt/.locks'] ?? 'dir').toMatch(/^dir/)
+    delete after['.systemprompt/.locks']
+    expect(after).toEqual(before)
     const url = `postgresql://${server.adminUser}:${server.adminPassword}@127.0.0.1:${server.port}/postgres`
     const made = await createTenant({
       root: project.root,
@@ -260,6 +296,8 @@ describe('external and delete', () => {
   })
 
   it('delete ends sessions, drops database and role, removes profile and records', async () => {
+    await create('alpha')
+    await create('con-0')
     const layout = projectLayout(project.root)
     const secrets = await loadSecrets(layout.profileSecrets('alpha'))
     const open = await (await import('@systemprompt/pg')).connect(parseDatabaseUrl(secrets.database_url))
@@ -268,12 +306,12 @@ describe('external and delete', () => {
     expect(result).toMatchObject({ droppedDatabase: true, droppedRole: true, removedProfile: true })
     expect(result.terminatedSessions).toBeGreaterThanOrEqual(1)
     const names = await serverNames()
-    expect(names.databases).not.toContain('sp_alpha_test0001')
-    expect(names.roles).not.toContain('sp_alpha_test0001')
+    expect(names.databases).not.toContain(`sp_alpha_${id}`)
+    expect(names.roles).not.toContain(`sp_alpha_${id}`)
     expect((await readTenantsFile(layout))?.tenants.find((t) => t.name === 'alpha')).toBeUndefined()
     await expect(stat(layout.profileDir('alpha'))).rejects.toMatchObject({ code: 'ENOENT' })
     // The server itself is untouched: the admin still logs in and other tenants remain.
-    expect(names.databases).toContain('sp_con_0_test0001')
+    expect(names.databases).toContain(`sp_con_0_${id}`)
     await expect(
       deleteTenant({ root: project.root, name: 'alpha', servers: project.servers }),
     ).rejects.toMatchObject({
@@ -298,7 +336,7 @@ describe('two projects on one shared server', () => {
         database: 'shared',
         servers: other.servers,
       })
-      expect(mine.tenant.database_name).toBe('sp_same_name_test0001')
+      expect(mine.tenant.database_name).toBe(`sp_same_name_${id}`)
       expect(theirs.tenant.database_name).toBe('sp_same_name_other002')
       // Neither role opens the other project's database.
       const cross = parseDatabaseUrl(mine.databaseUrl)

@@ -1,16 +1,10 @@
 /**
- * Test-only: a throwaway PostgreSQL container on a free 127.0.0.1 port, labelled systemprompt.test=1,
+ * Test-only: a throwaway PostgreSQL container on a free 127.0.0.1 port, labelled as a test run of its own,
  * removed (with its anonymous volume) by `stop()`. Uses the Debian docker client, like a user would.
  */
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
-import { promisify } from 'node:util'
+import { docker, freePort, newRunId, removeRun, testImage, testLabels } from '@systemprompt/testkit'
 import pg from 'pg'
-
-const run = promisify(execFile)
-export const DOCKER = '/usr/bin/docker'
-export const TEST_IMAGE = process.env.SYSTEMPROMPT_POSTGRES_IMAGE ?? 'systemprompt-testbed/postgres:15'
 
 export interface TestPostgres {
   name: string
@@ -20,36 +14,18 @@ export interface TestPostgres {
   stop(): Promise<void>
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port)
-        else reject(new Error('no port'))
-      })
-    })
-  })
-}
-
-export function uniqueSuffix(): string {
-  return randomBytes(4).toString('hex')
-}
-
 export async function startTestPostgres(label = 'registry'): Promise<TestPostgres> {
-  const name = `sp-test-${label}-${uniqueSuffix()}`
+  const run = newRunId()
+  const name = `sp-test-${label}-${run}`
   const port = await freePort()
   const adminUser = 'systemprompt_admin'
   const adminPassword = randomBytes(16).toString('hex')
-  await run(DOCKER, [
+  docker([
     'run',
     '-d',
     '--name',
     name,
-    '--label',
-    'systemprompt.test=1',
+    ...Object.entries(testLabels(run)).flatMap(([key, value]) => ['--label', `${key}=${value}`]),
     '-p',
     `127.0.0.1:${port}:5432`,
     '-e',
@@ -58,11 +34,9 @@ export async function startTestPostgres(label = 'registry'): Promise<TestPostgre
     `POSTGRES_PASSWORD=${adminPassword}`,
     '-e',
     'POSTGRES_DB=postgres',
-    TEST_IMAGE,
+    testImage(),
   ])
-  const stop = async (): Promise<void> => {
-    await run(DOCKER, ['rm', '-f', '-v', name]).catch(() => {})
-  }
+  const stop = async (): Promise<void> => removeRun(run)
   try {
     await waitForLogin({ port, user: adminUser, password: adminPassword })
   } catch (error) {

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { CLI_BIN, childEnv, runCli, STACK_FRAME, snapshotTree, tempDir } from '@systemprompt/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, cleanEnv, runCli, STACK_FRAME, snapshotTree, tempDir } from '../../test-support/run-cli.js'
 
 // One project made by `systemprompt init`, plus a valid profile, secrets and a shared_config.json in the
 // original tool's format. Each bad-input case is a copy of it with one file broken.
@@ -182,8 +182,9 @@ const BAD_INPUTS: BadCase[] = [
     line: 2,
   },
   {
-    name: 'secrets.json: unknown key',
-    breakIt: (p) => put(p.secrets, json({ ...VALID_SECRETS, stripe_key: 'sk' })),
+    // Any other string key is a custom secret (the original tool's format); one that is not text is refused.
+    name: 'secrets.json: custom secret that is not text',
+    breakIt: (p) => put(p.secrets, json({ ...VALID_SECRETS, stripe_key: 42 })),
     code: 'CONFIG_INVALID',
     line: 7,
   },
@@ -376,10 +377,10 @@ describe('systemprompt config validate', () => {
         for (const f of [p.tenants, p.shared, p.profile]) chmodSync(f, 0o644)
       }
       const before = snapshotTree(p.root)
-      const r = spawnSync(process.execPath, [BIN, 'config', 'validate', '--json'], {
+      const r = spawnSync(process.execPath, [CLI_BIN, 'config', 'validate', '--json'], {
         cwd: p.root,
         encoding: 'utf8',
-        env: { ...cleanEnv(), HOME: p.root },
+        env: childEnv({ HOME: p.root }),
         ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
       })
       expect(r.status, r.stderr).toBe(3)

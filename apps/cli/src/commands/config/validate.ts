@@ -1,5 +1,5 @@
 import { BaseCommand, EXIT_CODES } from '@systemprompt/command'
-import { type ErrorLocationIssue, SystempromptError } from '@systemprompt/config'
+import { type ErrorLocationIssue, formatLocation, SystempromptError } from '@systemprompt/config'
 
 export interface ValidateResult {
   root: string
@@ -63,8 +63,8 @@ export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
 }
 
 function location(issue: ErrorLocationIssue): string {
-  if (!issue.file) return ''
-  return issue.line === undefined ? `${issue.file}: ` : `${issue.file}:${issue.line}: `
+  const at = formatLocation(issue, { column: false })
+  return at === undefined ? '' : `${at}: `
 }
 
 function plural(n: number, word: string): string {

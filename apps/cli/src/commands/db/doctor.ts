@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '@systemprompt/command'
 import type { DoctorResult } from '@systemprompt/registry'
+import { dbSettings } from '../../settings.js'
 
 export default class DbDoctor extends BaseCommand<typeof DbDoctor> {
   static override summary = "Check (and with --fix repair) this project's tenants against the servers."
@@ -25,8 +26,10 @@ export default class DbDoctor extends BaseCommand<typeof DbDoctor> {
   async run(): Promise<DoctorResult> {
     const { doctor } = await import('@systemprompt/registry')
     const layout = await this.project()
+    const { server } = await dbSettings(layout)
     const result = await doctor({
       root: layout.root,
+      server,
       fix: this.flags.fix,
       dropOrphans: this.flags['drop-orphans'],
     })

@@ -1,5 +1,6 @@
-import { Args, Flags } from '@oclif/core'
-import { BaseCommand } from '@systemprompt/command'
+import { Flags } from '@oclif/core'
+import { BaseCommand, tenantTargetArg, tenantTargetFlag } from '@systemprompt/command'
+import { dbSettings, machineOptions } from '../../settings.js'
 
 export interface DbDownResult {
   target: 'shared' | { tenant: string }
@@ -25,23 +26,25 @@ export default class DbDown extends BaseCommand<typeof DbDown> {
   ]
 
   static override args = {
-    tenant: Args.string({ description: 'Tenant whose dedicated server to stop (`x` or `TENANT=x`).' }),
+    tenant: tenantTargetArg('Tenant whose dedicated server to stop (`x` or `TENANT=x`).'),
   }
 
   static override flags = {
-    tenant: Flags.string({ char: 't', description: 'Tenant whose dedicated server to stop.' }),
+    tenant: tenantTargetFlag('Tenant whose dedicated server to stop.'),
     remove: Flags.boolean({ description: 'Remove the stopped container too (the data volume stays).' }),
   }
 
   async run(): Promise<DbDownResult> {
+    const tenant = this.tenantTarget()
     const compose = await import('@systemprompt/postgres')
-    const tenant = compose.tenantFromArgs(this.args.tenant, this.flags.tenant)
     const layout = await this.project()
     const spinner = this.spinner(
       tenant ? `Stopping PostgreSQL of tenant ${tenant}` : 'Stopping the shared PostgreSQL',
     )
+    const { server } = await dbSettings(layout)
     const result = await compose.stopServer({
       root: layout.root,
+      ...machineOptions(server),
       ...(tenant ? { tenant } : {}),
       ...(this.flags.remove ? { removeContainer: true } : {}),
       onProgress: (event) => spinner.update(event.message),

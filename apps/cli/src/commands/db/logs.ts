@@ -1,5 +1,6 @@
-import { Args, Flags } from '@oclif/core'
-import { BaseCommand } from '@systemprompt/command'
+import { Flags } from '@oclif/core'
+import { BaseCommand, tenantTargetArg, tenantTargetFlag } from '@systemprompt/command'
+import { dbSettings, machineOptions } from '../../settings.js'
 
 export interface DbLogsResult {
   target: 'shared' | { tenant: string }
@@ -22,11 +23,11 @@ export default class DbLogs extends BaseCommand<typeof DbLogs> {
   ]
 
   static override args = {
-    tenant: Args.string({ description: 'Tenant whose dedicated server’s log to show (`x` or `TENANT=x`).' }),
+    tenant: tenantTargetArg('Tenant whose dedicated server’s log to show (`x` or `TENANT=x`).'),
   }
 
   static override flags = {
-    tenant: Flags.string({ char: 't', description: 'Tenant whose dedicated server’s log to show.' }),
+    tenant: tenantTargetFlag('Tenant whose dedicated server’s log to show.'),
     follow: Flags.boolean({
       char: 'f',
       description: 'Keep printing new lines until interrupted (Ctrl-C).',
@@ -37,11 +38,13 @@ export default class DbLogs extends BaseCommand<typeof DbLogs> {
   }
 
   async run(): Promise<DbLogsResult | undefined> {
+    const tenant = this.tenantTarget()
     const compose = await import('@systemprompt/postgres')
-    const tenant = compose.tenantFromArgs(this.args.tenant, this.flags.tenant)
     const layout = await this.project()
+    const { server } = await dbSettings(layout)
     const stream = await compose.projectServerLogs({
       root: layout.root,
+      ...machineOptions(server),
       ...(tenant ? { tenant } : {}),
       ...(this.flags.follow ? { follow: true } : {}),
       ...(this.flags.tail !== undefined ? { tail: this.flags.tail } : {}),

@@ -1,5 +1,5 @@
-import { Args, Flags } from '@oclif/core'
-import { BaseCommand, yesFlag } from '@systemprompt/command'
+import { BaseCommand, tenantTargetArg, tenantTargetFlag, timeoutFlag, yesFlag } from '@systemprompt/command'
+import { dbSettings, givenTimeout, machineOptions } from '../../settings.js'
 
 export interface DbResetResult {
   target: 'shared' | { tenant: string }
@@ -27,24 +27,29 @@ export default class DbReset extends BaseCommand<typeof DbReset> {
   ]
 
   static override args = {
-    tenant: Args.string({ description: 'Tenant whose dedicated server to reset (`x` or `TENANT=x`).' }),
+    tenant: tenantTargetArg('Tenant whose dedicated server to reset (`x` or `TENANT=x`).'),
   }
 
   static override flags = {
-    tenant: Flags.string({ char: 't', description: 'Tenant whose dedicated server to reset.' }),
+    tenant: tenantTargetFlag('Tenant whose dedicated server to reset.'),
     yes: yesFlag,
-    timeout: Flags.integer({
-      description: 'Seconds to wait until the fresh server accepts a login.',
-      default: 60,
-      min: 1,
-    }),
+    timeout: timeoutFlag('Seconds to wait until the fresh server accepts a login.'),
   }
 
   async run(): Promise<DbResetResult> {
+    const tenant = this.tenantTarget()
     const compose = await import('@systemprompt/postgres')
-    const tenant = compose.tenantFromArgs(this.args.tenant, this.flags.tenant)
     const layout = await this.project()
-    const { spec } = await compose.declaredTarget({ root: layout.root, ...(tenant ? { tenant } : {}) })
+    const { server, timeoutMs } = await dbSettings(layout, {
+      ...(tenant ? { tenant } : {}),
+      timeoutFlag: givenTimeout(this.argv, this.flags.timeout),
+    })
+    const machine = machineOptions(server)
+    const { spec } = await compose.declaredTarget({
+      root: layout.root,
+      ...machine,
+      ...(tenant ? { tenant } : {}),
+    })
     await this.confirm({
       message: `Delete all data of ${tenant ? `tenant ${tenant}’s PostgreSQL` : 'the shared PostgreSQL server (every database in it)'} in volume ${spec.volumeName}`,
       typed: tenant ?? 'shared',
@@ -52,8 +57,9 @@ export default class DbReset extends BaseCommand<typeof DbReset> {
     const spinner = this.spinner(`Resetting ${spec.containerName}`)
     const result = await compose.resetProjectServer({
       root: layout.root,
+      ...machine,
       ...(tenant ? { tenant } : {}),
-      timeoutMs: this.flags.timeout * 1000,
+      timeoutMs,
       onProgress: (event) => {
         if (event.step !== 'ready') spinner.update(event.message)
       },

@@ -1,6 +1,6 @@
-import { Args, Flags } from '@oclif/core'
-import { BaseCommand } from '@systemprompt/command'
+import { BaseCommand, tenantTargetArg, tenantTargetFlag } from '@systemprompt/command'
 import type { ProjectServerStatus } from '@systemprompt/postgres'
+import { dbSettings, machineOptions } from '../../settings.js'
 
 export default class DbStatus extends BaseCommand<typeof DbStatus> {
   static override summary =
@@ -18,18 +18,23 @@ export default class DbStatus extends BaseCommand<typeof DbStatus> {
   ]
 
   static override args = {
-    tenant: Args.string({ description: 'Tenant whose dedicated server to show (`x` or `TENANT=x`).' }),
+    tenant: tenantTargetArg('Tenant whose dedicated server to show (`x` or `TENANT=x`).'),
   }
 
   static override flags = {
-    tenant: Flags.string({ char: 't', description: 'Tenant whose dedicated server to show.' }),
+    tenant: tenantTargetFlag('Tenant whose dedicated server to show.'),
   }
 
   async run(): Promise<ProjectServerStatus> {
+    const tenant = this.tenantTarget()
     const compose = await import('@systemprompt/postgres')
-    const tenant = compose.tenantFromArgs(this.args.tenant, this.flags.tenant)
     const layout = await this.project()
-    const status = await compose.projectServerStatus({ root: layout.root, ...(tenant ? { tenant } : {}) })
+    const { server } = await dbSettings(layout)
+    const status = await compose.projectServerStatus({
+      root: layout.root,
+      ...machineOptions(server),
+      ...(tenant ? { tenant } : {}),
+    })
     const rows: [string, string][] = [
       ['Container', status.containerName],
       [

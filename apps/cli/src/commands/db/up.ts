@@ -1,6 +1,7 @@
-import { Args, Flags } from '@oclif/core'
-import { BaseCommand } from '@systemprompt/command'
+import { Flags } from '@oclif/core'
+import { BaseCommand, portFlag, tenantTargetArg, tenantTargetFlag, timeoutFlag } from '@systemprompt/command'
 import type { EnsureServerResult } from '@systemprompt/postgres'
+import { dbSettings, givenTimeout, machineOptions } from '../../settings.js'
 
 export interface DbUpResult {
   target: 'shared' | { tenant: string }
@@ -40,48 +41,51 @@ Running it again on a running server changes nothing. A changed compose file re-
   ]
 
   static override args = {
-    tenant: Args.string({
-      description:
-        'Tenant whose dedicated server to start (`x` or `TENANT=x`); the shared server when omitted.',
-    }),
+    tenant: tenantTargetArg(
+      'Tenant whose dedicated server to start (`x` or `TENANT=x`); the shared server when omitted.',
+    ),
   }
 
   static override flags = {
-    tenant: Flags.string({ char: 't', description: 'Tenant whose dedicated server to start.' }),
-    port: Flags.integer({
+    tenant: tenantTargetFlag('Tenant whose dedicated server to start.'),
+    port: portFlag({
       char: 'p',
       description: 'Host port on 127.0.0.1 (default: the recorded one, else 5432 / first free from 5433).',
-      min: 1,
-      max: 65535,
     }),
-    timeout: Flags.integer({
-      description: 'Seconds to wait until PostgreSQL accepts a login.',
-      default: 60,
-      min: 1,
-    }),
+    timeout: timeoutFlag('Seconds to wait until PostgreSQL accepts a login.'),
     'reset-volume': Flags.boolean({
       description: 'Delete an orphaned data volume (no container, no record) and start fresh.',
     }),
   }
 
   async run(): Promise<DbUpResult> {
+    const tenant = this.tenantTarget()
     const compose = await import('@systemprompt/postgres')
-    const tenant = compose.tenantFromArgs(this.args.tenant, this.flags.tenant)
     const layout = await this.project()
+    const { server, timeoutMs } = await dbSettings(layout, {
+      ...(tenant ? { tenant } : {}),
+      timeoutFlag: givenTimeout(this.argv, this.flags.timeout),
+    })
+    const port = this.flags.port ?? (tenant ? undefined : server.sharedPort)
     const what = tenant ? `PostgreSQL of tenant ${tenant}` : 'shared PostgreSQL'
     const spinner = this.spinner(`Starting ${what}`)
     const start = (resetVolume: boolean) => {
       const common = {
-        timeoutMs: this.flags.timeout * 1000,
+        ...machineOptions(server),
+        ...(server.image !== undefined ? { image: server.image } : {}),
+        timeoutMs,
         // 'ready' is a state, not a step still running: the final line says it.
         onProgress: (event: { step: string; message: string }) => {
           if (event.step !== 'ready') spinner.update(event.message)
         },
-        ...(this.flags.port !== undefined ? { port: this.flags.port } : {}),
+        ...(port !== undefined ? { port } : {}),
         ...(resetVolume ? { resetVolume: true } : {}),
       }
       return tenant
-        ? compose.ensureTenantServer(layout.root, tenant, common)
+        ? compose.ensureTenantServer(layout.root, tenant, {
+            ...common,
+            ...(server.dedicatedPortStart !== undefined ? { portStart: server.dedicatedPortStart } : {}),
+          })
         : compose.ensureSharedServer({ root: layout.root, ...common })
     }
     let result: EnsureServerResult
@@ -119,10 +123,6 @@ Running it again on a running server changes nothing. A changed compose file re-
       adopted: result.adopted,
       elapsedMs: result.elapsedMs,
     }
-  }
-
-  private interactive(): boolean {
-    return !this.jsonEnabled() && process.stdin.isTTY === true && process.stderr.isTTY === true
   }
 }
 

@@ -15,14 +15,16 @@ export default class ProfileShow extends BaseCommand<typeof ProfileShow> {
   async run(): Promise<ProfileDetails> {
     const { showProfile } = await import('@systemprompt/registry')
     const layout = await this.project()
-    const details = await showProfile(layout.root, this.args.name, { showSecrets: this.showSecrets })
+    const details = await showProfile(layout.root, this.args.name)
+    // Every value of secrets.json is a secret whatever its key (custom keys too): mask the whole section.
+    const shown = this.mask(details)
     this.log(`Profile: ${details.name} (${details.dir})`)
     this.log(`Tenant:  ${details.tenant ?? '-'}`)
     this.log(`Target:  ${details.target}`)
     this.log(`Server:  ${details.profile.server.host}:${details.profile.server.port}`)
-    if (details.secrets) {
+    if (shown.secrets) {
       this.log('Secrets:')
-      for (const [key, value] of Object.entries(details.secrets)) this.log(`  ${key}: ${value ?? 'null'}`)
+      for (const [key, value] of Object.entries(shown.secrets)) this.log(`  ${key}: ${value ?? 'null'}`)
     } else this.log('Secrets: (no secrets.json)')
     return details
   }

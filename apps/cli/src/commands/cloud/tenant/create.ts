@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
-import { BaseCommand, yesFlag } from '@systemprompt/command'
-import type { CreateStep, CreateTenantResult, DatabaseKind } from '@systemprompt/registry'
+import { BaseCommand, portFlag, timeoutFlag, yesFlag } from '@systemprompt/command'
+import type { CreateTenantResult, DatabaseKind } from '@systemprompt/registry'
+import { dbSettings, givenTimeout } from '../../../settings.js'
 
 const KINDS = ['shared', 'dedicated', 'external'] as const
 
@@ -39,21 +40,13 @@ On a terminal, missing values are asked for; every question has a flag. Running 
         "Tenant name: lowercase letter first, then lowercase letters, digits or '-', at most 40 characters.",
     }),
     database: Flags.string({ char: 'd', description: 'Where the database lives.', options: [...KINDS] }),
-    port: Flags.integer({
-      description: 'Host port of a dedicated server (default: first free from 5433).',
-      min: 1,
-      max: 65535,
-    }),
+    port: portFlag({ description: 'Host port of a dedicated server (default: first free from 5433).' }),
     'database-url': Flags.string({ description: 'postgres:// URL of an external database.' }),
     profile: Flags.string({
       char: 'p',
       description: 'Profile that receives DATABASE_URL (default: the tenant name).',
     }),
-    timeout: Flags.integer({
-      description: 'Seconds to wait for a server to become ready.',
-      default: 60,
-      min: 1,
-    }),
+    timeout: timeoutFlag('Seconds to wait for a server to become ready.'),
     yes: yesFlag,
   }
 
@@ -62,16 +55,16 @@ On a terminal, missing values are asked for; every question has a flag. Running 
     const { createTenant } = await import('@systemprompt/registry')
     const layout = await this.project()
     const spinner = this.spinner(`Creating tenant ${answers.name}`)
-    const crashAt = process.env.SYSTEMPROMPT_TEST_CRASH_AT
+    const { server, timeoutMs } = await dbSettings(layout, {
+      tenant: answers.name,
+      timeoutFlag: givenTimeout(this.argv, this.flags.timeout),
+    })
     const result = await createTenant({
       root: layout.root,
       ...answers,
-      timeoutMs: this.flags.timeout * 1000,
+      server,
+      timeoutMs,
       onProgress: (message) => spinner.update(message),
-      onStep: (step: CreateStep) => {
-        // Test hook: die like `kill -9` at a named step, to prove `db doctor --fix` repairs any interruption.
-        if (crashAt === step) process.kill(process.pid, 'SIGKILL')
-      },
     })
     spinner.succeed(
       `Tenant ${result.tenant.name} ${result.resumed ? 'finished (resumed an interrupted create)' : 'created'}`,
@@ -95,8 +88,7 @@ On a terminal, missing values are asked for; every question has a flag. Running 
     profile?: string
   }> {
     const flags = this.flags
-    const interactive =
-      !this.jsonEnabled() && !flags.yes && process.stdin.isTTY === true && process.stderr.isTTY === true
+    const interactive = !flags.yes && this.interactive()
     let name = flags.name
     let database = flags.database as DatabaseKind | undefined
     let databaseUrl = flags['database-url']

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core'
-import { BaseCommand, yesFlag } from '@systemprompt/command'
+import { BaseCommand, timeoutFlag, yesFlag } from '@systemprompt/command'
 import type { DeleteTenantResult } from '@systemprompt/registry'
+import { dbSettings, givenTimeout } from '../../../settings.js'
 
 export default class TenantDelete extends BaseCommand<typeof TenantDelete> {
   static override summary =
@@ -19,11 +20,7 @@ export default class TenantDelete extends BaseCommand<typeof TenantDelete> {
   static override flags = {
     yes: yesFlag,
     'keep-profile': Flags.boolean({ description: "Keep the tenant's profile directory." }),
-    timeout: Flags.integer({
-      description: 'Seconds to wait for the server to become ready.',
-      default: 60,
-      min: 1,
-    }),
+    timeout: timeoutFlag('Seconds to wait for the server to become ready.'),
   }
 
   async run(): Promise<DeleteTenantResult> {
@@ -31,7 +28,8 @@ export default class TenantDelete extends BaseCommand<typeof TenantDelete> {
     const config: typeof import('@systemprompt/config') = await import('@systemprompt/config')
     config.assertTenantName(this.args.name)
     const layout = await this.project()
-    const { readTenantsFile, deleteTenant, tenantNotFound } = await import('@systemprompt/registry')
+    const { deleteTenant, tenantNotFound } = await import('@systemprompt/registry')
+    const { readTenantsFile } = await import('@systemprompt/config')
     const record = (await readTenantsFile(layout))?.tenants.find((t) => t.name === this.args.name)
     if (!record) throw tenantNotFound(this.args.name)
     const what =
@@ -42,11 +40,16 @@ export default class TenantDelete extends BaseCommand<typeof TenantDelete> {
           : 'its records (the external database is not touched)'
     await this.confirm({ message: `Delete tenant ${record.name} and ${what}`, typed: record.name })
     const spinner = this.spinner(`Deleting tenant ${record.name}`)
+    const { server, timeoutMs } = await dbSettings(layout, {
+      tenant: record.name,
+      timeoutFlag: givenTimeout(this.argv, this.flags.timeout),
+    })
     const result = await deleteTenant({
       root: layout.root,
       name: record.name,
       keepProfile: this.flags['keep-profile'],
-      timeoutMs: this.flags.timeout * 1000,
+      server,
+      timeoutMs,
       onProgress: (m) => spinner.update(m),
     })
     spinner.succeed(`Tenant ${record.name} deleted`)

@@ -1,24 +1,20 @@
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { projectLayout } from '@systemprompt/config'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  readSharedConfig,
-  removeSharedTenantDatabase,
-  upsertSharedTenantDatabase,
-} from './shared-config-file.js'
+import { projectLayout } from '../layout.js'
+import { readSharedConfig, removeSharedTenantDatabase, upsertSharedTenantDatabase } from './shared-config.js'
 import {
   ensureProjectId,
   patchTenantRecord,
   readTenantsFile,
   removeTenantRecord,
   upsertTenantRecord,
-} from './tenants-file.js'
+} from './tenants.js'
 
 let root: string
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'sp-registry-store-'))
+  root = await mkdtemp(join(tmpdir(), 'sp-config-store-'))
   await mkdir(join(root, '.systemprompt', 'docker'), { recursive: true })
 })
 afterEach(async () => {

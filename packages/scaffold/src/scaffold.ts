@@ -2,11 +2,11 @@ import { chmod, mkdir, readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import {
   type ErrorLocationIssue,
-  newProjectId,
+  ensureTenantsFile,
+  errnoOf,
   PROJECT_DIR,
   projectLayout,
   SECRET_DIR_MODE,
-  SECRET_FILE_MODE,
   SystempromptError,
   writeFileAtomic,
 } from '@systemprompt/config'
@@ -45,7 +45,7 @@ export interface ScaffoldOptions {
 }
 
 /** Where recipes go when the project already has a justfile of its own. */
-export const JUST_INCLUDE = 'systemprompt.just'
+const JUST_INCLUDE = 'systemprompt.just'
 const JUST_IMPORT = `import '${PROJECT_DIR}/${JUST_INCLUDE}'`
 
 interface GeneratedFile {
@@ -62,9 +62,9 @@ async function probe(path: string): Promise<Found> {
     if (s.isDirectory()) return 'directory'
     return s.isFile() ? 'file' : 'other'
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing'
+    if (errnoOf(error) === 'ENOENT') return 'missing'
     // ENOTDIR: a parent is a file; reported by the parent's own check.
-    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return 'missing'
+    if (errnoOf(error) === 'ENOTDIR') return 'missing'
     throw error
   }
 }
@@ -129,10 +129,8 @@ export async function scaffoldProject(dir: string, options: ScaffoldOptions = {}
   }
 
   if ((await probe(layout.tenantsFile)) === 'missing') {
-    const tenants = { version: 1, project_id: newProjectId(), tenants: [] }
-    await writeFileAtomic(layout.tenantsFile, `${JSON.stringify(tenants, null, 2)}\n`, {
-      mode: SECRET_FILE_MODE,
-    })
+    // tenants.json has one writer, its store in @systemprompt/config (a new project id, no tenants, 0600).
+    await ensureTenantsFile(layout)
     entries.push({ path: rel(layout.tenantsFile), kind: 'file', action: 'created' })
   } else {
     // Holds the project id and tenant records: never rewritten, not even with --force.
@@ -222,7 +220,7 @@ async function readText(file: string): Promise<string> {
       code: 'CONFIG_UNREADABLE',
       category: 'user',
       file,
-      message: `Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      message: `Cannot read ${file} (${errnoOf(error) ?? 'error'}).`,
       fix: `Check the permissions of ${file}: the current user must be able to read it.`,
     })
   }

@@ -1,0 +1,53 @@
+import pg from 'pg'
+import type { PgTarget } from './connect.js'
+
+/** Errors that mean "not accepting logins yet": try again after a short pause. */
+const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
+/** 57P03 cannot_connect_now ("the database system is starting up"), 57P01 admin_shutdown (init restarts). */
+const TRANSIENT_SQLSTATE = new Set(['57P03', '57P01'])
+
+/**
+ * One login attempt plus `SELECT 1`: `true`, or the raw error (the caller decides between retry and a
+ * message of its own, since "wrong password" means different things on a fresh and on an existing volume).
+ */
+export async function tryLogin(target: PgTarget, timeoutMs: number): Promise<true | Error> {
+  const client = new pg.Client({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: target.database,
+    connectionTimeoutMillis: Math.max(1, Math.round(timeoutMs)),
+    application_name: 'systemprompt',
+  })
+  // A server that drops the connection during startup emits 'error' on the client; don't let it escape.
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    await client.query('SELECT 1')
+    return true
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error))
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+/**
+ * A login failure worth retrying: the server is not listening yet, is starting up, or restarts once during
+ * initialisation. pg reports a dropped startup connection without a code, hence the message patterns: they
+ * come from pg itself, not from the server, so they are stable across server versions and locales.
+ */
+export function isTransientLoginError(error: Error): boolean {
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string' && (TRANSIENT_ERRNO.has(code) || TRANSIENT_SQLSTATE.has(code))) return true
+  return /Connection terminated|timeout expired|starting up|shutting down|ECONNRESET|socket hang up/i.test(
+    error.message,
+  )
+}
+
+/** The SQLSTATE (or errno) of a pg error, when it has one. */
+export function sqlstateOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' ? code : undefined
+}

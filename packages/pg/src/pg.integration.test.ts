@@ -1,0 +1,113 @@
+/**
+ * The PostgreSQL edge against a real server from the test image: login probing, error mapping by SQLSTATE,
+ * quoting of hostile names, and SCRAM verifiers the server accepts.
+ */
+import { randomBytes } from 'node:crypto'
+import { docker, freePort, newRunId, removeRun, testImage, testLabels } from '@systemprompt/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connect, type PgTarget, withClient } from './connect.js'
+import { isTransientLoginError, sqlstateOf, tryLogin } from './login.js'
+import { scramSha256Verifier } from './scram.js'
+import { quoteIdent, quoteLiteral } from './sql.js'
+
+const run = newRunId()
+let admin: PgTarget
+
+async function waitForLogin(target: PgTarget, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const outcome = await tryLogin(target, 2000)
+    if (outcome === true) return
+    if (!isTransientLoginError(outcome) || Date.now() > deadline) throw outcome
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+beforeAll(async () => {
+  const port = await freePort()
+  const password = randomBytes(12).toString('hex')
+  const labels = Object.entries(testLabels(run)).flatMap(([k, v]) => ['--label', `${k}=${v}`])
+  docker([
+    'run',
+    '-d',
+    '--name',
+    `sp-test-pg-${run}`,
+    ...labels,
+    '-p',
+    `127.0.0.1:${port}:5432`,
+    '-e',
+    'POSTGRES_USER=systemprompt_admin',
+    '-e',
+    `POSTGRES_PASSWORD=${password}`,
+    '-e',
+    'POSTGRES_DB=postgres',
+    testImage(),
+  ])
+  admin = { host: '127.0.0.1', port, user: 'systemprompt_admin', password, database: 'postgres' }
+  await waitForLogin(admin, 60_000)
+})
+
+afterAll(() => removeRun(run))
+
+describe('login probe', () => {
+  it('answers true for a working login', async () => {
+    expect(await tryLogin(admin, 2000)).toBe(true)
+  })
+
+  it('a wrong password is 28P01 and not worth retrying', async () => {
+    const outcome = await tryLogin({ ...admin, password: 'wrong' }, 2000)
+    expect(outcome).toBeInstanceOf(Error)
+    expect(sqlstateOf(outcome)).toBe('28P01')
+    expect(isTransientLoginError(outcome as Error)).toBe(false)
+  })
+
+  it('a closed port is transient (the server may still be starting)', async () => {
+    const outcome = await tryLogin({ ...admin, port: await freePort() }, 1000)
+    expect(outcome).toBeInstanceOf(Error)
+    expect(isTransientLoginError(outcome as Error)).toBe(true)
+  })
+})
+
+describe('connect maps errors to our codes', () => {
+  it('wrong password -> DATABASE_AUTH_FAILED, the password not in the message', async () => {
+    const error = await connect({ ...admin, password: 'not-the-password-x9' }).catch((e: unknown) => e)
+    expect((error as { code: string }).code).toBe('DATABASE_AUTH_FAILED')
+    expect((error as { details: { sqlstate: string } }).details.sqlstate).toBe('28P01')
+    expect(String((error as Error).message)).not.toContain('not-the-password-x9')
+  })
+
+  it('nothing listening -> DATABASE_UNREACHABLE naming the host and port', async () => {
+    const port = await freePort()
+    const error = await connect({ ...admin, port }, { timeoutMs: 1000 }).catch((e: unknown) => e)
+    expect((error as { code: string }).code).toBe('DATABASE_UNREACHABLE')
+    expect((error as Error).message).toContain(`127.0.0.1:${port}`)
+  })
+
+  it('a missing database -> its own code (3D000)', async () => {
+    const error = await connect({ ...admin, database: `nope_${run}` }).catch((e: unknown) => e)
+    expect((error as { details: { sqlstate: string } }).details.sqlstate).toBe('3D000')
+  })
+})
+
+describe('quoting and SCRAM on the real server', () => {
+  it('a role and database with hostile names round-trip, and the SCRAM verifier logs in', async () => {
+    const role = `r"'; DROP TABLE x; --${run}`
+    const db = `d "quoted" ${run}`
+    const password = randomBytes(16).toString('hex')
+    await withClient(admin, async (client) => {
+      await client.query(
+        `CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(scramSha256Verifier(password))}`,
+      )
+      await client.query(`CREATE DATABASE ${quoteIdent(db)} OWNER ${quoteIdent(role)}`)
+      const found = await client.query('SELECT datname FROM pg_database WHERE datname = $1', [db])
+      expect(found.rows).toHaveLength(1)
+      const stored = await client.query('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [role])
+      expect(String(stored.rows[0].rolpassword)).toMatch(/^SCRAM-SHA-256\$4096:/)
+    })
+    expect(await tryLogin({ ...admin, user: role, password, database: db }, 2000)).toBe(true)
+    await withClient(admin, async (client) => {
+      await client.query(`DROP DATABASE ${quoteIdent(db)}`)
+      await client.query(`DROP ROLE ${quoteIdent(role)}`)
+    })
+  })
+})

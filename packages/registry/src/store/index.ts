@@ -1,2 +1,0 @@
-export * from './shared-config-file.js'
-export * from './tenants-file.js'

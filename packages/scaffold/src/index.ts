@@ -1,0 +1,1 @@
+export { type ScaffoldResult, scaffoldProject } from './scaffold.js'

@@ -1,0 +1,28 @@
+// The Debian docker client (TESTBED.md), for what a test checks or cleans up from the outside, as a user would.
+import { execFileSync } from 'node:child_process'
+import { RUN_LABEL } from './labels.js'
+
+export const DOCKER = '/usr/bin/docker'
+
+/** Runs the docker client and returns its trimmed stdout; throws on a non-zero exit. */
+export function docker(args: string[]): string {
+  return execFileSync(DOCKER, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()
+}
+
+function idsOf(args: string[]): string[] {
+  return docker(args).split('\n').filter(Boolean)
+}
+
+/**
+ * Removes the containers (with their anonymous volumes), then the volumes, then the networks labelled
+ * with this run: containers first, because they hold the volumes and networks.
+ */
+export function removeRun(run: string): void {
+  const filter = `label=${RUN_LABEL}=${run}`
+  const containers = idsOf(['ps', '-aq', '--filter', filter])
+  if (containers.length > 0) docker(['rm', '-f', '-v', ...containers])
+  const volumes = idsOf(['volume', 'ls', '-q', '--filter', filter])
+  if (volumes.length > 0) docker(['volume', 'rm', '-f', ...volumes])
+  const networks = idsOf(['network', 'ls', '-q', '--filter', filter])
+  if (networks.length > 0) docker(['network', 'rm', ...networks])
+}
