@@ -7,7 +7,7 @@ import type { ServerSettings } from '@systemprompt/postgres'
 let env: CliEnv | undefined
 
 /** The CLI's environment variables, parsed and checked once (ENV_INVALID names a bad one). */
-export async function cliEnv(): Promise<CliEnv> {
+async function cliEnv(): Promise<CliEnv> {
   if (!env) {
     const { readCliEnv } = await import('@systemprompt/config/core')
     env = readCliEnv()

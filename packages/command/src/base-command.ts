@@ -218,5 +218,3 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.activeSpinner?.running && process.stderr.isTTY) process.stderr.write('\n')
   }
 }
-
-export { EXIT_CODES }

@@ -1,2 +1,2 @@
 export * from './file/index.js'
-export type { PostgresServerSpec, ServerKind } from './spec.js'
+export type { PostgresServerSpec } from './spec.js'

@@ -20,9 +20,9 @@ import {
   JUST_RECIPES,
 } from './templates.js'
 
-export type ScaffoldAction = 'created' | 'kept' | 'overwritten' | 'updated'
+type ScaffoldAction = 'created' | 'kept' | 'overwritten' | 'updated'
 
-export interface ScaffoldEntry {
+interface ScaffoldEntry {
   /** Path relative to the project root. */
   path: string
   kind: 'file' | 'directory'

@@ -5,7 +5,7 @@ import Docker from 'dockerode'
 import pg from 'pg'
 
 export const docker = new Docker({ socketPath: '/var/run/docker.sock' })
-export const POSTGRES_IMAGE = process.env.SYSTEMPROMPT_POSTGRES_IMAGE ?? 'systemprompt-testbed/postgres:15'
+const POSTGRES_IMAGE = process.env.SYSTEMPROMPT_POSTGRES_IMAGE ?? 'systemprompt-testbed/postgres:15'
 
 /** A fresh hex id; names and labels of one test carry it so parallel runs never collide. */
 export const hex = (bytes = 4): string => randomBytes(bytes).toString('hex')

@@ -26,9 +26,6 @@ export function cliTestEnv(run: string, instance: string = run): Record<string, 
     SYSTEMPROMPT_LABELS: Object.entries(testLabels(run))
       .map(([key, value]) => `${key}=${value}`)
       .join(','),
-    // The names the production code read before SYSTEMPROMPT_INSTANCE / _LABELS; set both until it reads only those.
-    SYSTEMPROMPT_TEST_NAME_SUFFIX: instance,
-    SYSTEMPROMPT_TEST_RUN: run,
     SYSTEMPROMPT_POSTGRES_IMAGE: testImage(),
   }
 }

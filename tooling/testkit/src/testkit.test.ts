@@ -39,8 +39,6 @@ describe('labels and the CLI test settings', () => {
     expect(cliTestEnv('ab12cd34', 'ab12cd34-2')).toMatchObject({
       SYSTEMPROMPT_INSTANCE: 'ab12cd34-2',
       SYSTEMPROMPT_LABELS: 'systemprompt.test=1,systemprompt.test-run=ab12cd34',
-      SYSTEMPROMPT_TEST_NAME_SUFFIX: 'ab12cd34-2',
-      SYSTEMPROMPT_TEST_RUN: 'ab12cd34',
     })
   })
 

@@ -76,7 +76,7 @@ function userPluginsFile(pkg: CliPackage, env: NodeJS.ProcessEnv): string {
 }
 
 /** Cache file for this exact help invocation, or undefined when help can't be cached. */
-export function helpCacheFile(ctx: FastPathContext, pkg: CliPackage): string | undefined {
+function helpCacheFile(ctx: FastPathContext, pkg: CliPackage): string | undefined {
   const env = ctx.env ?? process.env
   const stdout = ctx.stdout ?? process.stdout
   if (platform() === 'darwin' || platform() === 'win32') return undefined // other cache dirs; keep it simple

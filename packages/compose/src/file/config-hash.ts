@@ -4,7 +4,7 @@ import { LABELS } from '@systemprompt/config/core'
 import type { PostgresServerSpec } from '../spec.js'
 
 /** JSON with object keys sorted at every level, so equal values always give equal text. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value))
 }
 

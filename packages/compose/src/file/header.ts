@@ -2,7 +2,7 @@
  * The comment block at the top of every generated file: who wrote it, and a hash of what it was written
  * from. `systemprompt db up` compares them with what it would write now.
  */
-export const GENERATOR_NAME = 'systemprompt'
+const GENERATOR_NAME = 'systemprompt'
 
 export interface ComposeHeader {
   generator: string

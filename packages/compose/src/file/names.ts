@@ -23,7 +23,7 @@ export const SECRET_MOUNT_PATH = `/run/secrets/${SECRET_KEY}`
 /** Password files live beside the compose files, in this sub-directory (0600 each). */
 export const SECRETS_DIR = '.secrets'
 
-export const SHARED_NAME = 'shared'
+const SHARED_NAME = 'shared'
 export const SHARED_CONTAINER = 'systemprompt-postgres-shared'
 export const SHARED_VOLUME = 'systemprompt-postgres-shared-data'
 export const SHARED_SERVICE = 'postgres'
@@ -60,7 +60,7 @@ export function dedicatedServiceName(tenant: string): string {
 }
 
 /** File name of the compose file of a server: `shared.yaml` or `<tenant>.yaml`. */
-export function composeFileName(tenant?: string): string {
+function composeFileName(tenant?: string): string {
   return `${tenant ?? SHARED_NAME}.yaml`
 }
 

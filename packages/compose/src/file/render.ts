@@ -32,12 +32,12 @@ export function healthcheckTest(spec: PostgresServerSpec): string[] {
 }
 
 /** `127.0.0.1:<port>:5432` — published on loopback only. */
-export function portMapping(spec: PostgresServerSpec): string {
+function portMapping(spec: PostgresServerSpec): string {
   return `127.0.0.1:${spec.port}:${POSTGRES_CONTAINER_PORT}`
 }
 
 /** The plain object of the compose document (no header); key order here is the key order in the file. */
-export function composeDocument(spec: PostgresServerSpec, composeDir?: string): Record<string, unknown> {
+function composeDocument(spec: PostgresServerSpec, composeDir?: string): Record<string, unknown> {
   assertValidSpec(spec)
   return {
     services: {

@@ -16,11 +16,11 @@ export interface SpecProblem {
   message: string
 }
 
-export function isValidPort(port: unknown): port is number {
+function isValidPort(port: unknown): port is number {
   return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535
 }
 
-export function isValidImage(image: unknown): image is string {
+function isValidImage(image: unknown): image is string {
   return typeof image === 'string' && image.length > 0 && !/\s/.test(image)
 }
 

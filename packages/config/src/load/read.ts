@@ -21,7 +21,7 @@ function fileInTheWay(file: string): string | undefined {
 }
 
 /** Maps a read failure to our error (no stack, no errno jargon in the message); `undefined` for a missing file. */
-export function readFailure(file: string, error: unknown): SystempromptError | undefined {
+function readFailure(file: string, error: unknown): SystempromptError | undefined {
   const errno = errnoOf(error)
   if (errno === 'ENOENT') return undefined
   if (errno === 'EISDIR') {
@@ -70,7 +70,7 @@ export function missingFile(file: string): SystempromptError {
   })
 }
 
-export function decode(file: string, bytes: Buffer): string {
+function decode(file: string, bytes: Buffer): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
   } catch (error) {

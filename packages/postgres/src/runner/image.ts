@@ -26,7 +26,7 @@ export async function ensureImage(
   return 'pulled'
 }
 
-export function imageMissing(image: string, cause?: unknown): SystempromptError {
+function imageMissing(image: string, cause?: unknown): SystempromptError {
   const reason = cause instanceof Error ? `: ${cause.message.replace(/^Could not pull image \S+: /, '')}` : ''
   return new SystempromptError({
     code: 'IMAGE_MISSING',

@@ -94,7 +94,7 @@ export async function suggestFreePort(
   })
 }
 
-export function describeHolder(holder: PortHolder): string {
+function describeHolder(holder: PortHolder): string {
   switch (holder.kind) {
     case 'container':
       return `container ${holder.containerName}${holder.composeProject ? ` (compose project ${holder.composeProject})` : ''}`

@@ -93,7 +93,7 @@ async function commandLine(pid: string, procRoot: string): Promise<string> {
 }
 
 /** Longest command shown in a message: enough to recognise the program, short enough for one line. */
-export const COMMAND_MAX_LENGTH = 80
+const COMMAND_MAX_LENGTH = 80
 
 /**
  * What a message shows of someone's command line: the program's base name (not its full path) and the

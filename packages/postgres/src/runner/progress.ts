@@ -1,5 +1,5 @@
 /** Steps the runner reports while it works; the CLI turns them into a spinner or plain lines. */
-export type RunnerStep =
+type RunnerStep =
   | 'inspect'
   | 'pull'
   | 'volume'
@@ -11,7 +11,7 @@ export type RunnerStep =
   | 'stop'
   | 'remove'
 
-export interface RunnerProgressEvent {
+interface RunnerProgressEvent {
   step: RunnerStep
   message: string
 }

@@ -3,7 +3,7 @@ import { configHash } from '@systemprompt/compose'
 import { type ContainerInfo, type Engine, LABELS } from '@systemprompt/engine'
 import { publishedPort } from './ownership.js'
 
-export type ServerState =
+type ServerState =
   | 'running'
   | 'restarting'
   | 'paused'
@@ -14,7 +14,7 @@ export type ServerState =
   | 'missing'
 
 /** One difference between the declared server (compose file) and the container that exists. */
-export interface DriftItem {
+interface DriftItem {
   field: 'image' | 'port' | 'config-hash' | 'volume'
   declared: string
   actual: string

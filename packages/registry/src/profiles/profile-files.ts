@@ -85,7 +85,7 @@ async function requireProfile(layout: ProjectLayout, name: string): Promise<Prof
   return profile
 }
 
-export function profileNotFound(name: string): SystempromptError {
+function profileNotFound(name: string): SystempromptError {
   return new SystempromptError({
     code: ErrorCode.PROFILE_NOT_FOUND,
     category: 'user',

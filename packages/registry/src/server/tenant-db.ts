@@ -28,13 +28,13 @@ async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-export async function roleExists(client: PgClient, role: string): Promise<boolean> {
+async function roleExists(client: PgClient, role: string): Promise<boolean> {
   const res = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])
   return res.rowCount === 1
 }
 
 /** Owner of the database, or undefined when it does not exist. */
-export async function databaseOwner(client: PgClient, database: string): Promise<string | undefined> {
+async function databaseOwner(client: PgClient, database: string): Promise<string | undefined> {
   const res = await client.query<{ owner: string }>(
     'SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1',
     [database],

@@ -6,7 +6,7 @@ import { recordedSharedServer } from './live.js'
 import { type AdminServer, adminTarget, type ServerProvider, type ServerRequest } from './servers.js'
 
 /** The compose-backed provider (loaded lazily: it pulls in dockerode). */
-export async function defaultServerProvider(): Promise<ServerProvider> {
+async function defaultServerProvider(): Promise<ServerProvider> {
   const { composeServerProvider } = await import('./compose-servers.js')
   return composeServerProvider
 }

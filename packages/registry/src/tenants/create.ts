@@ -70,7 +70,7 @@ export interface CreateTenantResult {
 const EXTERNAL_CHECK_TIMEOUT_MS = 5000
 
 /** Where the tenant's database goes: decided from the request alone, before anything is read or written. */
-export type CreateTarget =
+type CreateTarget =
   | { kind: 'external'; url: string }
   | { kind: 'shared' }
   | { kind: 'dedicated'; port: number | undefined }

@@ -6,9 +6,9 @@ import { recordedSharedServer, snapshotServer } from './live.js'
  * ok: recorded and present; missing: recorded but not on the server; unrecorded: carries this project's
  * suffix but has no record (an orphan); foreign: another project's or the user's own database (no drift).
  */
-export type Drift = 'ok' | 'missing' | 'unrecorded' | 'foreign'
+type Drift = 'ok' | 'missing' | 'unrecorded' | 'foreign'
 
-export interface DatabaseRow {
+interface DatabaseRow {
   database: string
   /** Tenant of this project, when known (from the records, or from the name's suffix). */
   tenant: string | undefined

@@ -24,7 +24,7 @@ import { removeTenant } from './delete.js'
 import { recordedSharedServer, type ServerSnapshot, snapshotServer } from './live.js'
 import { adminTarget, type ServerProvider } from './servers.js'
 
-export interface DoctorIssue {
+interface DoctorIssue {
   code: string
   severity: 'error' | 'warning'
   message: string

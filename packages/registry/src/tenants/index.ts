@@ -1,4 +1,3 @@
-export { defaultServerProvider, withSharedAdmin } from './admin-access.js'
 export * from './create.js'
 export * from './databases.js'
 export * from './delete.js'

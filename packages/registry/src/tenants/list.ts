@@ -9,7 +9,7 @@ import { tenantNotFound } from './errors.js'
 import { recordedDedicatedServer, recordedSharedServer, type ServerSnapshot, snapshotServer } from './live.js'
 
 /** Live state of a tenant's database, as the server reports it right now. */
-export type LiveState =
+type LiveState =
   /** Database and role exist on a running server. */
   | 'ok'
   /** The server answers but the database (or role) is missing: drift. */
@@ -19,7 +19,7 @@ export type LiveState =
   /** External database: not checked by list (show checks it). */
   | 'external'
 
-export interface TenantView extends TenantRecord {
+interface TenantView extends TenantRecord {
   live: LiveState
   sizeBytes?: number
   owner?: string
