@@ -6,7 +6,7 @@ const allowed = {
   pg: ['config'],
   compose: ['config'],
   dockerfile: ['config'],
-  scaffold: ['config', 'compose', 'dockerfile'],
+  scaffold: ['config', 'dockerfile'],
   postgres: ['config', 'engine', 'pg', 'compose'],
   registry: ['config', 'engine', 'pg', 'compose', 'postgres'],
   deploy: ['config', 'engine', 'dockerfile'],

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { projectLayout, readCliEnv } from '@systemprompt/config'
 import { tempDir } from '@systemprompt/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
-import { dbSettings, givenTimeout } from './settings.js'
+import { dbSettings, dedicatedProfileOf } from './settings.js'
 
 const dirs: { remove(): void }[] = []
 afterEach(() => {
@@ -63,10 +63,14 @@ describe('dbSettings: env wins over profile, profile over default', () => {
   it('a tenant’s own profile applies to its server; with no profile only the built-in default timeout', async () => {
     const layout = await projectWithProfile('dedi', PROFILE.replace('name: local', 'name: dedi'))
     const env = readCliEnv({ HOME: '/home/u' })
-    expect((await dbSettings(layout, { env, tenant: 'dedi' })).server.dedicatedPortStart).toBe(6000)
+    const fallbackProfile = await dedicatedProfileOf(layout, 'dedi')
+    expect((await dbSettings(layout, { env, fallbackProfile })).server.dedicatedPortStart).toBe(6000)
     // A bad tenant name is the registry's to refuse (with the naming rule), not a profile lookup error here.
-    expect((await dbSettings(layout, { env, tenant: '' })).server).not.toHaveProperty('dedicatedPortStart')
-    expect((await dbSettings(layout, { env, tenant: '../etc' })).server).not.toHaveProperty('image')
+    expect(await dedicatedProfileOf(layout, '../etc')).toBeUndefined()
+    expect((await dbSettings(layout, { env, fallbackProfile: '' })).server).not.toHaveProperty(
+      'dedicatedPortStart',
+    )
+    expect((await dbSettings(layout, { env, fallbackProfile: '../etc' })).server).not.toHaveProperty('image')
     const shared = await dbSettings(layout, { env })
     expect(shared.server).toEqual({
       dataDir: '/home/u/.local/share/systemprompt',
@@ -75,19 +79,22 @@ describe('dbSettings: env wins over profile, profile over default', () => {
     expect(shared.timeoutMs).toBe(60_000)
   })
 
+  it('a broken profile blocks nothing that tolerates it (delete), and is an error elsewhere', async () => {
+    const layout = await projectWithProfile('dedi', 'name: dedi\ndocker:\n  shared_port: nope\n')
+    const env = readCliEnv({ HOME: '/home/u' })
+    await expect(dbSettings(layout, { env, fallbackProfile: 'dedi' })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    })
+    const tolerated = await dbSettings(layout, { env, fallbackProfile: 'dedi', tolerateBadProfile: true })
+    expect(tolerated.server).not.toHaveProperty('sharedPort')
+    expect(tolerated.warnings[0]).toMatch(/Ignored the docker settings of .*profile\.yaml/)
+  })
+
   it('schema defaults in a profile are not counted as the profile’s wish', async () => {
     const layout = await projectWithProfile('local', 'name: local\ndocker:\n  variant: production\n')
     const env = readCliEnv({ HOME: '/home/u', SYSTEMPROMPT_PROFILE: layout.profileDir('local') })
     const { server } = await dbSettings(layout, { env })
     expect(server).not.toHaveProperty('image')
     expect(server).not.toHaveProperty('sharedPort')
-  })
-})
-
-describe('givenTimeout', () => {
-  it('is the parsed value only when --timeout was typed', () => {
-    expect(givenTimeout(['db', 'up'], 60)).toBeUndefined()
-    expect(givenTimeout(['--timeout', '5'], 5)).toBe(5)
-    expect(givenTimeout(['--timeout=5'], 5)).toBe(5)
   })
 })

@@ -1,6 +1,8 @@
 // The one place the CLI turns the environment and the active profile into options for the packages: the
 // environment is read once per process through @systemprompt/config (its env module documents every
 // variable); commands pass the result down, and no package reads the environment.
+import { existsSync } from 'node:fs'
+import type { ProfileServerSettings } from '@systemprompt/config'
 import type { CliEnv, ProjectLayout } from '@systemprompt/config/core'
 import type { ServerSettings } from '@systemprompt/postgres'
 
@@ -20,29 +22,48 @@ export interface DbSettings {
   server: ServerSettings
   /** `--timeout` when given, else the profile's docker.ready_timeout_seconds, else 60; in milliseconds. */
   timeoutMs: number
+  /** What the caller should pass on (a profile ignored because it does not validate). */
+  warnings: string[]
 }
 
 /**
  * Settings for a command that runs local PostgreSQL servers. Precedence: the environment
  * (SYSTEMPROMPT_POSTGRES_IMAGE) wins over the profile, the profile over what the project recorded and the
- * built-in defaults. The profile is SYSTEMPROMPT_PROFILE when set, else the tenant's own profile (for a
- * tenant's server), else none.
+ * built-in defaults. The profile is SYSTEMPROMPT_PROFILE when set, else `fallbackProfile` (callers pass a
+ * dedicated tenant's own profile; never for the shared server, which is machine-wide), else none.
+ * `tolerateBadProfile`: a profile that does not validate gives no settings and a warning instead of an error
+ * (for commands that remove things and must not be blocked by a broken file).
  */
 export async function dbSettings(
   layout: ProjectLayout,
-  options: { tenant?: string; timeoutFlag?: number | undefined; env?: CliEnv } = {},
+  options: {
+    fallbackProfile?: string | undefined
+    timeoutFlag?: number | undefined
+    env?: CliEnv
+    tolerateBadProfile?: boolean
+  } = {},
 ): Promise<DbSettings> {
   const machine = options.env ?? (await cliEnv())
-  const config = await import('@systemprompt/config')
-  // The tenant's own profile: as recorded, else its default name (the tenant's). Checking the name is the
-  // package's job (a bad one is refused there with the rule), so an invalid one just has no profile here.
-  const tenant = options.tenant
+  const core = await import('@systemprompt/config/core')
   const fallback =
-    tenant === undefined || !config.isValidTenantName(tenant)
-      ? undefined
-      : ((await config.readTenantsFile(layout))?.tenants.find((t) => t.name === tenant)?.profile ?? tenant)
-  const file = config.activeProfileFile(layout, machine.profile, fallback, process.cwd())
-  const profile = file ? await config.readProfileServerSettings(file) : {}
+    options.fallbackProfile !== undefined && core.isValidTenantName(options.fallbackProfile)
+      ? options.fallbackProfile
+      : undefined
+  const file = core.activeProfileFile(layout, machine.profile, fallback, process.cwd())
+  const warnings: string[] = []
+  let profile: ProfileServerSettings = {}
+  // The schemas (zod, yaml) load only when there is a profile to read: `db up` stays on its fast path.
+  if (file !== undefined && existsSync(file)) {
+    const { readProfileServerSettings } = await import('@systemprompt/config')
+    try {
+      profile = await readProfileServerSettings(file)
+    } catch (error) {
+      if (!options.tolerateBadProfile) throw error
+      warnings.push(
+        `Ignored the docker settings of ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      )
+    }
+  }
   const server: ServerSettings = {
     dataDir: machine.dataDir,
     dockerEnv: machine.docker,
@@ -55,20 +76,23 @@ export async function dbSettings(
       ? { dedicatedPortStart: profile.dedicated_port_start }
       : {}),
   }
-  const seconds = options.timeoutFlag ?? profile.ready_timeout_seconds ?? config.DEFAULT_READY_TIMEOUT_SECONDS
-  return { server, timeoutMs: seconds * 1000 }
+  const seconds = options.timeoutFlag ?? profile.ready_timeout_seconds ?? core.DEFAULT_READY_TIMEOUT_SECONDS
+  return { server, timeoutMs: seconds * 1000, warnings }
+}
+
+/** A dedicated tenant's own profile, as recorded in tenants.json (else its name); undefined for any other tenant. */
+export async function dedicatedProfileOf(layout: ProjectLayout, tenant: string | undefined) {
+  if (tenant === undefined) return undefined
+  const config = await import('@systemprompt/config/core')
+  if (!config.isValidTenantName(tenant)) return undefined
+  const { readTenantsFile } = await import('@systemprompt/config')
+  const record = (await readTenantsFile(layout))?.tenants.find((t) => t.name === tenant)
+  if (record && record.database !== 'dedicated') return undefined
+  return record?.profile ?? tenant
 }
 
 /** The machine part of the settings, for calls that take no profile settings (down, status, logs, reset). */
 export function machineOptions(server: ServerSettings) {
   const { image: _image, sharedPort: _sharedPort, dedicatedPortStart: _start, ...machine } = server
   return machine
-}
-
-/**
- * `--timeout` as typed on the command line, else undefined (the flag's default of 60 must not hide the
- * profile's docker.ready_timeout_seconds).
- */
-export function givenTimeout(argv: readonly string[], parsed: number): number | undefined {
-  return argv.some((arg) => arg === '--timeout' || arg.startsWith('--timeout=')) ? parsed : undefined
 }

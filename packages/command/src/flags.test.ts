@@ -37,7 +37,11 @@ class Target extends BaseCommand<typeof Target> {
   }
 
   async run() {
-    return { tenant: this.tenantTarget() ?? null, port: this.flags.port ?? null, timeout: this.flags.timeout }
+    return {
+      tenant: this.tenantTarget() ?? null,
+      port: this.flags.port ?? null,
+      timeout: this.flags.timeout ?? null,
+    }
   }
 }
 Target.id = 'target'
@@ -60,8 +64,8 @@ async function run(argv: string[]) {
 }
 
 describe('the shared flags on a command', () => {
-  it('read the tenant from `x`, `TENANT=x` or --tenant, with the defaults of --timeout', async () => {
-    expect((await run([])).json.result).toEqual({ tenant: null, port: null, timeout: 60 })
+  it('read the tenant from `x`, `TENANT=x` or --tenant; --timeout absent unless typed', async () => {
+    expect((await run([])).json.result).toEqual({ tenant: null, port: null, timeout: null })
     expect((await run(['TENANT=acme'])).json.result.tenant).toBe('acme')
     expect((await run(['-t', 'acme', '-p', '5440', '--timeout', '5'])).json.result).toEqual({
       tenant: 'acme',

@@ -13,9 +13,13 @@ export const yesFlag = Flags.boolean({
   default: false,
 })
 
-/** `--timeout SECONDS` (default 60): how long to wait for a server. Commands use `this.flags.timeout * 1000`. */
+/** `--timeout SECONDS`: how long to wait for a server. Absent unless typed (the CLI falls back to the profile, then 60). */
 export function timeoutFlag(description: string) {
-  return Flags.integer({ description, default: 60, min: 1 })
+  // No flag default: an absent --timeout lets the profile's docker.ready_timeout_seconds apply (then 60).
+  return Flags.integer({
+    description: `${description} Default: the profile's docker.ready_timeout_seconds, else 60.`,
+    min: 1,
+  })
 }
 
 /** `--port N`: a TCP port, 1-65535. */

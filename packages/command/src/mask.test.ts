@@ -97,3 +97,12 @@ describe('secrets sections', () => {
     expect(maskSecrets({ anthropic: 'sk-ant-1', github: 'ghp_1' })).toEqual({ anthropic: MASK, github: MASK })
   })
 })
+
+describe('key spellings', () => {
+  it('camelCase keys count as their snake_case form', () => {
+    expect(isSecretKey('adminPassword')).toBe(true)
+    expect(isSecretKey('jwtSecret')).toBe(true)
+    expect(maskSecrets({ adminPassword: 'pw-1', port: 5432 })).toEqual({ adminPassword: MASK, port: 5432 })
+    expect(isSecretKey('passwordFile')).toBe(false)
+  })
+})

@@ -36,7 +36,11 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set([
 const SECRET_SECTIONS: ReadonlySet<string> = new Set(['secrets'])
 
 export function isSecretKey(key: string): boolean {
-  const k = key.toLowerCase().replaceAll('-', '_')
+  // adminPassword, admin-password and admin_password are the same key.
+  const k = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replaceAll('-', '_')
   if (SECRET_KEYS.has(k)) return true
   // Catch the obvious variants (db_password, github_token, shared_secret) without a list of every name.
   return /(^|_)(password|passwd|secret|token|api_?key)$/.test(k)

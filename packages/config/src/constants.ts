@@ -47,3 +47,6 @@ export const COMPOSE_LABELS = {
   configFiles: 'com.docker.compose.project.config_files',
   volume: 'com.docker.compose.volume',
 } as const
+
+/** How long a local server may take to accept a login, when neither --timeout nor the profile says. */
+export const DEFAULT_READY_TIMEOUT_SECONDS = 60

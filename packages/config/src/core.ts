@@ -2,6 +2,7 @@
 // nor yaml, so code on a hot path (the CLI's base command, the engine adapter, the runner) can import
 // `@systemprompt/config/core` without paying for the schemas.
 
+export * from './active-profile.js'
 export * from './constants.js'
 export * from './env.js'
 export * from './errno.js'

@@ -2,8 +2,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { activeProfileFile } from './active-profile.js'
 import { projectLayout } from './layout.js'
-import { activeProfileFile, readProfileServerSettings } from './profile-docker.js'
+import { readProfileServerSettings } from './profile-docker.js'
 
 const dirs: string[] = []
 afterEach(async () => {

@@ -1,9 +1,7 @@
 // Which profile's `docker:` settings apply to the local PostgreSQL servers, and what it sets explicitly.
 import { readFile } from 'node:fs/promises'
-import { isAbsolute, join, resolve } from 'node:path'
 import { parse } from 'yaml'
 import { errnoOf } from './errno.js'
-import type { ProjectLayout } from './layout.js'
 import { parseYamlText } from './load.js'
 import { type ProfileDockerSettings, ProfileSchema } from './schema/profile.js'
 
@@ -21,24 +19,6 @@ const SERVER_KEYS = [
  * what a project recorded (a server started on another port or image would be moved or re-created).
  */
 export type ProfileServerSettings = Partial<Pick<ProfileDockerSettings, (typeof SERVER_KEYS)[number]>>
-
-/**
- * profile.yaml of the profile that applies: SYSTEMPROMPT_PROFILE (its directory or its profile.yaml,
- * relative to `cwd`) when set; otherwise the named fallback profile (a tenant's own profile for its
- * dedicated server); otherwise none.
- */
-export function activeProfileFile(
-  layout: ProjectLayout,
-  fromEnv: string | undefined,
-  fallback: string | undefined,
-  cwd: string,
-): string | undefined {
-  if (fromEnv) {
-    const path = isAbsolute(fromEnv) ? fromEnv : resolve(cwd, fromEnv)
-    return /\.ya?ml$/.test(path) ? path : join(path, 'profile.yaml')
-  }
-  return fallback === undefined ? undefined : layout.profileYaml(fallback)
-}
 
 /** Validates the profile (errors name file, key and line) and returns its explicit server settings; none when the file is missing. */
 export async function readProfileServerSettings(file: string): Promise<ProfileServerSettings> {

@@ -1,4 +1,4 @@
-import { type ErrorCodeName, SystempromptError } from '@systemprompt/config'
+import { type ErrorCodeName, SystempromptError } from '@systemprompt/config/core'
 
 /** Where a PostgreSQL error happened, for the message: "creating database sp_a_x on 127.0.0.1:5432". */
 export interface PgErrorContext {

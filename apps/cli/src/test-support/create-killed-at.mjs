@@ -15,7 +15,7 @@ if (!name || !CREATE_STEPS.includes(step)) {
   process.exit(2)
 }
 const layout = projectLayout(requireProjectRoot(process.cwd()))
-const { server, timeoutMs } = await dbSettings(layout, { tenant: name })
+const { server, timeoutMs } = await dbSettings(layout)
 await createTenant({
   root: layout.root,
   name,

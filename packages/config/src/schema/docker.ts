@@ -1,8 +1,11 @@
 import { z } from 'zod'
-import { DEFAULT_DEDICATED_PORT, DEFAULT_POSTGRES_IMAGE, DEFAULT_SHARED_PORT } from '../constants.js'
+import {
+  DEFAULT_DEDICATED_PORT,
+  DEFAULT_POSTGRES_IMAGE,
+  DEFAULT_READY_TIMEOUT_SECONDS,
+  DEFAULT_SHARED_PORT,
+} from '../constants.js'
 import { imageRefSchema, portSchema } from './common.js'
-
-export const DEFAULT_READY_TIMEOUT_SECONDS = 60
 
 /** How local PostgreSQL servers are run; a profile may carry these under `docker:`. */
 export const DockerSettingsSchema = z

@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { PostgresServerSpec } from '@systemprompt/compose'
 import { SystempromptError } from '@systemprompt/config/core'
 import type { Engine } from '@systemprompt/engine'
-import { isTransientLoginError, sqlstateOf, tryLogin } from '@systemprompt/pg'
 import { dbCommand, lastLines, scrub, serverLabel } from './errors.js'
 
 export interface WaitReadyOptions {
@@ -27,6 +26,8 @@ export async function waitReady(
   spec: PostgresServerSpec,
   options: WaitReadyOptions,
 ): Promise<void> {
+  // Loaded here, not at the top: `db up` on a running server (the fast path) never needs the pg driver.
+  const { isTransientLoginError, tryLogin } = await import('@systemprompt/pg')
   const deadline = Date.now() + options.timeoutMs
   let lastError: unknown
   for (let attempt = 1; ; attempt++) {
@@ -61,7 +62,8 @@ export async function waitReady(
 }
 
 function loginError(spec: PostgresServerSpec, error: Error, options: WaitReadyOptions): SystempromptError {
-  const code = sqlstateOf(error)
+  const raw = (error as { code?: unknown }).code
+  const code = typeof raw === 'string' ? raw : undefined
   if (code === '28P01' && options.volumeExisted) {
     return new SystempromptError({
       code: 'VOLUME_PASSWORD_MISMATCH',

@@ -8,6 +8,7 @@ export {
   type ProjectServerStatus,
   projectServerLogs,
   projectServerStatus,
+  removeTenantServer,
   resetProjectServer,
   stopServer,
 } from './manage.js'

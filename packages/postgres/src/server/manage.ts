@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { PostgresServerSpec } from '@systemprompt/compose'
 import { DEFAULT_DEDICATED_PORT, DEFAULT_SHARED_PORT, parseComposeFile } from '@systemprompt/compose'
-import { assertTenantName, type ProjectLayout, projectLayout } from '@systemprompt/config/core'
+import { assertTenantName, type ProjectLayout, projectLayout, withFileLock } from '@systemprompt/config/core'
 import { type DownServerResult, downServer, resetServer } from '../runner/down.js'
 import { type ServerLogsOptions, serverLogs } from '../runner/logs.js'
 import type { RunnerProgress } from '../runner/progress.js'
@@ -152,5 +153,29 @@ export async function projectServerLogs(options: TargetOptions & ServerLogsOptio
     ...(options.follow ? { follow: true } : {}),
     ...(options.tail !== undefined ? { tail: options.tail } : {}),
     ...(options.timestamps ? { timestamps: true } : {}),
+  })
+}
+
+/**
+ * Removes a tenant's dedicated server: its container and data volume (what its compose file declares, or
+ * the default names), then its compose file and password file. Under the same lock as `ensureTenantServer`,
+ * so a concurrent `db up <tenant>` never sees half of it. The caller has confirmed and checked the record.
+ */
+export async function removeTenantServer(
+  root: string,
+  tenant: string,
+  options: ProjectServerOptions | Omit<ProjectServerOptions, 'root'>,
+): Promise<void> {
+  assertTenantName(tenant)
+  const layout = projectLayout(root)
+  const engine = await engineFor(options)
+  await withFileLock(join(layout.locksDir, `tenant-server-${tenant}.lock`), async () => {
+    const { spec } = await declaredTarget({ ...options, root, tenant, engine })
+    const container = await engine.containers.inspect(spec.containerName)
+    if (container) await engine.containers.remove(container.Id, { force: true })
+    if (await engine.volumes.inspect(spec.volumeName))
+      await engine.volumes.remove(spec.volumeName, { force: true })
+    await rm(layout.tenantCompose(tenant), { force: true })
+    await rm(layout.tenantPasswordFile(tenant), { force: true })
   })
 }

@@ -37,7 +37,7 @@ export async function runningAsDeclared(
   const port = config.port ?? DEFAULT_SHARED_PORT
   if (options.port !== undefined && options.port !== port) return undefined
   const spec = sharedSpec(layout, options, {
-    image: resolveImage(options.postgresImage, options.image, config.image),
+    image: resolveImage(options.postgresImage, undefined, config.image),
     port,
   })
   const [text, secret, container] = await Promise.all([

@@ -2,9 +2,17 @@ import type { RunnerProgress } from '../runner/progress.js'
 import type { ProjectServerOptions } from './context.js'
 
 export interface EnsureSharedServerOptions extends ProjectServerOptions {
-  /** Host port (flag --port); default: recorded in shared_config.json, else 5432. */
+  /** Host port (flag --port): moves this project's server. Default: recorded in shared_config.json, else `preferredPort`, else 5432. */
   port?: number
-  /** Image asked for by the profile's docker settings (SYSTEMPROMPT_POSTGRES_IMAGE still wins). */
+  /**
+   * The profile's docker.shared_port: where a server this project creates listens. Never moves a server that
+   * is already recorded and never re-declares one this project joins (the server is machine-wide).
+   */
+  preferredPort?: number
+  /**
+   * The profile's docker.postgres_image: the image of a server this project creates; a recorded server keeps
+   * its image (SYSTEMPROMPT_POSTGRES_IMAGE still wins, as before).
+   */
   image?: string
   timeoutMs?: number
   onProgress?: RunnerProgress

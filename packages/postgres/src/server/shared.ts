@@ -86,8 +86,9 @@ async function ensureLocked(
 ): Promise<EnsureServerResult> {
   const config = await readSharedConfig(layout)
   const names = sharedSpec(layout, options, {
-    image: resolveImage(options.postgresImage, options.image, config?.image),
-    port: options.port ?? config?.port ?? DEFAULT_SHARED_PORT,
+    // The profile's wishes (image, preferredPort) shape a new server only: the shared server is machine-wide.
+    image: resolveImage(options.postgresImage, config ? undefined : options.image, config?.image),
+    port: options.port ?? config?.port ?? options.preferredPort ?? DEFAULT_SHARED_PORT,
   })
   const container = await engine.containers.inspect(names.containerName)
   const run: SharedRun = { engine, layout, options, timeoutMs, started, names, warnings: [] }

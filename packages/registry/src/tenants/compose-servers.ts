@@ -1,8 +1,7 @@
 // Servers through @systemprompt/postgres: the project's compose files realised by the Docker Engine API.
 // Loaded lazily (it pulls in the engine adapter). The request's `server` settings (data dir, engine,
 // instance suffix, labels, images and ports) come from the CLI, which read them once from the environment.
-import { rm } from 'node:fs/promises'
-import { ADMIN_DATABASE, ADMIN_USER, projectLayout } from '@systemprompt/config'
+import { ADMIN_DATABASE, ADMIN_USER } from '@systemprompt/config'
 import type { ServerSettings } from '@systemprompt/postgres'
 import type { AdminServer, ServerProvider, ServerRequest } from './servers.js'
 
@@ -41,7 +40,7 @@ export const composeServerProvider: ServerProvider = {
       root: request.root,
       ...machine(server),
       ...(server.image !== undefined ? { image: server.image } : {}),
-      ...(server.sharedPort !== undefined ? { port: server.sharedPort } : {}),
+      ...(server.sharedPort !== undefined ? { preferredPort: server.sharedPort } : {}),
       ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
       ...progress(request),
     })
@@ -64,17 +63,8 @@ export const composeServerProvider: ServerProvider = {
 
   /** Container and volume of the tenant's own server (what its compose file declares), then its files. */
   async removeDedicated(request) {
-    const { declaredTarget } = await import('@systemprompt/postgres')
-    const { connectEngine } = await import('@systemprompt/engine')
-    const server = machine(settings(request))
-    const { spec } = await declaredTarget({ root: request.root, ...server, tenant: request.tenant })
-    const engine = server.engine ?? (await connectEngine({ env: server.dockerEnv ?? {} }))
-    const container = await engine.containers.inspect(spec.containerName)
-    if (container) await engine.containers.remove(container.Id, { force: true })
-    if (await engine.volumes.inspect(spec.volumeName))
-      await engine.volumes.remove(spec.volumeName, { force: true })
-    const layout = projectLayout(request.root)
-    await rm(layout.tenantCompose(request.tenant), { force: true })
-    await rm(layout.tenantPasswordFile(request.tenant), { force: true })
+    // The files and objects are the postgres package's: it removes them under its own lock.
+    const { removeTenantServer } = await import('@systemprompt/postgres')
+    await removeTenantServer(request.root, request.tenant, machine(settings(request)))
   },
 }

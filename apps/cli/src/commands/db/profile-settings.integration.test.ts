@@ -49,6 +49,11 @@ describe('profile docker settings (real binary)', () => {
     const refused = cli(['db', 'up', '--json'], { SYSTEMPROMPT_POSTGRES_IMAGE: missing })
     expect(refused.json?.error?.code).toBe('IMAGE_MISSING')
 
+    // The profile's port shapes a new server only: changed later, it does not move the machine-wide server.
+    writeProfile(root, 'local', { postgres_image: testImage(), shared_port: port + 1 })
+    const kept = cli(['db', 'up', '--json'])
+    expect(kept.json?.result).toMatchObject({ action: 'unchanged', port })
+
     // Without a profile, the recorded image and port stay: the built-in defaults do not move the server.
     const plain = runCli(['db', 'up', '--json'], { cwd: root, env })
     expect(plain.json?.result).toMatchObject({ action: 'unchanged', port, image: testImage() })

@@ -1,5 +1,5 @@
 import { BaseCommand, tenantTargetArg, tenantTargetFlag, timeoutFlag, yesFlag } from '@systemprompt/command'
-import { dbSettings, givenTimeout, machineOptions } from '../../settings.js'
+import { dbSettings, dedicatedProfileOf, machineOptions } from '../../settings.js'
 
 export interface DbResetResult {
   target: 'shared' | { tenant: string }
@@ -41,8 +41,8 @@ export default class DbReset extends BaseCommand<typeof DbReset> {
     const compose = await import('@systemprompt/postgres')
     const layout = await this.project()
     const { server, timeoutMs } = await dbSettings(layout, {
-      ...(tenant ? { tenant } : {}),
-      timeoutFlag: givenTimeout(this.argv, this.flags.timeout),
+      fallbackProfile: await dedicatedProfileOf(layout, tenant),
+      timeoutFlag: this.flags.timeout,
     })
     const machine = machineOptions(server)
     const { spec } = await compose.declaredTarget({

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand, portFlag, tenantTargetArg, tenantTargetFlag, timeoutFlag } from '@systemprompt/command'
 import type { EnsureServerResult } from '@systemprompt/postgres'
-import { dbSettings, givenTimeout, machineOptions } from '../../settings.js'
+import { dbSettings, dedicatedProfileOf, machineOptions } from '../../settings.js'
 
 export interface DbUpResult {
   target: 'shared' | { tenant: string }
@@ -63,10 +63,11 @@ Running it again on a running server changes nothing. A changed compose file re-
     const compose = await import('@systemprompt/postgres')
     const layout = await this.project()
     const { server, timeoutMs } = await dbSettings(layout, {
-      ...(tenant ? { tenant } : {}),
-      timeoutFlag: givenTimeout(this.argv, this.flags.timeout),
+      fallbackProfile: await dedicatedProfileOf(layout, tenant),
+      timeoutFlag: this.flags.timeout,
     })
-    const port = this.flags.port ?? (tenant ? undefined : server.sharedPort)
+    const port = this.flags.port
+    const preferredPort = tenant ? undefined : server.sharedPort
     const what = tenant ? `PostgreSQL of tenant ${tenant}` : 'shared PostgreSQL'
     const spinner = this.spinner(`Starting ${what}`)
     const start = (resetVolume: boolean) => {
@@ -86,7 +87,11 @@ Running it again on a running server changes nothing. A changed compose file re-
             ...common,
             ...(server.dedicatedPortStart !== undefined ? { portStart: server.dedicatedPortStart } : {}),
           })
-        : compose.ensureSharedServer({ root: layout.root, ...common })
+        : compose.ensureSharedServer({
+            root: layout.root,
+            ...common,
+            ...(preferredPort !== undefined ? { preferredPort } : {}),
+          })
     }
     let result: EnsureServerResult
     try {

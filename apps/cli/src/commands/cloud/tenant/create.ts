@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand, portFlag, timeoutFlag, yesFlag } from '@systemprompt/command'
 import type { CreateTenantResult, DatabaseKind } from '@systemprompt/registry'
-import { dbSettings, givenTimeout } from '../../../settings.js'
+import { dbSettings } from '../../../settings.js'
 
 const KINDS = ['shared', 'dedicated', 'external'] as const
 
@@ -55,9 +55,10 @@ On a terminal, missing values are asked for; every question has a flag. Running 
     const { createTenant } = await import('@systemprompt/registry')
     const layout = await this.project()
     const spinner = this.spinner(`Creating tenant ${answers.name}`)
+    // Only a dedicated server follows the tenant's profile; the shared server is machine-wide.
     const { server, timeoutMs } = await dbSettings(layout, {
-      tenant: answers.name,
-      timeoutFlag: givenTimeout(this.argv, this.flags.timeout),
+      fallbackProfile: answers.database === 'dedicated' ? (answers.profile ?? answers.name) : undefined,
+      timeoutFlag: this.flags.timeout,
     })
     const result = await createTenant({
       root: layout.root,

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand, timeoutFlag, yesFlag } from '@systemprompt/command'
 import type { DeleteTenantResult } from '@systemprompt/registry'
-import { dbSettings, givenTimeout } from '../../../settings.js'
+import { dbSettings } from '../../../settings.js'
 
 export default class TenantDelete extends BaseCommand<typeof TenantDelete> {
   static override summary =
@@ -40,10 +40,12 @@ export default class TenantDelete extends BaseCommand<typeof TenantDelete> {
           : 'its records (the external database is not touched)'
     await this.confirm({ message: `Delete tenant ${record.name} and ${what}`, typed: record.name })
     const spinner = this.spinner(`Deleting tenant ${record.name}`)
-    const { server, timeoutMs } = await dbSettings(layout, {
-      tenant: record.name,
-      timeoutFlag: givenTimeout(this.argv, this.flags.timeout),
+    const { server, timeoutMs, warnings } = await dbSettings(layout, {
+      fallbackProfile: record.database === 'dedicated' ? (record.profile ?? record.name) : undefined,
+      timeoutFlag: this.flags.timeout,
+      tolerateBadProfile: true,
     })
+    for (const warning of warnings) this.warn(warning)
     const result = await deleteTenant({
       root: layout.root,
       name: record.name,
