@@ -27,6 +27,8 @@ const here = dirname(fileURLToPath(import.meta.url))
 const bin = process.env.SYSTEMPROMPT_BENCH_CLI_BIN || join(here, '..', 'apps', 'cli', 'bin', 'run.js')
 const registry = await import(join(here, '..', 'packages', 'registry', 'dist', 'index.js'))
 const config = await import(join(here, '..', 'packages', 'config', 'dist', 'core.js'))
+const stores = await import(join(here, '..', 'packages', 'config', 'dist', 'index.js'))
+const pgEdge = await import(join(here, '..', 'packages', 'pg', 'dist', 'index.js'))
 const DOCKER = '/usr/bin/docker'
 
 const args = process.argv.slice(2)
@@ -105,7 +107,7 @@ async function cleanup() {
 /** Adds tenant databases until the project has `total` (role + owned database + ready record each). */
 async function fillTo(total) {
   const layout = registry && (await import(join(here, '..', 'packages', 'config', 'dist', 'index.js'))).projectLayout(project)
-  const file = await registry.readTenantsFile(layout)
+  const file = await stores.readTenantsFile(layout)
   const have = file.tenants.length
   const shared = JSON.parse(readFileSync(layout.sharedConfig, 'utf8'))
   const admin = { host: '127.0.0.1', port: shared.port, user: 'systemprompt_admin', password: shared.admin_password, database: 'postgres' }
@@ -115,7 +117,7 @@ async function fillTo(total) {
   const records = []
   await Promise.all(
     Array.from({ length: lanes }, async (_, lane) => {
-      await registry.withClient(admin, async (client) => {
+      await pgEdge.withClient(admin, async (client) => {
         for (let i = lane; i < names.length; i += lanes) {
           const objectName = registry.tenantObjectName(names[i], file.project_id)
           await registry.createTenantDatabase(client, { role: objectName, database: objectName })
@@ -124,7 +126,7 @@ async function fillTo(total) {
       })
     }),
   )
-  await registry.updateTenantsFile(layout, (current) => ({ ...current, tenants: [...current.tenants, ...records].sort((a, b) => a.name.localeCompare(b.name)) }))
+  await stores.updateTenantsFile(layout, (current) => ({ ...current, tenants: [...current.tenants, ...records].sort((a, b) => a.name.localeCompare(b.name)) }))
 }
 
 const results = {}

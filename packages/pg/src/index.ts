@@ -1,5 +1,14 @@
-export * from './connect.js'
-export * from './login.js'
-export * from './pg-errors.js'
-export * from './scram.js'
-export * from './sql.js'
+export {
+  type ConnectOptions,
+  connect,
+  formatDatabaseUrl,
+  maskDatabaseUrl,
+  type PgClient,
+  type PgTarget,
+  parseDatabaseUrl,
+  withClient,
+} from './connect.js'
+export { isTransientLoginError, sqlstateOf, tryLogin } from './login.js'
+export { isTransientPgError, mapPgError, type PgErrorContext } from './pg-errors.js'
+export { generatePassword, scramSha256Verifier } from './scram.js'
+export { quoteIdent, quoteLiteral } from './sql.js'
