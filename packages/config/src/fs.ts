@@ -152,3 +152,13 @@ export async function writeFileAtomic(
   }
   await fsyncDir(dir)
 }
+
+/** Whether anything exists at `path` (a file, a directory or a link that resolves). */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await stat(path)
+    return true
+  } catch {
+    return false
+  }
+}

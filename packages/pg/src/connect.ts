@@ -24,18 +24,26 @@ export interface ConnectOptions {
   unreachableFix?: string
 }
 
-export async function connect(target: PgTarget, options: ConnectOptions = {}): Promise<PgClient> {
+/**
+ * A client for `target`, not yet connected. A server that goes away (or drops a connection during its
+ * startup) emits 'error' on the client; without a listener Node would crash, so one is always attached.
+ */
+export function newClient(target: PgTarget, timeoutMs: number): PgClient {
   const client = new pg.Client({
     host: target.host,
     port: target.port,
     user: target.user,
     password: target.password,
     database: target.database,
-    connectionTimeoutMillis: options.timeoutMs ?? 5000,
+    connectionTimeoutMillis: Math.max(1, Math.round(timeoutMs)),
     application_name: 'systemprompt',
   })
-  // A server that goes away emits 'error' on an idle client; without a listener Node would crash.
   client.on('error', () => {})
+  return client
+}
+
+export async function connect(target: PgTarget, options: ConnectOptions = {}): Promise<PgClient> {
+  const client = newClient(target, options.timeoutMs ?? 5000)
   try {
     await client.connect()
   } catch (error) {

@@ -1,5 +1,4 @@
-import pg from 'pg'
-import type { PgTarget } from './connect.js'
+import { newClient, type PgTarget } from './connect.js'
 
 /** Errors that mean "not accepting logins yet": try again after a short pause. */
 const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
@@ -11,17 +10,7 @@ const TRANSIENT_SQLSTATE = new Set(['57P03', '57P01'])
  * message of its own, since "wrong password" means different things on a fresh and on an existing volume).
  */
 export async function tryLogin(target: PgTarget, timeoutMs: number): Promise<true | Error> {
-  const client = new pg.Client({
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    password: target.password,
-    database: target.database,
-    connectionTimeoutMillis: Math.max(1, Math.round(timeoutMs)),
-    application_name: 'systemprompt',
-  })
-  // A server that drops the connection during startup emits 'error' on the client; don't let it escape.
-  client.on('error', () => {})
+  const client = newClient(target, timeoutMs)
   try {
     await client.connect()
     await client.query('SELECT 1')

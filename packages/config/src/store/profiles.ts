@@ -1,9 +1,9 @@
 // The one owner of a profile's files: `.systemprompt/profiles/<name>/profile.yaml` and `secrets.json`.
 import { randomBytes } from 'node:crypto'
-import { readFile, rm, stat } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
-import { SECRET_FILE_MODE, writeFileAtomic } from '../fs.js'
+import { pathExists, SECRET_FILE_MODE, writeFileAtomic } from '../fs.js'
 import type { ProjectLayout } from '../layout.js'
 import { loadProfile, readOptionalJsonFile } from '../load.js'
 import { withFileLock } from '../lock.js'
@@ -19,15 +19,6 @@ function lockPath(layout: ProjectLayout, name: string): string {
   return join(layout.locksDir, `profile-${name}.lock`)
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** 64 hex characters from the OS CSPRNG (32 bytes of entropy). */
 function generateJwtSecret(): string {
   return randomBytes(32).toString('hex')
@@ -35,7 +26,7 @@ function generateJwtSecret(): string {
 
 /** profile.yaml of `name`, validated; undefined when there is no such profile. */
 export async function readProfile(layout: ProjectLayout, name: string): Promise<Profile | undefined> {
-  if (!(await exists(layout.profileYaml(name)))) return undefined
+  if (!(await pathExists(layout.profileYaml(name)))) return undefined
   return loadProfile(layout.profileYaml(name))
 }
 

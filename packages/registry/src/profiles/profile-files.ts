@@ -1,24 +1,16 @@
 // Listing and showing profiles; the files themselves belong to the profiles store in @systemprompt/config.
-import { readdir, stat } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import {
   assertProfileName,
   ErrorCode,
   type Profile,
   type ProjectLayout,
+  pathExists,
   projectLayout,
   readProfile,
   readProfileSecrets,
   SystempromptError,
 } from '@systemprompt/config'
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path)
-    return true
-  } catch {
-    return false
-  }
-}
 
 export interface ProfileSummary {
   name: string
@@ -41,7 +33,7 @@ export async function listProfiles(root: string): Promise<ProfileSummary[]> {
   }
   const out: ProfileSummary[] = []
   for (const name of entries.sort()) {
-    if (!(await exists(layout.profileYaml(name)))) continue
+    if (!(await pathExists(layout.profileYaml(name)))) continue
     out.push(await summarize(layout, name))
   }
   return out
@@ -68,7 +60,7 @@ export interface ProfileDetails extends ProfileSummary {
 export async function showProfile(root: string, name: string): Promise<ProfileDetails> {
   assertProfileName(name)
   const layout = projectLayout(root)
-  if (!(await exists(layout.profileYaml(name)))) throw profileNotFound(name)
+  if (!(await pathExists(layout.profileYaml(name)))) throw profileNotFound(name)
   const summary = await summarize(layout, name)
   const profile = await requireProfile(layout, name)
   let secrets: Record<string, string | null> | undefined
