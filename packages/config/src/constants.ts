@@ -25,6 +25,10 @@ export const LABELS = {
   role: 'systemprompt.role',
   /** Tenant name of a dedicated server. */
   tenant: 'systemprompt.tenant',
+  /** Project id (tenants.json `project_id`) of the project that owns a dedicated server, its volume. */
+  project: 'systemprompt.project',
+  /** Absolute root of that project when the object was made (read-only commands say whose it is). */
+  projectDir: 'systemprompt.project-dir',
   /** Hash of the declared config the container was created from; a different hash means "re-create". */
   configHash: 'systemprompt.config-hash',
   /** Tests put this on everything they make, so cleanup can find it. */

@@ -6,6 +6,8 @@
 export const ErrorCode = {
   // Project and configuration files
   PROJECT_NOT_FOUND: 'PROJECT_NOT_FOUND',
+  /** The project id belongs to another existing directory: this one is a copy. */
+  PROJECT_COPIED: 'PROJECT_COPIED',
   CONFIG_MISSING: 'CONFIG_MISSING',
   CONFIG_YAML_SYNTAX: 'CONFIG_YAML_SYNTAX',
   CONFIG_JSON_SYNTAX: 'CONFIG_JSON_SYNTAX',
