@@ -43,26 +43,90 @@ read_engine() {
   [ -n "$ENGINE_VERSION" ]
 }
 
+# What a killed dockerd leaves behind: its containerd child. dockerd starts containerd with a parent-death
+# signal, so after `kill -9` of dockerd containerd dies too, but its pid file and sockets stay; on a loaded
+# machine a containerd that survives (or a pid file naming a live process) makes the next dockerd wait for
+# it, then give up after its 15 s start timeout ("timeout waiting for containerd to start"). With no dockerd
+# alive, nothing but a leftover can be there: stop an orphaned containerd of dockerd's exec root (its
+# containers' shims keep running and are picked up again) and drop stale pid file and sockets.
+clean_containerd_leftovers() {
+  local pidfile="$CONTAINERD_DIR/containerd.pid" pid cmdline
+  pid="$(pid_from_file "$pidfile")"
+  if pid_alive "$pid"; then
+    cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+    if [[ "$cmdline" == *"$CONTAINERD_DIR/containerd.toml"* ]]; then
+      info "stopping containerd pid $pid left by a dead dockerd"
+      kill "$pid" 2>/dev/null || true
+      wait_pid_gone "$pid" 100 || { kill -9 "$pid" 2>/dev/null || true; wait_pid_gone "$pid" 50 || fail "containerd pid $pid does not stop"; }
+    else
+      info "pid file $pidfile names pid $pid, which is not dockerd's containerd: ignoring it"
+    fi
+  fi
+  # Any other containerd of that exec root without a dockerd (a pid file lost, a second leftover).
+  local other
+  for other in $(pgrep -f -- "--config $CONTAINERD_DIR/containerd.toml" 2>/dev/null || true); do
+    pid_alive "$other" || continue
+    info "stopping orphaned containerd pid $other"
+    kill "$other" 2>/dev/null || true
+    wait_pid_gone "$other" 100 || kill -9 "$other" 2>/dev/null || true
+  done
+  if [ -e "$pidfile" ] || [ -S "$CONTAINERD_DIR/containerd.sock" ]; then
+    info "removing stale containerd pid file and sockets in $CONTAINERD_DIR"
+    rm -f "$pidfile" "$CONTAINERD_DIR/containerd.sock" "$CONTAINERD_DIR/containerd.sock.ttrpc" \
+      "$CONTAINERD_DIR/containerd-debug.sock"
+  fi
+}
+
+# Starts dockerd (detached: it must outlive this script) and waits until it answers; returns 1 when dockerd
+# exits first (its reason is in the log), so the caller can clean up and try once more.
+start_dockerd() {
+  local log="$TESTBED_LOG_DIR/dockerd.log" from pid tries=600
+  from="$(($(wc -l <"$log" 2>/dev/null || echo 0) + 1))"
+  # setsid + nohup: dockerd must outlive this script and the shell that ran it.
+  setsid nohup /usr/sbin/dockerd --pidfile "$DOCKERD_PIDFILE" >>"$log" 2>&1 </dev/null 9>&- &
+  pid=$!
+  info "started dockerd pid $pid (log $log)"
+  until read_engine; do
+    # $! is dockerd itself (setsid execs when it need not fork); its pid file, once written, says for sure.
+    if ! pid_alive "$pid" && ! pid_alive "$(pid_from_file "$DOCKERD_PIDFILE")"; then
+      local why
+      why="$(tail -n +"$from" "$log" | grep -E 'level=(fatal|error)|failed to start' | tail -n 1 | sed 's/.*msg="\([^"]*\)".*/\1/')"
+      info "dockerd exited before answering: ${why:-see $log}"
+      DOCKERD_LOG_FROM="$from"
+      return 1
+    fi
+    tries=$((tries - 1))
+    [ "$tries" -gt 0 ] || { tail -n 30 "$log" >&2; fail "dockerd did not answer in 60 s"; }
+    sleep 0.1
+  done
+}
+
 ensure_engine() {
   step "docker engine on $DOCKER_SOCKET"
   if read_engine; then info "answers (engine $ENGINE_VERSION)"; return; fi
   local pid
   pid="$(pid_from_file "$DOCKERD_PIDFILE")"
+  # A dockerd without our pid file (started by hand) is left to start on its own, like ours.
+  pid_alive "$pid" || pid="$(pgrep -x dockerd 2>/dev/null | head -n 1 || true)"
   if pid_alive "$pid"; then
     info "dockerd (pid $pid) is starting; waiting"
+    local tries=600
+    until read_engine; do
+      tries=$((tries - 1))
+      [ "$tries" -gt 0 ] || { tail -n 30 "$TESTBED_LOG_DIR/dockerd.log" >&2; fail "dockerd did not answer in 60 s"; }
+      sleep 0.1
+    done
   else
+    # No dockerd: whatever a killed one left (pid file, its containerd) is stale.
     rm -f "$DOCKERD_PIDFILE"
-    # setsid + nohup: dockerd must outlive this script and the shell that ran it.
-    setsid nohup /usr/sbin/dockerd --pidfile "$DOCKERD_PIDFILE" \
-      >>"$TESTBED_LOG_DIR/dockerd.log" 2>&1 </dev/null 9>&- &
-    info "started dockerd (log $TESTBED_LOG_DIR/dockerd.log)"
+    clean_containerd_leftovers
+    if ! start_dockerd; then
+      # Once more after a cleanup: a first start after a crash can trip over what the crash left.
+      clean_containerd_leftovers
+      rm -f "$DOCKERD_PIDFILE"
+      start_dockerd || { tail -n +"$DOCKERD_LOG_FROM" "$TESTBED_LOG_DIR/dockerd.log" | tail -n 30 >&2; fail "dockerd exited twice before answering"; }
+    fi
   fi
-  local tries=600
-  until read_engine; do
-    tries=$((tries - 1))
-    [ "$tries" -gt 0 ] || { tail -n 30 "$TESTBED_LOG_DIR/dockerd.log" >&2; fail "dockerd did not answer in 60 s"; }
-    sleep 0.1
-  done
   info "answers (engine $ENGINE_VERSION)"
 }
 

@@ -2,9 +2,11 @@
 // Entry point of the `systemprompt` binary (production mode: compiled dist/ and oclif.manifest.json).
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { normalizeArgv } from '../dist/startup/argv.js'
 import { tryFastPath } from '../dist/startup/fast-path.js'
 
-const argv = process.argv.slice(2)
+// `-h` is `--help`; `--json` before the command goes after it (see argv.ts).
+const argv = normalizeArgv(process.argv.slice(2))
 const fast = tryFastPath({ root: dirname(dirname(fileURLToPath(import.meta.url))), argv })
 
 if (!fast.handled) {
@@ -28,6 +30,6 @@ if (!fast.handled) {
     // Errors before a command runs (unknown command, broken plugin) get the same rendering,
     // --json envelope and exit codes as errors inside a command.
     const { reportTopLevelError } = await import('@systemprompt/command')
-    process.exitCode = reportTopLevelError(error)
+    process.exitCode = reportTopLevelError(error, argv)
   }
 }

@@ -17,6 +17,50 @@ async function cliEnv(): Promise<CliEnv> {
   return env
 }
 
+/**
+ * Project identity, checked before a command acts (issue 8): a copied project (`cp -a`, a restored backup)
+ * keeps its project id, so its tenant records name the original's databases and servers. `change` (every
+ * command that changes a server or a tenant, `db up` included: a dedicated tenant's up in a copy would act on
+ * the original's container): PROJECT_COPIED (conflict, exit 6) in a copy, before anything runs. `read`
+ * (status, lists, logs, doctor without --fix): the copy notice as a warning; this check never fails a
+ * read-only command. Either way the project is bound in the per-user index when it is new or moved. Cost: a
+ * realpath and two small JSON reads (config/core, no schemas), so `db up` keeps its fast path.
+ */
+export async function guardProject(
+  command: { warn(text: string): unknown },
+  layout: ProjectLayout,
+  mode: 'change' | 'read',
+): Promise<void> {
+  const check = async (): Promise<void> => {
+    const { dataDir } = await cliEnv()
+    const { assertNotCopied } = await import('@systemprompt/config/core')
+    await assertNotCopied(layout, dataDir)
+  }
+  if (mode === 'change') return check()
+  try {
+    await check()
+  } catch (error) {
+    const copied = error as { code?: string; message?: string; fix?: string }
+    if (copied.code === 'PROJECT_COPIED') command.warn(`${copied.message}. ${copied.fix}.`)
+  }
+}
+
+/** The per-user data directory (SYSTEMPROMPT_DATA_DIR, else the XDG default): the project index lives there. */
+export async function userDataDir(): Promise<string> {
+  return (await cliEnv()).dataDir
+}
+
+/** SYSTEMPROMPT_PROFILE as given: the active profile, for commands that read the profile itself (`db url`). */
+export async function activeProfileSetting(): Promise<string | undefined> {
+  return (await cliEnv()).profile
+}
+
+/** The user's environment for a program the CLI runs in the foreground (`db psql` starts psql). */
+export async function userProgramEnvironment(): Promise<Record<string, string>> {
+  const { userProgramEnv } = await import('@systemprompt/config/core')
+  return userProgramEnv()
+}
+
 export interface DbSettings {
   /** For @systemprompt/postgres and the registry: machine settings plus the profile's explicit docker settings. */
   server: ServerSettings

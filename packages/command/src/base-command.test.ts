@@ -11,9 +11,24 @@ class Echo extends BaseCommand<typeof Echo> {
     fail: Flags.string({ description: 'category to fail with' }),
     yes: yesFlag,
     ask: Flags.boolean(),
+    say: Flags.string({ description: 'a value the user typed, echoed through every output path' }),
   }
 
   async run(): Promise<unknown> {
+    if (this.flags.say !== undefined) {
+      const said = this.flags.say
+      this.spinner(`Creating ${said}`).succeed()
+      this.log(`Name: ${said}`)
+      this.logLines(['table head', `cell ${said}`])
+      this.logToStderr(`Note: ${said}`)
+      this.warn(`odd name ${said}`)
+      throw new SystempromptError({
+        code: 'USAGE',
+        category: 'usage',
+        message: `bad name ${said}`,
+        fix: `rename ${said}`,
+      })
+    }
     this.warn('careful: postgres://u:pw@127.0.0.1/db')
     if (this.flags.ask) await this.confirm({ message: 'Delete tenant acme', typed: 'acme' })
     if (this.flags.fail) {
@@ -137,13 +152,59 @@ describe('BaseCommand', () => {
     expect(r.json).toMatchObject({ status: 2, error: { code: 'USAGE', category: 'usage' } })
   })
 
-  it('refuses a confirmation without a terminal unless --yes', async () => {
+  it('refuses a confirmation under --json unless --yes, saying --json (not "no terminal")', async () => {
     const refused = await capture(['--json', '--ask'])
     expect(refused.exitCode).toBe(3)
     expect(refused.json).toMatchObject({
-      error: { code: 'CONFIRMATION_REQUIRED', fix: 'Pass --yes to confirm non-interactively.' },
+      error: { code: 'CONFIRMATION_REQUIRED', message: expect.stringContaining('--json needs --yes') },
     })
     const confirmed = await capture(['--json', '--ask', '--yes'])
     expect(confirmed.json).toMatchObject({ status: 0 })
+  })
+
+  it('--json on a terminal: still "--json needs --yes", never "no terminal is attached" (the bug)', async () => {
+    const stdin = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
+    const stderr = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY')
+    Object.defineProperty(process.stdin, 'isTTY', { value: true, configurable: true })
+    Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true })
+    try {
+      const refused = await capture(['--json', '--ask'])
+      expect(refused.exitCode).toBe(3)
+      expect(refused.json?.error).toMatchObject({ code: 'CONFIRMATION_REQUIRED' })
+      const message = (refused.json?.error as { message: string } | undefined)?.message
+      expect(message).toContain('--json needs --yes to confirm')
+      expect(message).not.toContain('terminal')
+    } finally {
+      for (const [stream, descriptor] of [
+        [process.stdin, stdin],
+        [process.stderr, stderr],
+      ] as const) {
+        if (descriptor) Object.defineProperty(stream, 'isTTY', descriptor)
+        else delete (stream as { isTTY?: boolean }).isTTY
+      }
+    }
+  })
+
+  it('shows control characters of a user value as escapes in every human output path', async () => {
+    const r = await capture(['--say', 'evil\x1b[31m\nforged\r\u009b2J'])
+    const all = r.stdout + r.stderr
+    // Nothing raw: no ESC, no CSI, no carriage return, and the value's line break did not make a line.
+    expect(all).not.toMatch(/[\u001b\u009b\r]/)
+    expect(all.split('\n').filter((line) => line.startsWith('forged'))).toEqual([])
+    expect(r.stdout).toBe(
+      'Name: evil\\x1b[31m\\nforged\\r\\x9b2J\ntable head\ncell evil\\x1b[31m\\nforged\\r\\x9b2J\n',
+    )
+    expect(r.stderr).toContain('Creating evil\\x1b[31m\\nforged\\r\\x9b2J')
+    expect(r.stderr).toContain('Note: evil\\x1b[31m')
+    expect(r.stderr).toContain('Warning: odd name evil\\x1b[31m\\nforged')
+    expect(r.stderr).toContain('Error [USAGE]: bad name evil\\x1b[31m\\nforged\\r\\x9b2J\n')
+    expect(r.stderr).toContain('  Fix: rename evil\\x1b[31m\\n')
+  })
+
+  it('--json keeps the value exact, with C1 controls escaped as \\uXXXX (JSON.stringify leaves them raw)', async () => {
+    const r = await capture(['--json', '--say', 'a\x1bb\u009bc\nd'])
+    expect(r.stdout).not.toMatch(/[\u001b\u009b]/)
+    expect(r.stdout).toContain('\\u009b')
+    expect((r.json?.error as { message: string } | undefined)?.message).toBe('bad name a\x1bb\u009bc\nd')
   })
 })

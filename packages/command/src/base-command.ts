@@ -3,11 +3,12 @@ import { Command, Flags, type Interfaces } from '@oclif/core'
 import { debugEnabled, type ProjectLayout } from '@systemprompt/config/core'
 import { type ConfirmOptions, confirmAction } from './confirm.js'
 import { errorEnvelope, successEnvelope } from './envelope.js'
-import { EXIT_CODES, exitCodeFor } from './exit-codes.js'
+import { exitCodeFor } from './exit-codes.js'
 import { parseTenantTarget } from './flags.js'
-import { isInteractive } from './interactive.js'
+import { isInteractive, type PromptBlocker, promptBlocker } from './interactive.js'
 import { maskSecrets, maskString } from './mask.js'
 import { isOclifExit, normalizeError } from './normalize.js'
+import { printable, printableJson } from './printable.js'
 import { renderError } from './render.js'
 import { createSpinner, type Spinner } from './spinner.js'
 
@@ -25,6 +26,8 @@ export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args
  *   envelope on stdout, and an exit code per category (EXIT_CODES). No stack trace unless
  *   SYSTEMPROMPT_DEBUG=1 or DEBUG=systemprompt*.
  * - Secrets are masked in every output unless `--show-secrets`.
+ * - Control characters (ESC, CR, line breaks inside a value) never reach the terminal raw: human output shows
+ *   them as escapes (`printable`), so a name or path the user typed cannot recolour or forge output.
  *
  * Subclasses get parsed `this.flags` and `this.args` (typed via `BaseCommand<typeof MyCommand>`).
  */
@@ -108,24 +111,37 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stderr.write(`${this.showSecrets ? text : maskString(text)}\n`)
   }
 
+  /** Human text as it is printed: masked unless --show-secrets, every control character escaped. */
+  private human(text: string): string {
+    return printable(this.showSecrets ? text : maskString(text))
+  }
+
   protected override async finally(err: Error | undefined): Promise<void> {
     this.stopSpinner(err === undefined)
     await super.finally(err)
   }
 
-  /** Human output on stdout (suppressed under --json), secrets masked. */
+  /**
+   * One line of human output on stdout (suppressed under --json), secrets masked. A line break inside the
+   * text is a value's (a name, a path), not a line: it is shown as `\n`. Several lines: `logLines`.
+   */
   override log(message = '', ...args: unknown[]): void {
     if (this.jsonEnabled()) return
-    const text = format(message, ...args)
-    process.stdout.write(`${this.showSecrets ? text : maskString(text)}\n`)
+    process.stdout.write(`${this.human(format(message, ...args))}\n`)
   }
 
-  /** Human output on stderr (suppressed under --json), secrets masked. */
+  /** Several lines of human output (a table), each as `log` prints one. */
+  protected logLines(lines: readonly string[]): void {
+    if (this.jsonEnabled()) return
+    process.stdout.write(lines.map((line) => `${this.human(line)}\n`).join(''))
+  }
+
+  /** One line of human output on stderr (suppressed under --json), secrets masked, controls escaped. */
   override logToStderr(message = '', ...args: unknown[]): void {
     if (this.jsonEnabled()) return
-    const text = format(message, ...args)
+    const text = this.human(format(message, ...args))
     this.pauseSpinnerLine()
-    process.stderr.write(`${this.showSecrets ? text : maskString(text)}\n`)
+    process.stderr.write(`${text}\n`)
   }
 
   /** Records a warning: stderr now for humans, `warnings` in the --json envelope. */
@@ -134,7 +150,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.warnings.push(text)
     if (!this.jsonEnabled()) {
       this.pauseSpinnerLine()
-      process.stderr.write(`Warning: ${text}\n`)
+      // One line per warning: a line break inside it is shown as \n.
+      process.stderr.write(`Warning: ${printable(text)}\n`)
     }
     return input
   }
@@ -168,7 +185,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /**
    * Asks before a destructive step: typed confirmation on a TTY, CONFIRMATION_REQUIRED without one
-   * (and under --json) unless --yes was given.
+   * (and under --json, which is for scripts even on a TTY: "--json needs --yes") unless --yes was given.
    */
   protected async confirm(
     options: Omit<ConfirmOptions, 'interactive'> & { interactive?: boolean },
@@ -176,12 +193,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const yes = options.yes ?? (this.flags as Record<string, unknown> | undefined)?.yes === true
     const interactive = options.interactive ?? this.interactive()
     this.pauseSpinnerLine()
-    await confirmAction({ ...options, yes, interactive })
+    await confirmAction({ ...options, yes, interactive, json: this.jsonEnabled() })
   }
 
   /** Whether a human can answer questions: stdin and stderr are terminals and the output is not --json. */
   protected interactive(): boolean {
     return isInteractive({ json: this.jsonEnabled() })
+  }
+
+  /**
+   * Why this run may not ask a question, for the error that replaces the question: `json` (--json output is
+   * for a script, even on a terminal), `no-terminal`; undefined when it may ask.
+   */
+  protected promptBlocker(): PromptBlocker | undefined {
+    return promptBlocker({ json: this.jsonEnabled() })
   }
 
   /**
@@ -202,7 +227,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   private writeJson(envelope: unknown): void {
-    process.stdout.write(`${JSON.stringify(this.mask(envelope), null, 2)}\n`)
+    process.stdout.write(`${printableJson(JSON.stringify(this.mask(envelope), null, 2))}\n`)
   }
 
   private stopSpinner(ok: boolean): void {

@@ -1,5 +1,6 @@
 import { SystempromptError } from '@systemprompt/config/core'
 import { isInteractive } from './interactive.js'
+import { printable } from './printable.js'
 
 export interface ConfirmOptions {
   /** What will happen, e.g. "Delete tenant acme and its database". */
@@ -10,14 +11,24 @@ export interface ConfirmOptions {
   yes?: boolean
   /** Whether a human can answer (stdin and stderr are TTYs, not --json). */
   interactive?: boolean
+  /** --json was given: nothing is asked even on a terminal, and the refusal says so. */
+  json?: boolean
 }
 
 /**
- * Asks before a destructive step. Without a TTY (CI, pipes) and without --yes it refuses with
- * CONFIRMATION_REQUIRED rather than hanging or assuming yes.
+ * Asks before a destructive step. Under --json (machine output, terminal or not) and without a TTY (CI,
+ * pipes) it refuses with CONFIRMATION_REQUIRED unless --yes, rather than hanging or assuming yes.
  */
 export async function confirmAction(options: ConfirmOptions): Promise<void> {
   if (options.yes) return
+  if (options.json) {
+    throw new SystempromptError({
+      code: 'CONFIRMATION_REQUIRED',
+      category: 'user',
+      message: `${options.message}: --json needs --yes to confirm (nothing is asked under --json).`,
+      fix: 'Add --yes to confirm, or run without --json to be asked.',
+    })
+  }
   const interactive = options.interactive ?? isInteractive()
   if (!interactive) {
     throw new SystempromptError({
@@ -53,7 +64,7 @@ async function ask(
 ): Promise<void> {
   if (options.typed !== undefined) {
     const answer = await prompts.input(
-      { message: `${options.message}. Type "${options.typed}" to confirm:` },
+      { message: `${printable(options.message)}. Type "${printable(options.typed)}" to confirm:` },
       context,
     )
     if (answer.trim() !== options.typed) {
@@ -66,7 +77,7 @@ async function ask(
     }
     return
   }
-  const ok = await prompts.confirm({ message: `${options.message}?`, default: false }, context)
+  const ok = await prompts.confirm({ message: `${printable(options.message)}?`, default: false }, context)
   if (!ok) {
     throw new SystempromptError({
       code: 'CONFIRMATION_DECLINED',

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { BaseCommand } from './base-command.js'
-import { parseTenantTarget, portFlag, tenantTargetArg, tenantTargetFlag, timeoutFlag } from './flags.js'
+import {
+  nameFromArgOrFlag,
+  parseTenantTarget,
+  portFlag,
+  tenantTargetArg,
+  tenantTargetFlag,
+  timeoutFlag,
+} from './flags.js'
 import { isInteractive } from './interactive.js'
 
 describe('parseTenantTarget', () => {
@@ -23,6 +30,26 @@ describe('parseTenantTarget', () => {
     )
     expect(() => parseTenantTarget('TENANT=../x', undefined)).toThrowError(
       expect.objectContaining({ code: 'TENANT_NAME_INVALID' }),
+    )
+  })
+})
+
+describe('nameFromArgOrFlag', () => {
+  const options = { what: 'tenant', example: 'systemprompt cloud tenant create my-project' }
+  it('takes the positional or --name, and both when they agree', () => {
+    expect(nameFromArgOrFlag('a', undefined, options)).toBe('a')
+    expect(nameFromArgOrFlag(undefined, 'a', options)).toBe('a')
+    expect(nameFromArgOrFlag('a', 'a', options)).toBe('a')
+    expect(nameFromArgOrFlag(undefined, undefined, options)).toBeUndefined()
+  })
+
+  it('a positional and --name that disagree are a usage error', () => {
+    expect(() => nameFromArgOrFlag('a', 'b', options)).toThrowError(
+      expect.objectContaining({
+        code: 'USAGE',
+        category: 'usage',
+        message: 'Two different tenant names given: "a" and --name "b"',
+      }),
     )
   })
 })

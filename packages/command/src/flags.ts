@@ -69,3 +69,24 @@ function stripAssignment(value: string): string {
   // just passes quotes through when the recipe quotes the value: TENANT="x".
   return raw.replace(/^(["'])(.*)\1$/, '$2')
 }
+
+/**
+ * The name a `create` command is given, as its positional `[NAME]` (like `show` and `delete` take it) or as
+ * `--name`: whichever was given; USAGE when both were and they differ. The caller checks the name against
+ * its rule before anything else happens.
+ */
+export function nameFromArgOrFlag(
+  positional: string | undefined,
+  flag: string | undefined,
+  options: { what: string; example: string },
+): string | undefined {
+  if (positional !== undefined && flag !== undefined && positional !== flag) {
+    throw new SystempromptError({
+      code: 'USAGE',
+      category: 'usage',
+      message: `Two different ${options.what} names given: ${JSON.stringify(positional)} and --name ${JSON.stringify(flag)}`,
+      fix: `Name it once: \`${options.example}\``,
+    })
+  }
+  return positional ?? flag
+}

@@ -3,6 +3,7 @@ export { type ConfirmOptions, confirmAction } from './confirm.js'
 export { type ErrorEnvelope, errorEnvelope, type SuccessEnvelope, successEnvelope } from './envelope.js'
 export { EXIT_CODES, type ExitCode, exitCodeFor } from './exit-codes.js'
 export {
+  nameFromArgOrFlag,
   parseTenantTarget,
   portFlag,
   tenantTargetArg,
@@ -13,6 +14,7 @@ export {
 export { isInteractive } from './interactive.js'
 export { isSecretKey, MASK, maskSecrets, maskString, SECRET_KEYS } from './mask.js'
 export { isOclifExit, type NormalizedError, normalizeError } from './normalize.js'
+export { printable } from './printable.js'
 export { renderError } from './render.js'
 export { createSpinner, type Spinner, type SpinnerOptions } from './spinner.js'
 export { reportTopLevelError } from './top-level.js'

@@ -76,13 +76,21 @@ export function normalizeError(err: unknown): NormalizedError {
   }
   const notFound = err instanceof Error ? /^command (.+) not found/.exec(err.message) : null
   if (notFound) {
-    return base(
-      'COMMAND_NOT_FOUND',
-      `Unknown command: ${notFound[1]}.`,
-      'usage',
-      'Run `systemprompt --help` to see the commands.',
-      err as Error,
-    )
+    // oclif names the command by its id (`cloud:tenant:create`); people typed it with spaces.
+    const typed = (notFound[1] ?? '').replaceAll(':', ' ')
+    const flagFirst = typed.startsWith('-')
+    return {
+      ...base(
+        'COMMAND_NOT_FOUND',
+        flagFirst ? `No command given (${typed} is a flag).` : `Unknown command: ${typed}.`,
+        'usage',
+        flagFirst
+          ? 'Put the command first, then its flags: `systemprompt db status --json`.'
+          : 'Run `systemprompt --help` to see the commands.',
+        err as Error,
+      ),
+      details: { command: typed },
+    }
   }
   if (err instanceof Error && typeof (err as OclifLikeError).oclif?.exit === 'number') {
     // Other oclif CLIErrors (e.g. "command not found") are about how the CLI was called.

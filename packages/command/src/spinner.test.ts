@@ -47,3 +47,20 @@ describe('createSpinner', () => {
     expect(quiet.text()).toBe('')
   })
 })
+
+describe('createSpinner and control characters', () => {
+  it('shows ESC and line breaks in a step text as escapes, on a TTY and in plain lines', async () => {
+    for (const tty of [false, true]) {
+      const out = fakeStream(tty)
+      const s = createSpinner('Creating tenant a\x1b[31m\nb', { stream: out.stream, now: () => 0 })
+      s.update('Waiting for a\r\u009b2J')
+      s.succeed()
+      await new Promise((r) => setImmediate(r))
+      // The spinner's own redraw (\r ESC[2K) is the only control sequence left.
+      const text = out.text().replaceAll('\r\x1b[2K', '')
+      expect(text).not.toMatch(/[\u001b\u009b\r]/)
+      expect(text).toContain('Creating tenant a\\x1b[31m\\nb')
+      expect(text).toContain('Waiting for a\\r\\x9b2J')
+    }
+  })
+})

@@ -1,7 +1,10 @@
+import { printable } from './printable.js'
+
 /**
  * A small progress reporter. On a TTY: one line that redraws with a spinner and the elapsed seconds.
  * Otherwise (CI, pipes, --json): plain lines, one per start/update/finish, so logs stay readable.
- * It writes to stderr so stdout stays clean for results and --json.
+ * It writes to stderr so stdout stays clean for results and --json. A step's text is one line: control
+ * characters in it (a name the user typed) are shown as escapes, never sent to the terminal.
  */
 export interface Spinner {
   /** Change the text of the running step. */
@@ -31,7 +34,8 @@ const INTERVAL_MS = 100
 
 export function createSpinner(text: string, options: SpinnerOptions = {}): Spinner {
   const stream = options.stream ?? process.stderr
-  const format = options.format ?? ((t: string) => t)
+  const userFormat = options.format ?? ((t: string) => t)
+  const format = (t: string) => printable(userFormat(t))
   const now = options.now ?? Date.now
   const live = !options.silent && !options.plain && stream.isTTY === true
   const started = now()

@@ -3,6 +3,7 @@ import { errorEnvelope } from './envelope.js'
 import { exitCodeFor } from './exit-codes.js'
 import { maskSecrets, maskString } from './mask.js'
 import { isOclifExit, normalizeError } from './normalize.js'
+import { printableJson } from './printable.js'
 import { renderError } from './render.js'
 
 /**
@@ -12,10 +13,14 @@ import { renderError } from './render.js'
 export function reportTopLevelError(err: unknown, argv: string[] = process.argv.slice(2)): number {
   if (isOclifExit(err)) return err.oclif.exit
   const normalized = normalizeError(err)
-  const showSecrets = argv.includes('--show-secrets')
-  if (argv.includes('--json')) {
+  // Flags end at `--`: what follows belongs to another program (`db psql t -- --json` is psql's).
+  const end = argv.indexOf('--')
+  const flags = end === -1 ? argv : argv.slice(0, end)
+  const showSecrets = flags.includes('--show-secrets')
+  if (flags.includes('--json')) {
     const envelope = errorEnvelope(normalized, [])
-    process.stdout.write(`${JSON.stringify(showSecrets ? envelope : maskSecrets(envelope), null, 2)}\n`)
+    const json = JSON.stringify(showSecrets ? envelope : maskSecrets(envelope), null, 2)
+    process.stdout.write(`${printableJson(json)}\n`)
   } else {
     const text = renderError(normalized, { debug: debugEnabled() })
     process.stderr.write(`${showSecrets ? text : maskString(text)}\n`)

@@ -13,5 +13,10 @@ export * from './layout.js'
 export { locateYamlPath } from './load/yaml-locate.js'
 export * from './lock.js'
 export * from './names.js'
+export * from './object-names.js'
 export * from './password-file.js'
+// Pure syntax checks (no zod): the pg edge and the engine check URLs and image references with the same rules.
+export { isDockerImageRef, POSTGRES_URL_RULE, postgresUrlProblem } from './schema/formats.js'
+// The project index is light (no zod): every command that changes a server checks it, `db up` included.
+export * from './store/project-index.js'
 export * from './store/shared-config-peek.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { debugEnabled, readCliEnv } from './env.js'
+import { debugEnabled, readCliEnv, userProgramEnv } from './env.js'
 import { ErrorCode } from './error-codes.js'
 import type { SystempromptError } from './errors.js'
 import { readEnv } from './schema/env.js'
@@ -138,5 +138,15 @@ describe('debugEnabled', () => {
     [{ DEBUG: 'oclif' }, false],
   ])('%j -> %s', (env, expected) => {
     expect(debugEnabled(env)).toBe(expected)
+  })
+})
+
+describe('userProgramEnv', () => {
+  it('is the whole environment as a shell passes it on (unset entries left out), a copy', () => {
+    const source = { PATH: '/bin', TERM: 'xterm', PGTZ: 'UTC', EMPTY: '', GONE: undefined }
+    const env = userProgramEnv(source)
+    expect(env).toEqual({ PATH: '/bin', TERM: 'xterm', PGTZ: 'UTC', EMPTY: '' })
+    env.PATH = '/other'
+    expect(source.PATH).toBe('/bin')
   })
 })

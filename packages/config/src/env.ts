@@ -26,6 +26,7 @@ import { isDockerImageRef } from './schema/formats.js'
  * | `DOCKER_TLS_VERIFY` | TLS to a `tcp://` DOCKER_HOST | off (on for port 2376) |
  * | `DOCKER_CERT_PATH` | Directory of `ca.pem`, `cert.pem`, `key.pem` for TLS | none |
  * | `XDG_RUNTIME_DIR` | Where the rootless Docker socket lives (`$XDG_RUNTIME_DIR/docker.sock`) | none |
+ * | everything else | Passed on unread to a program the CLI runs for the user in the foreground (`db psql` starts `psql`: PATH, HOME, TERM, PAGER, PSQLRC, ...), as a shell would; the connection's own `PG*` variables are replaced | — |
  *
  * The application's own variables (SPEC section 8: `DATABASE_URL`, `HOST` 0.0.0.0, `PORT` 8080, `RUST_LOG`
  * info, `SYSTEMPROMPT_PROFILE`, `SYSTEMPROMPT_SERVICES_PATH`, `SYSTEMPROMPT_WEB_PATH` /app/web in images,
@@ -110,6 +111,16 @@ export function readCliEnv(source: EnvSource = process.env): CliEnv {
     profile: get('SYSTEMPROMPT_PROFILE'),
     debug: debugEnabled(source),
   }
+}
+
+/**
+ * The environment of a program the CLI runs for the user in the foreground (`db psql` starts `psql`): the
+ * user's own, whole, as their shell would pass it on. The caller adds or removes what the program needs.
+ */
+export function userProgramEnv(source: EnvSource = process.env): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [name, value] of Object.entries(source)) if (value !== undefined) env[name] = value
+  return env
 }
 
 /** SYSTEMPROMPT_DEBUG=1 / DEBUG=* / DEBUG=systemprompt* turn on stack traces. Never throws (used while rendering an error). */

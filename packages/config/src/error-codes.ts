@@ -8,6 +8,8 @@ export const ErrorCode = {
   PROJECT_NOT_FOUND: 'PROJECT_NOT_FOUND',
   /** The project id belongs to another existing directory: this one is a copy. */
   PROJECT_COPIED: 'PROJECT_COPIED',
+  /** `config new-id` in a directory that is not a copy (without --force). */
+  PROJECT_NOT_A_COPY: 'PROJECT_NOT_A_COPY',
   CONFIG_MISSING: 'CONFIG_MISSING',
   CONFIG_YAML_SYNTAX: 'CONFIG_YAML_SYNTAX',
   CONFIG_JSON_SYNTAX: 'CONFIG_JSON_SYNTAX',
@@ -26,6 +28,10 @@ export const ErrorCode = {
   ENGINE_UNREACHABLE: 'ENGINE_UNREACHABLE',
   ENGINE_ERROR: 'ENGINE_ERROR',
   IMAGE_MISSING: 'IMAGE_MISSING',
+  /** The engine could not pull an image; the message carries the engine's (registry's) reason. */
+  IMAGE_PULL_FAILED: 'IMAGE_PULL_FAILED',
+  /** An image reference that Docker's grammar (or the engine) rejects. */
+  IMAGE_REFERENCE_INVALID: 'IMAGE_REFERENCE_INVALID',
   PORT_IN_USE: 'PORT_IN_USE',
   VOLUME_PASSWORD_MISMATCH: 'VOLUME_PASSWORD_MISMATCH',
   VOLUME_ORPHANED: 'VOLUME_ORPHANED',
@@ -33,6 +39,8 @@ export const ErrorCode = {
   SERVER_TIMEOUT: 'SERVER_TIMEOUT',
   COMPOSE_INVALID: 'COMPOSE_INVALID',
   // PostgreSQL
+  /** A DATABASE_URL that breaks the rule (user, host, database; bounded length). */
+  DATABASE_URL_INVALID: 'DATABASE_URL_INVALID',
   DATABASE_UNREACHABLE: 'DATABASE_UNREACHABLE',
   DATABASE_ERROR: 'DATABASE_ERROR',
   DATABASE_NOT_FOUND: 'DATABASE_NOT_FOUND',
@@ -49,6 +57,10 @@ export const ErrorCode = {
   CONFIRMATION_REQUIRED: 'CONFIRMATION_REQUIRED',
   USAGE: 'USAGE',
   NOT_IMPLEMENTED: 'NOT_IMPLEMENTED',
+  /** `db psql`: no psql on PATH, and no local server container to run it in (an external tenant). */
+  PSQL_UNAVAILABLE: 'PSQL_UNAVAILABLE',
+  /** `db psql`: the server's container exists but is not running. */
+  SERVER_NOT_RUNNING: 'SERVER_NOT_RUNNING',
   INTERNAL: 'INTERNAL',
   // Raised by engine, compose and registry (listed here so the catalogue is complete)
   ADOPTION_FAILED: 'ADOPTION_FAILED',
@@ -76,6 +88,8 @@ export const ErrorCode = {
   SERVER_OWNED_ELSEWHERE: 'SERVER_OWNED_ELSEWHERE',
   SERVER_START_FAILED: 'SERVER_START_FAILED',
   SHARED_CONFIG_DRIFT: 'SHARED_CONFIG_DRIFT',
+  /** A change to the machine-wide shared server (port, image, password file) that other projects use; needs --yes. */
+  SHARED_SERVER_IN_USE: 'SHARED_SERVER_IN_USE',
   TEMP_FILE_LEFTOVER: 'TEMP_FILE_LEFTOVER',
   TENANT_BUSY: 'TENANT_BUSY',
   TENANT_DRIFT: 'TENANT_DRIFT',
@@ -84,6 +98,14 @@ export const ErrorCode = {
   TENANT_ORPHAN_ROLE: 'TENANT_ORPHAN_ROLE',
   TENANT_PENDING: 'TENANT_PENDING',
   TENANT_DELETING: 'TENANT_DELETING',
+  /** Doctor: a lock file whose holder process is gone (a killed run). */
+  LOCK_STALE: 'LOCK_STALE',
+  /** Doctor: PUBLIC may still connect to (or make TEMP tables in) postgres / template1 of a server with tenants. */
+  MAINTENANCE_DB_OPEN: 'MAINTENANCE_DB_OPEN',
+  /** Doctor: a dedicated tenant's server does not answer (container stopped or missing). */
+  TENANT_SERVER_DOWN: 'TENANT_SERVER_DOWN',
+  /** Doctor: a profile's DATABASE_URL points at another port than the one its server is declared on. */
+  TENANT_URL_WRONG_PORT: 'TENANT_URL_WRONG_PORT',
   /** A generator was handed a relative path (a bug in the caller). */
   INTERNAL_RELATIVE_PATH: 'INTERNAL_RELATIVE_PATH',
 } as const

@@ -57,6 +57,31 @@ function isStale(state: { owner: LockOwner | undefined; mtimeMs: number }, stale
   return owner !== undefined && owner.host === hostname() && !processAlive(owner.pid)
 }
 
+/** The holder a stale lock file names (none when it was killed between creating and filling it). */
+export interface StaleLockHolder {
+  pid?: number
+  host?: string
+  acquiredAt?: string
+}
+
+/**
+ * Whether the lock file at `lockPath` was left by a run that is gone, for `db doctor`: its holder is a
+ * process on this host that no longer exists, or the file names no holder and was not refreshed for
+ * `staleMs`. Returns what the file says about that holder; undefined when there is no such file, when the
+ * holder still runs, or when it runs on another host (a dead pid proves nothing there).
+ */
+export async function staleLockHolder(
+  lockPath: string,
+  staleMs = 30_000,
+): Promise<StaleLockHolder | undefined> {
+  const state = await readOwner(lockPath).catch(() => undefined)
+  if (!state) return undefined
+  const owner = state.owner
+  if (typeof owner?.pid !== 'number') return Date.now() - state.mtimeMs > staleMs ? {} : undefined
+  if (owner.host !== hostname() || processAlive(owner.pid)) return undefined
+  return { pid: owner.pid, host: owner.host, acquiredAt: owner.acquired_at }
+}
+
 async function tryCreate(lockPath: string, owner: LockOwner): Promise<boolean> {
   try {
     const handle = await open(lockPath, 'wx', 0o600)

@@ -3,7 +3,9 @@ import { join } from 'node:path'
 import { removeDir, snapshotTree, tempDir } from '@systemprompt/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ErrorCode } from './error-codes.js'
+import { SystempromptError } from './errors.js'
 import { projectLayout } from './layout.js'
+import { loadSecrets, loadSharedConfig, loadTenantsFile } from './load.js'
 import { validateProject } from './validate.js'
 
 let root: string
@@ -96,6 +98,113 @@ describe('validateProject', () => {
       [ErrorCode.CONFIG_NOT_A_DIRECTORY, l.profilesDir],
     ])
     expect(issues[0]?.fix).toContain(l.secretsDir)
+  })
+
+  it('reports a profile whose tenant tenants.json does not list, at the tenant: line', async () => {
+    const l = await goodProject()
+    await writeFile(l.profileYaml('local'), 'name: local\ntenant: ghost\n')
+    const issues = await validateProject(root)
+    expect(issues).toEqual([
+      expect.objectContaining({
+        code: ErrorCode.TENANT_NOT_FOUND,
+        file: l.profileYaml('local'),
+        keyPath: ['tenant'],
+        line: 2,
+        fix: expect.stringContaining('systemprompt cloud tenant create --name ghost'),
+      }),
+    ])
+  })
+
+  it('refuses database and role names with quotes, as every command loading the file does', async () => {
+    const l = await goodProject()
+    const tenants = {
+      project_id: 'abcd1234',
+      tenants: [
+        {
+          name: 'demo',
+          database: 'shared',
+          state: 'ready',
+          database_name: 'sp_demo"; DROP DATABASE x; --',
+          role_name: "sp_'demo",
+          profile: 'local',
+          created_at: NOW,
+          updated_at: NOW,
+        },
+      ],
+    }
+    await writeFile(l.tenantsFile, JSON.stringify(tenants, null, 2), { mode: 0o600 })
+    const shared = { admin_password: 'pw', tenant_databases: [{ tenant_id: 'demo', database_name: 'a"b' }] }
+    await writeFile(l.sharedConfig, JSON.stringify(shared, null, 2), { mode: 0o600 })
+    const issues = await validateProject(root)
+    expect(issues.map((i) => [i.code, i.file, i.keyPath?.join('.')])).toEqual([
+      [ErrorCode.CONFIG_INVALID, l.tenantsFile, 'tenants.0.database_name'],
+      [ErrorCode.CONFIG_INVALID, l.tenantsFile, 'tenants.0.role_name'],
+      [ErrorCode.CONFIG_INVALID, l.sharedConfig, 'tenant_databases.0.database_name'],
+    ])
+    expect(issues[0]?.line).toBe(8)
+    // The same schema is what the stores (and so every command) load with.
+    await expect(loadTenantsFile(l.tenantsFile)).rejects.toMatchObject({ code: ErrorCode.CONFIG_INVALID })
+    await expect(loadSharedConfig(l.sharedConfig)).rejects.toMatchObject({ code: ErrorCode.CONFIG_INVALID })
+  })
+
+  it.each([
+    [
+      'a 20 MB database_url',
+      `postgres://demo:${'p'.repeat(20 * 1024 * 1024)}@127.0.0.1:5432/demo`,
+      'at most 4096',
+    ],
+    ['a database_url without a user', 'postgres://127.0.0.1:5432/demo', 'it names no user'],
+    ['a database_url without a database', 'postgres://demo:pw@127.0.0.1:5432', 'it names no database'],
+  ])('refuses %s in secrets.json (commands load it with the same schema)', async (_what, url, rule) => {
+    const l = await goodProject()
+    const secrets = { jwt_secret: 'j'.repeat(64), database_url: url }
+    await writeFile(l.profileSecrets('local'), JSON.stringify(secrets, null, 2), { mode: 0o600 })
+    const issues = await validateProject(root)
+    expect(issues).toHaveLength(1)
+    expect(issues[0]).toMatchObject({
+      code: ErrorCode.CONFIG_INVALID,
+      file: l.profileSecrets('local'),
+      keyPath: ['database_url'],
+      line: 3,
+    })
+    expect(issues[0]?.message).toContain(rule)
+    expect(issues[0]?.message.length).toBeLessThan(300)
+    expect(issues[0]?.fix).toBeTruthy()
+    const loaded = await loadSecrets(l.profileSecrets('local')).catch((e: unknown) => e)
+    expect(loaded).toMatchObject({ code: ErrorCode.CONFIG_INVALID })
+    expect((loaded as Error).message).toContain(rule)
+  })
+
+  it('reads compose files with the checker it is given, after their YAML syntax', async () => {
+    const l = await goodProject()
+    await writeFile(l.tenantCompose('demo'), 'services: [\n')
+    const seen: string[] = []
+    const issues = await validateProject(root, {
+      checkComposeFile: (_text, file) => {
+        seen.push(file)
+        throw new SystempromptError({
+          code: ErrorCode.COMPOSE_INVALID,
+          file,
+          message: 'two problems',
+          fix: 'Fix the file by hand',
+          issues: [
+            {
+              code: ErrorCode.COMPOSE_INVALID,
+              file,
+              line: 3,
+              message: 'ports.0: must publish on 127.0.0.1 only',
+            },
+            { code: ErrorCode.COMPOSE_INVALID, file, line: 4, message: 'image is missing' },
+          ],
+        })
+      },
+    })
+    expect(seen).toEqual([l.sharedCompose])
+    expect(issues.map((i) => [i.code, i.file, i.line, i.fix])).toEqual([
+      [ErrorCode.CONFIG_YAML_SYNTAX, l.tenantCompose('demo'), 2, expect.any(String)],
+      [ErrorCode.COMPOSE_INVALID, l.sharedCompose, 3, 'Fix the file by hand'],
+      [ErrorCode.COMPOSE_INVALID, l.sharedCompose, 4, 'Fix the file by hand'],
+    ])
   })
 
   it('reports a project that is not initialised', async () => {

@@ -1,15 +1,26 @@
 import { lstat, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { LineCounter, parseDocument } from 'yaml'
 import { z } from 'zod'
 import { ErrorCode } from './error-codes.js'
 import { type ErrorLocationIssue, isSystempromptError } from './errors.js'
 import { projectLayout } from './layout.js'
 import { readConfigText } from './load/read.js'
+import { locateYamlPath } from './load/yaml-locate.js'
 import { parseJsonText, parseYamlText } from './load.js'
 import { ProfileSchema } from './schema/profile.js'
 import { SecretsSchema } from './schema/secrets.js'
 import { SharedConfigSchema } from './schema/shared-config.js'
-import { TenantsFileSchema } from './schema/tenants.js'
+import { type TenantsFile, TenantsFileSchema } from './schema/tenants.js'
+
+export interface ValidateOptions {
+  /**
+   * Reads one compose file under docker/ the way the commands read it, throwing SystempromptError with its
+   * problems (the CLI passes @systemprompt/compose's `parseComposeFile`, which this package cannot import).
+   * Without it only the YAML syntax of those files is checked.
+   */
+  checkComposeFile?: (text: string, file: string) => unknown
+}
 
 type Kind = 'file' | 'dir' | 'missing' | 'other'
 
@@ -32,7 +43,14 @@ function errorToIssues(error: unknown, file: string): ErrorLocationIssue[] {
   if (!isSystempromptError(error)) {
     return [{ code: ErrorCode.INTERNAL, file, message: `Unexpected error while checking ${file}.` }]
   }
-  if (error.issues.length > 0 && error.code === ErrorCode.CONFIG_INVALID) return error.issues
+  // One issue per problem of a file's content, each with a fix: the error's, unless the problem has its own.
+  const perProblem: string[] = [ErrorCode.CONFIG_INVALID, ErrorCode.COMPOSE_INVALID]
+  if (error.issues.length > 0 && perProblem.includes(error.code))
+    return error.issues.map((issue) => ({
+      ...issue,
+      file: issue.file ?? error.file ?? file,
+      fix: issue.fix ?? error.fix,
+    }))
   return [
     {
       code: error.code,
@@ -46,12 +64,16 @@ function errorToIssues(error: unknown, file: string): ErrorLocationIssue[] {
   ]
 }
 
-/** Reads, parses and validates one file if present; YAML/JSON syntax only when no schema is given. */
+/**
+ * Reads, parses and validates one file if present; YAML/JSON syntax only when no schema is given. `check`,
+ * the file's own reader (compose files), runs once the syntax is fine.
+ */
 async function checkFile(
   file: string,
   format: 'yaml' | 'json',
   schema: z.ZodType | undefined,
   issues: ErrorLocationIssue[],
+  check?: (text: string, file: string) => unknown,
 ): Promise<unknown> {
   const kind = await kindOf(file)
   if (kind === 'missing') return undefined
@@ -68,7 +90,10 @@ async function checkFile(
     const text = await readConfigText(file)
     if (text === undefined) return undefined
     const effective = schema ?? z.unknown()
-    return format === 'yaml' ? parseYamlText(text, file, effective) : parseJsonText(text, file, effective)
+    const data =
+      format === 'yaml' ? parseYamlText(text, file, effective) : parseJsonText(text, file, effective)
+    // Syntax first (reported as CONFIG_*_SYNTAX like every file), then what the file's own reader refuses.
+    return check ? check(text, file) : data
   } catch (error) {
     issues.push(...errorToIssues(error, file))
     return undefined
@@ -110,7 +135,10 @@ async function expectDir(path: string, issues: ErrorLocationIssue[]): Promise<bo
  * Checks every project file that exists and returns all problems (errors and warnings) with file and line.
  * Never throws for bad content and never writes. Missing optional files are not problems.
  */
-export async function validateProject(root: string): Promise<ErrorLocationIssue[]> {
+export async function validateProject(
+  root: string,
+  options: ValidateOptions = {},
+): Promise<ErrorLocationIssue[]> {
   const layout = projectLayout(root)
   const issues: ErrorLocationIssue[] = []
   if (!(await expectDir(layout.dir, issues))) {
@@ -125,7 +153,10 @@ export async function validateProject(root: string): Promise<ErrorLocationIssue[
     return issues
   }
 
-  await checkFile(layout.tenantsFile, 'json', TenantsFileSchema, issues)
+  const tenants = (await checkFile(layout.tenantsFile, 'json', TenantsFileSchema, issues)) as
+    | TenantsFile
+    | undefined
+  const tenantsReadable = tenants !== undefined || (await kindOf(layout.tenantsFile)) === 'missing'
   await checkSecretMode(layout.tenantsFile, issues)
 
   if (await expectDir(layout.dockerDir, issues)) {
@@ -134,7 +165,7 @@ export async function validateProject(root: string): Promise<ErrorLocationIssue[
     const entries = await readdir(layout.dockerDir).catch(() => [] as string[])
     for (const entry of entries.sort()) {
       if (entry.endsWith('.yaml') || entry.endsWith('.yml')) {
-        await checkFile(join(layout.dockerDir, entry), 'yaml', undefined, issues)
+        await checkFile(join(layout.dockerDir, entry), 'yaml', undefined, issues, options.checkComposeFile)
       }
     }
     if (await expectDir(layout.secretsDir, issues)) {
@@ -152,7 +183,7 @@ export async function validateProject(root: string): Promise<ErrorLocationIssue[
       const dir = join(layout.profilesDir, name)
       if (!(await expectDir(dir, issues))) continue
       const profile = (await checkFile(layout.profileYaml(name), 'yaml', ProfileSchema, issues)) as
-        | { name: string }
+        | { name: string; tenant?: string }
         | undefined
       if (profile && profile.name !== name) {
         issues.push({
@@ -163,10 +194,47 @@ export async function validateProject(root: string): Promise<ErrorLocationIssue[
           fix: `Set name: ${name} in ${layout.profileYaml(name)}, or rename the directory.`,
         })
       }
+      // Only when tenants.json could be read: a broken one is reported above, not once per profile.
+      if (profile?.tenant !== undefined && tenantsReadable) {
+        const missing = await missingTenantIssue(layout.profileYaml(name), profile.tenant, tenants)
+        if (missing) issues.push(missing)
+      }
       await checkFile(layout.profileSecrets(name), 'json', SecretsSchema, issues)
       await checkSecretMode(layout.profileSecrets(name), issues)
       await expectDir(layout.profileDockerDir(name), issues)
     }
   }
   return issues
+}
+
+/**
+ * A profile's `tenant:` must name a tenant of this project (tenants.json): every command that follows it
+ * (profile create --tenant, tenant create --profile, doctor) looks the record up and finds none.
+ */
+async function missingTenantIssue(
+  file: string,
+  tenant: string,
+  tenants: TenantsFile | undefined,
+): Promise<ErrorLocationIssue | undefined> {
+  if (tenants?.tenants.some((t) => t.name === tenant)) return undefined
+  const at = await locateKey(file, ['tenant'])
+  return {
+    code: ErrorCode.TENANT_NOT_FOUND,
+    file,
+    keyPath: ['tenant'],
+    line: at?.line,
+    column: at?.column,
+    message: `tenant: profile names tenant ${JSON.stringify(tenant)}, which tenants.json does not list`,
+    fix: `Create it with \`systemprompt cloud tenant create --name ${tenant}\`, or remove or correct the tenant: line (\`systemprompt cloud tenant list\` lists the tenants)`,
+  }
+}
+
+async function locateKey(
+  file: string,
+  keyPath: string[],
+): Promise<{ line: number; column: number } | undefined> {
+  const text = await readConfigText(file).catch(() => undefined)
+  if (text === undefined) return undefined
+  const lineCounter = new LineCounter()
+  return locateYamlPath(parseDocument(text, { lineCounter }), lineCounter, keyPath)
 }

@@ -1,8 +1,8 @@
-import { Readable } from 'node:stream'
+import { type Duplex, PassThrough, Readable } from 'node:stream'
 import type Dockerode from 'dockerode'
 import { engineCall, httpStatusOf } from './errors.js'
 import { type LabelFilter, labelFilterArgs } from './labels.js'
-import { demuxBuffer, demuxToSingle, demuxToText } from './streams.js'
+import { demuxBuffer, demuxToSingle, demuxToText, FrameDecoder } from './streams.js'
 import { firstFileFromTar } from './tar.js'
 import { requestJson, requestOptional, type Transport, toHttpError } from './transport.js'
 
@@ -21,6 +21,38 @@ export interface LogsOptions {
   /** Number of lines from the end; all when undefined. */
   tail?: number
   timestamps?: boolean
+}
+
+/** A terminal size in character cells. */
+interface TerminalSize {
+  rows: number
+  columns: number
+}
+
+interface ExecSessionOptions {
+  /** `KEY=value` entries: how a secret reaches the command (never its argv, which `ps` and inspect show). */
+  env?: string[]
+  user?: string
+  /** A pseudo-terminal for the command (`docker exec -t`): output comes as one raw stream, stderr included. */
+  tty?: boolean
+  /** Size of that terminal from the start. */
+  size?: TerminalSize
+}
+
+/**
+ * A command running in a container with its stdin, stdout and stderr attached (`docker exec -i [-t]`):
+ * write to `stdin` (end it for EOF), read `stdout` and `stderr` (both end when the command's output ends).
+ */
+export interface ExecSession {
+  readonly stdin: NodeJS.WritableStream
+  readonly stdout: Readable
+  readonly stderr: Readable
+  /** Resizes the session's terminal (TTY sessions). */
+  resize(size: TerminalSize): Promise<void>
+  /** Ends the session early (the connection is closed; the command gets a hangup). */
+  close(): void
+  /** The command's exit code, once its output has ended. */
+  readonly exitCode: Promise<number>
 }
 
 /** Longest silence of a command run with {@link ContainersApi.exec} unless the caller names one. */
@@ -188,6 +220,97 @@ export class ContainersApi {
         path: `/exec/${enc(exec.Id)}/json`,
       })
       return { exitCode: info.ExitCode ?? -1, stdout, stderr }
+    })
+  }
+
+  /**
+   * Starts a command in a running container with stdin attached, for a human or a pipe on the other end
+   * (`db psql`). The connection is upgraded to a raw stream; without a TTY the output is demultiplexed into
+   * stdout and stderr. Nothing here times out once the session runs: it lasts as long as the command.
+   */
+  async execSession(nameOrId: string, cmd: string[], options: ExecSessionOptions = {}): Promise<ExecSession> {
+    const tty = options.tty === true
+    return engineCall(this.transport, `run ${cmd[0] ?? 'a command'} in ${nameOrId}`, async () => {
+      const exec = await requestJson<{ Id: string }>(this.transport, {
+        method: 'POST',
+        path: `/containers/${enc(nameOrId)}/exec`,
+        body: {
+          Cmd: cmd,
+          AttachStdin: true,
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: tty,
+          ...(options.size ? { ConsoleSize: [options.size.rows, options.size.columns] } : {}),
+          ...(options.user ? { User: options.user } : {}),
+          ...(options.env ? { Env: options.env } : {}),
+        },
+      })
+      if (!this.transport.upgrade) throw new Error('this engine transport cannot attach to a command')
+      const socket = await this.transport.upgrade({
+        method: 'POST',
+        path: `/exec/${enc(exec.Id)}/start`,
+        body: { Detach: false, Tty: tty },
+      })
+      return this.session(exec.Id, socket, options)
+    })
+  }
+
+  private session(id: string, socket: Duplex, options: ExecSessionOptions): ExecSession {
+    const stdout = new PassThrough()
+    const stderr = new PassThrough()
+    const decoder = options.tty
+      ? undefined
+      : new FrameDecoder((stream, payload) => (stream === 'stderr' ? stderr : stdout).write(payload))
+    socket.on('data', (chunk: Buffer) => {
+      if (decoder) decoder.push(chunk)
+      else stdout.write(chunk)
+    })
+    const ended = new Promise<void>((resolve) => {
+      let done = false
+      const finish = () => {
+        if (done) return
+        done = true
+        stdout.end()
+        stderr.end()
+        resolve()
+      }
+      socket.on('end', finish)
+      socket.on('close', finish)
+      // A broken connection ends the session too; the exit code then tells what happened.
+      socket.on('error', finish)
+    })
+    const resize = async (size: TerminalSize) => {
+      await engineCall(this.transport, 'resize the exec terminal', () =>
+        requestJson(this.transport, {
+          method: 'POST',
+          path: `/exec/${enc(id)}/resize`,
+          query: { h: size.rows, w: size.columns },
+        }),
+      )
+    }
+    // The size given at create is not applied by every engine version; set it once more now that it runs.
+    if (options.tty && options.size) resize(options.size).catch(() => {})
+    return {
+      stdin: socket,
+      stdout,
+      stderr,
+      resize,
+      close: () => socket.destroy(),
+      exitCode: ended.then(() => this.execExitCode(id)),
+    }
+  }
+
+  /** The exit code of a finished exec; the engine may need a moment after the stream ended to record it. */
+  private async execExitCode(id: string): Promise<number> {
+    return engineCall(this.transport, 'read the exit code of the command', async () => {
+      for (let attempt = 0; ; attempt++) {
+        const info = await requestJson<{ Running: boolean; ExitCode: number | null }>(this.transport, {
+          method: 'GET',
+          path: `/exec/${enc(id)}/json`,
+        })
+        if ((!info.Running && info.ExitCode !== null) || attempt >= 40) return info.ExitCode ?? -1
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
     })
   }
 

@@ -76,11 +76,48 @@ describe('images', () => {
     expect(await engine.images.exists(IMAGE)).toBe(true)
   })
 
-  it('fails a pull from a registry that is not there', async () => {
+  it("fails a pull from a registry that is not there, with the engine's reason", async () => {
     const port = await freePort()
-    const error = await engine.images.pull(`127.0.0.1:${port}/nothing-${RUN}:latest`).catch((e: unknown) => e)
-    expect(error).toMatchObject({ category: 'engine' })
-    expect((error as Error).message).toContain(`pull image 127.0.0.1:${port}/nothing-${RUN}:latest`)
+    const ref = `127.0.0.1:${port}/nothing-${RUN}:latest`
+    const error = await engine.images.pull(ref).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'IMAGE_PULL_FAILED', category: 'user', details: { httpStatus: 500 } })
+    expect((error as Error).message).toContain(`Could not pull image ${ref}: `)
+    expect((error as Error).message).toContain('connection refused')
+    expect((error as { fix: string }).fix).toContain('reach the registry')
+  })
+
+  // The test bed's registry (tooling/testbed: 127.0.0.1:5000) answers; it has no such image.
+  it("names the registry's reason for an image it does not have (manifest unknown)", async () => {
+    const ref = `127.0.0.1:5000/nope-${RUN}:1`
+    const error = await engine.images.pull(ref).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'IMAGE_PULL_FAILED', category: 'user', details: { httpStatus: 404 } })
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Could not pull image ${ref.replaceAll('.', '\\.')}: .*manifest unknown`),
+    )
+    expect((error as Error).message).not.toContain('HTTP')
+    expect((error as { fix: string }).fix).toContain('The registry has no')
+  })
+
+  it('refuses a malformed reference before asking the engine', async () => {
+    for (const ref of ['Bad_Ref!!', 'a:b:c', `127.0.0.1:5000/UPPER-${RUN}:1`]) {
+      const error = await engine.images.pull(ref).catch((e: unknown) => e)
+      expect(error, ref).toMatchObject({ code: 'IMAGE_REFERENCE_INVALID', category: 'user' })
+      expect((error as Error).message).toContain(JSON.stringify(ref))
+    }
+  })
+
+  it("passes on the engine's reason when it refuses a reference our grammar lets through", async () => {
+    const ref = `127.0.0.1:5000/nope-${RUN}@sha256:${'0'.repeat(32)}`
+    const error = await engine.images.pull(ref).catch((e: unknown) => e)
+    expect(error).toMatchObject({
+      code: 'IMAGE_REFERENCE_INVALID',
+      category: 'user',
+      details: { httpStatus: 400 },
+    })
+    // The engine's words ("invalid tag format" on 20.10), whatever they are, end the message.
+    const reason = (error as { details: { engineMessage: string } }).details.engineMessage
+    expect(reason).toMatch(/invalid/i)
+    expect((error as Error).message).toBe(`The engine refused the image reference ${ref}: ${reason}`)
   })
 })
 

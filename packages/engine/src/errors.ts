@@ -11,6 +11,8 @@ export const EngineErrorCode = {
   conflict: 'ENGINE_CONFLICT',
   badRequest: 'ENGINE_BAD_REQUEST',
   stream: 'ENGINE_STREAM_ERROR',
+  pullFailed: 'IMAGE_PULL_FAILED',
+  invalidReference: 'IMAGE_REFERENCE_INVALID',
 } as const satisfies Record<string, ErrorCodeName>
 
 /** Socket-level failures: the engine is not there (or not ours to talk to). */
@@ -147,6 +149,47 @@ function defaultFix(status: number): string {
     return 'Another object holds this name or is in the way; inspect it with `docker inspect NAME`'
   if (status >= 500) return 'Look at the Docker engine log; retry once the engine is healthy'
   return 'This is a bug in systemprompt: please report it with the command you ran'
+}
+
+/**
+ * A failed pull, with the engine's own reason in the message ("manifest unknown", "pull access denied",
+ * "no such host": whatever the registry told the engine), whether it came as an HTTP error or as an error
+ * event in the progress stream. The status picks the code and the fix, never the engine's words: 400 is a
+ * reference the engine refuses, anything else a pull that failed. Socket failures and timeouts keep their
+ * codes (ENGINE_UNREACHABLE, ENGINE_TIMEOUT): then it is the engine, not the image, that is the problem.
+ */
+export function pullError(error: unknown, ref: string, endpoint: EngineEndpoint): SystempromptError {
+  const fromStream = isSystempromptError(error) && error.code === EngineErrorCode.stream
+  const status = httpStatusOf(error)
+  if (!fromStream && status === undefined)
+    return toEngineError(error, { action: `pull image ${ref}`, endpoint })
+  const reason = fromStream ? String(error.details?.engineMessage ?? error.message) : engineMessage(error)
+  const details = {
+    image: ref,
+    engineMessage: reason,
+    ...(status === undefined ? {} : { httpStatus: status }),
+  }
+  if (status === 400) {
+    return new SystempromptError({
+      code: EngineErrorCode.invalidReference,
+      category: 'user',
+      message: `The engine refused the image reference ${ref}: ${reason}`,
+      fix: 'Correct the image reference: [registry[:port]/]name[:tag][@sha256:<64 hex>], lowercase, e.g. postgres:17-alpine',
+      details,
+      cause: error,
+    })
+  }
+  return new SystempromptError({
+    code: EngineErrorCode.pullFailed,
+    category: 'user',
+    message: `Could not pull image ${ref}: ${reason}`,
+    fix:
+      status === 404
+        ? `The registry has no ${ref}: check the name and tag (and the registry host), or build or load the image locally (docker build / docker load)`
+        : `Check that the engine can reach the registry of ${ref} (host, port, DNS, proxy) and that you may pull it (\`docker login\`), or build or load the image locally (docker build / docker load)`,
+    details,
+    cause: error,
+  })
 }
 
 /** Runs one engine call of a client and maps any failure to a SystempromptError naming the action. */

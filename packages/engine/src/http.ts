@@ -6,7 +6,7 @@ import {
   type RequestOptions,
 } from 'node:http'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
+import type { Duplex, Readable } from 'node:stream'
 import type { EngineEndpoint } from './endpoint.js'
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -43,6 +43,53 @@ export class HttpTransport implements Transport {
     const res = await this.open(req, timeoutMs, req.idleTimeoutMs ?? timeoutMs)
     if ((res.statusCode ?? 0) >= 400) throw toHttpError(await readResponse(res))
     return res
+  }
+
+  async upgrade(req: EngineRequest): Promise<Duplex> {
+    this.send ??= (await import('node:https')).request
+    const send = this.send
+    const timeoutMs = req.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body))
+    const options: RequestOptions = {
+      ...this.target,
+      method: req.method,
+      path: req.path + toQueryString(req.query),
+      headers: {
+        Host: 'docker',
+        Connection: 'Upgrade',
+        Upgrade: 'tcp',
+        ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}),
+      },
+    }
+    return new Promise<Duplex>((resolve, reject) => {
+      const request: ClientRequest = send(options)
+      request.setTimeout(timeoutMs, () => {
+        request.destroy(
+          Object.assign(new Error(`the engine did not answer within ${Math.round(timeoutMs / 1000)} s`), {
+            code: REQUEST_TIMEOUT,
+          }),
+        )
+      })
+      request.on('upgrade', (_res, socket, head) => {
+        // From here on the socket is the session's: no timeout, bytes both ways.
+        socket.setTimeout(0)
+        if (head.length > 0) socket.unshift(head)
+        resolve(socket)
+      })
+      request.on('response', (res) => {
+        // No switch: an error (read its body), or an engine that answered without upgrading.
+        readResponse(res).then((answer) => {
+          reject(
+            answer.statusCode >= 400
+              ? toHttpError(answer)
+              : new Error(`the engine answered ${answer.statusCode} instead of switching protocols`),
+          )
+        }, reject)
+      })
+      request.on('error', reject)
+      if (payload) request.write(payload)
+      request.end()
+    })
   }
 
   /** Sends the request; resolves once the answer's headers are in. Silence longer than the timeout fails. */

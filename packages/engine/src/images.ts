@@ -1,5 +1,6 @@
+import { isDockerImageRef, SystempromptError } from '@systemprompt/config/core'
 import type Dockerode from 'dockerode'
-import { engineCall } from './errors.js'
+import { EngineErrorCode, engineCall, pullError } from './errors.js'
 import { type ProgressEvent, readProgress } from './streams.js'
 import { requestOptional, type Transport } from './transport.js'
 
@@ -24,11 +25,21 @@ export class ImagesApi {
 
   /**
    * Pulls an image, reading the whole progress stream (a failed pull can still answer HTTP 200 and report
-   * the failure as an event). Throws the mapped engine error; callers turn it into their own message.
+   * the failure as an event). A reference outside Docker's grammar is refused before the call
+   * (IMAGE_REFERENCE_INVALID); a failed pull is IMAGE_PULL_FAILED with the engine's reason in the message.
    */
   async pull(ref: string, onEvent?: (event: ProgressEvent) => void): Promise<void> {
-    const action = `pull image ${ref}`
-    await engineCall(this.transport, action, async () => {
+    if (!isDockerImageRef(ref)) {
+      throw new SystempromptError({
+        code: EngineErrorCode.invalidReference,
+        category: 'user',
+        // JSON.stringify: the reference is user input and may hold anything.
+        message: `Invalid image reference ${JSON.stringify(ref)}: expected [registry[:port]/]name[:tag][@digest] in lowercase`,
+        fix: 'Correct the image reference, e.g. postgres:17-alpine or 127.0.0.1:5000/team/postgres:17',
+        details: { image: ref },
+      })
+    }
+    try {
       const stream = await this.transport.stream({
         method: 'POST',
         path: '/images/create',
@@ -36,8 +47,10 @@ export class ImagesApi {
         query: splitReference(ref),
         timeoutMs: PULL_TIMEOUT_MS,
       })
-      await readProgress(stream, action, onEvent)
-    })
+      await readProgress(stream, `pull image ${ref}`, onEvent)
+    } catch (error) {
+      throw pullError(error, ref, this.transport.endpoint)
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-export type { ContainerCreateOptions, ContainerInfo } from './containers.js'
+export type { ContainerCreateOptions, ContainerInfo, ExecSession } from './containers.js'
 export { connectEngine, type Engine } from './engine.js'
 export { httpStatusOf } from './errors.js'
 export { COMPOSE_LABELS, COMPOSE_VERSION, LABELS } from './labels.js'

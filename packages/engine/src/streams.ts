@@ -67,6 +67,8 @@ function streamError(action: string, detail: string, cause?: unknown): Systempro
     category: 'engine',
     message: `Could not ${action}: ${detail}`,
     fix: 'Read the engine message above; fix its cause and retry',
+    // The engine's words alone, for callers that word the message themselves (a failed pull).
+    details: { engineMessage: detail },
     ...(cause === undefined ? {} : { cause }),
   })
 }

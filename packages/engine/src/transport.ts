@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream'
+import type { Duplex, Readable } from 'node:stream'
 import type { EngineEndpoint } from './endpoint.js'
 
 /**
@@ -16,6 +16,14 @@ export interface Transport {
    * {@link EngineHttpError} (the error body is read first); otherwise the body is handed over unread.
    */
   stream(req: EngineStreamRequest): Promise<Readable>
+  /**
+   * A request the engine answers by turning the connection into a raw byte stream both ways (`101 UPGRADED`:
+   * an exec with stdin, an attach). Resolves with that stream once the engine switched; `timeoutMs` bounds
+   * the wait for the switch only (an interactive session may be quiet for hours). A status >= 400 rejects
+   * with {@link EngineHttpError}. Optional: a transport that cannot hand over a connection (a recorded
+   * replay, a test double) leaves it out, and interactive sessions fail on it.
+   */
+  upgrade?(req: EngineRequest): Promise<Duplex>
 }
 
 export interface EngineRequest {

@@ -14,11 +14,32 @@ describe('database URLs', () => {
     expect(url).toBe('postgresql://sp_a_b:p%40ss%3A%2Fword@127.0.0.1:5433/sp_a_b')
     expect(parseDatabaseUrl(url)).toEqual(target)
   })
-  it('defaults port and database', () => {
-    expect(parseDatabaseUrl('postgres://u:p@db.example')).toMatchObject({ port: 5432, database: 'postgres' })
+  it('defaults the port', () => {
+    expect(parseDatabaseUrl('postgres://u:p@db.example/app')).toMatchObject({ port: 5432, database: 'app' })
   })
-  it('rejects other schemes', () => {
-    expect(() => parseDatabaseUrl('mysql://u:p@h/d')).toThrow(/postgres/)
+  it.each([
+    ['mysql://u:p@h/d', 'it must start with postgres:// or postgresql://'],
+    ['postgres://', 'it names no host'],
+    ['postgres://h/d', 'it names no user'],
+    ['postgres://:pw@h/d', 'it names no user'],
+    ['postgres://u:p@db.example', 'it names no database'],
+    ['postgres://u:p@db.example/', 'it names no database'],
+    ['postgres://u:p%zz@h/d', 'it has a malformed %-escape'],
+    [`postgres://u:${'x'.repeat(5000)}@h/d`, 'it has 5017 characters (at most 4096)'],
+  ])('rejects URL %# with the rule it breaks, never echoing the URL', (url, rule) => {
+    const error = (() => {
+      try {
+        parseDatabaseUrl(url)
+      } catch (e) {
+        return e as { code: string; message: string; fix: string }
+      }
+      throw new Error('accepted')
+    })()
+    expect(error.code).toBe('DATABASE_URL_INVALID')
+    expect(error.message).toContain(rule)
+    expect(error.message).not.toContain('p%zz')
+    expect(error.message).not.toContain('xxxx')
+    expect(error.fix).toContain('postgres://user:password@host:port/database')
   })
   it('masks the password', () => {
     expect(maskDatabaseUrl('postgresql://u:secret@127.0.0.1:5432/d')).toBe(

@@ -1,5 +1,6 @@
+import { POSTGRES_URL_RULE, postgresUrlProblem, SystempromptError } from '@systemprompt/config/core'
 import pg from 'pg'
-import { mapPgError } from './pg-errors.js'
+import { mapPgError, type PgLogin } from './pg-errors.js'
 
 /** How to reach one PostgreSQL server as one role. Host is 127.0.0.1 for our servers (never `localhost`). */
 export interface PgTarget {
@@ -22,6 +23,8 @@ export interface ConnectOptions {
   action?: string
   /** Fix shown when nothing answers (default: start the local server). */
   unreachableFix?: string
+  /** Whose credentials these are, for the fix of a refused login (see PgErrorContext.login). */
+  login?: PgLogin
 }
 
 /**
@@ -55,6 +58,7 @@ export async function connect(target: PgTarget, options: ConnectOptions = {}): P
       user: target.user,
       database: target.database,
       ...(options.unreachableFix ? { unreachableFix: options.unreachableFix } : {}),
+      ...(options.login ? { login: options.login } : {}),
     })
   }
   return client
@@ -80,18 +84,28 @@ export function formatDatabaseUrl(target: PgTarget): string {
   return `postgresql://${user}:${password}@${target.host}:${target.port}/${encodeURIComponent(target.database)}`
 }
 
-/** Parses a postgres:// URL into a target (for external databases and for checks of a profile's URL). */
-export function parseDatabaseUrl(url: string): PgTarget {
-  const parsed = new URL(url)
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new TypeError(`not a postgres:// URL: ${parsed.protocol}`)
+/**
+ * Parses a postgres:// URL into a target (for external databases and for checks of a profile's URL). A URL
+ * that breaks config's rule (scheme, user, host, database, port, length) is DATABASE_URL_INVALID naming the
+ * rule; the URL itself is never in the message (it holds a password).
+ */
+export function parseDatabaseUrl(url: string, what = 'The database URL'): PgTarget {
+  const problem = postgresUrlProblem(url)
+  if (problem !== undefined) {
+    throw new SystempromptError({
+      code: 'DATABASE_URL_INVALID',
+      category: 'user',
+      message: `${what} is invalid: ${problem}`,
+      fix: `Use ${POSTGRES_URL_RULE}`,
+    })
   }
+  const parsed = new URL(url)
   return {
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: parsed.port === '' ? 5432 : Number(parsed.port),
     user: decodeURIComponent(parsed.username),
     password: decodeURIComponent(parsed.password),
-    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')) || 'postgres',
+    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
   }
 }
 

@@ -26,6 +26,16 @@ describe('mapPgError', () => {
     expect(err.fix).toBeTruthy()
     expect(err.details?.sqlstate).toBe(sqlstate)
   })
+  it('chooses the fix of a refused login by whose credentials they were', () => {
+    const refused = Object.assign(new Error('password authentication failed for user "u"'), { code: '28P01' })
+    const url = mapPgError(refused, { ...ctx, login: 'url' })
+    expect(url.code).toBe('DATABASE_AUTH_FAILED')
+    expect(url.fix).toContain('database URL you gave')
+    expect(url.fix).toContain('"u"')
+    expect(url.fix).not.toMatch(/admin/i)
+    expect(mapPgError(refused, { ...ctx, login: 'admin' }).fix).toMatch(/admin password recorded/)
+    expect(mapPgError(refused, ctx).fix).toContain('secrets.json')
+  })
   it('maps a dropped connection to DATABASE_UNREACHABLE', () => {
     expect(mapPgError(new Error('Connection terminated unexpectedly'), ctx).code).toBe('DATABASE_UNREACHABLE')
   })

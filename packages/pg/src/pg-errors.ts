@@ -9,6 +9,27 @@ export interface PgErrorContext {
   database?: string
   /** Replaces the default fix for an unreachable server (which assumes one of our local servers). */
   unreachableFix?: string
+  /**
+   * Whose credentials logged in, so a refused login (28P01, 28000) gets the fix that fits: `admin`, our
+   * server's admin role (its password lives in our files); `url`, a DATABASE_URL the user gave us (its user
+   * and password are theirs to correct). Unset: a generic fix.
+   */
+  login?: PgLogin
+}
+
+export type PgLogin = 'admin' | 'url'
+
+/** The fix of a refused login, by whose credentials they were. */
+function authFix(ctx: PgErrorContext): string {
+  const user = JSON.stringify(ctx.user ?? '?')
+  switch (ctx.login) {
+    case 'url':
+      return `Check the user (${user}) and the password in the database URL you gave (percent-encode special characters such as @ : / in the password), and that this role may log in to ${JSON.stringify(ctx.database ?? '?')}`
+    case 'admin':
+      return 'The admin password recorded for this server does not match its data volume: run `systemprompt db doctor` for the fixes'
+    default:
+      return `Check the password stored for role ${user} (a tenant's is in its profile's secrets.json, the admin's in docker/shared_config.json); \`systemprompt db doctor\` diagnoses both`
+  }
 }
 
 interface PgLikeError {
@@ -74,7 +95,7 @@ export function mapPgError(error: unknown, ctx: PgErrorContext): SystempromptErr
         'DATABASE_AUTH_FAILED',
         'database',
         `PostgreSQL refused the login of role ${JSON.stringify(ctx.user ?? '?')}${at} while ${ctx.action} (SQLSTATE ${code}: ${text})`,
-        'Check the password stored for this role; for the admin role run `systemprompt db doctor`',
+        authFix(ctx),
       )
     case '3D000':
       return make(

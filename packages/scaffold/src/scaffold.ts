@@ -10,6 +10,7 @@ import {
   SystempromptError,
   writeFileAtomic,
 } from '@systemprompt/config'
+import { justfileNames } from './justfile.js'
 import {
   DOCKERFILE,
   DOCKERIGNORE,
@@ -17,7 +18,9 @@ import {
   GITIGNORE,
   JUST_BLOCK_END,
   JUST_BLOCK_START,
+  JUST_NAMES,
   JUST_RECIPES,
+  justRecipes,
 } from './templates.js'
 
 type ScaffoldAction = 'created' | 'kept' | 'overwritten' | 'updated'
@@ -109,6 +112,14 @@ export async function scaffoldProject(dir: string, options: ScaffoldOptions = {}
     throw new SystempromptError({ ...first, fix: first.fix, category: 'user', issues })
   }
   const justfileText = (await probe(justfile)) === 'file' ? await readText(justfile) : undefined
+  // Names the user's justfile (and what it imports, but for our own include file) already defines: ours of
+  // the same name are left out, or just would refuse the whole file.
+  const userNames =
+    justfileText === undefined
+      ? new Set<string>()
+      : await justfileNames(justfileText, justfile, new Set([justInclude]))
+  const clashes = JUST_NAMES.filter((name) => userNames.has(name))
+  const recipes = justRecipes(new Set(clashes))
 
   // 2. Write.
   const entries: ScaffoldEntry[] = []
@@ -143,7 +154,7 @@ export async function scaffoldProject(dir: string, options: ScaffoldOptions = {}
     await writeFileAtomic(justfile, content, { mode: 0o644 })
     entries.push({ path: rel(justfile), kind: 'file', action: 'created' })
   } else if (justfileText.includes(JUST_BLOCK_START)) {
-    const next = replaceBlock(justfileText)
+    const next = replaceBlock(justfileText, recipes)
     if (next === justfileText || !force) {
       entries.push({ path: rel(justfile), kind: 'file', action: 'kept' })
       if (next !== justfileText)
@@ -156,11 +167,11 @@ export async function scaffoldProject(dir: string, options: ScaffoldOptions = {}
     }
   } else if (force && !justfileText.includes(JUST_IMPORT)) {
     const sep = justfileText.endsWith('\n') ? '\n' : '\n\n'
-    await writeFileAtomic(justfile, `${justfileText}${sep}${JUST_RECIPES}`, { mode: await modeOf(justfile) })
+    await writeFileAtomic(justfile, `${justfileText}${sep}${recipes}`, { mode: await modeOf(justfile) })
     entries.push({ path: rel(justfile), kind: 'file', action: 'updated' })
   } else {
     // A justfile of the user's own: leave it alone and put our recipes beside it.
-    const action = await writeGenerated({ file: justInclude, content: JUST_RECIPES, mode: 0o644 }, force)
+    const action = await writeGenerated({ file: justInclude, content: recipes, mode: 0o644 }, force)
     entries.push({ path: rel(justfile), kind: 'file', action: 'kept' })
     entries.push({ path: rel(justInclude), kind: 'file', action })
     if (!justfileText.includes(JUST_IMPORT)) {
@@ -169,6 +180,8 @@ export async function scaffoldProject(dir: string, options: ScaffoldOptions = {}
       )
     }
   }
+
+  if (clashes.length > 0) notes.push(clashNote(rel(justfile), clashes))
 
   const pick = (actions: ScaffoldAction[]) =>
     entries.filter((e) => actions.includes(e.action)).map((e) => e.path)
@@ -203,13 +216,20 @@ async function writeGenerated(g: GeneratedFile, force: boolean): Promise<Scaffol
   return 'overwritten'
 }
 
-function replaceBlock(text: string): string {
+/** How to resolve names both the user's justfile and ours define. */
+function clashNote(justfile: string, clashes: readonly string[]): string {
+  const list = clashes.join(', ')
+  const variable = clashes.includes('sp') ? ' (the systemprompt recipes now use your `sp`)' : ''
+  return `${justfile}: it already defines ${list}; the systemprompt definitions of ${clashes.length === 1 ? 'that name were' : 'those names were'} left out, so yours are kept and the justfile still parses${variable}. To get ours: rename yours or delete them, then run \`systemprompt init --force\`.`
+}
+
+function replaceBlock(text: string, recipes: string): string {
   const start = text.indexOf(JUST_BLOCK_START)
   const endMarker = text.indexOf(JUST_BLOCK_END, start)
   if (endMarker === -1) return text // a damaged block: leave the user's file alone
   const lineEnd = text.indexOf('\n', endMarker)
   const end = lineEnd === -1 ? text.length : lineEnd + 1
-  return text.slice(0, start) + JUST_RECIPES + text.slice(end)
+  return text.slice(0, start) + recipes + text.slice(end)
 }
 
 async function readText(file: string): Promise<string> {

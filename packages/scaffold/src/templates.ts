@@ -77,48 +77,105 @@ exec /app/bin/systemprompt infra services serve --foreground
 export const JUST_BLOCK_START = '# >>> systemprompt recipes'
 export const JUST_BLOCK_END = '# <<< systemprompt recipes'
 
+/** One definition of ours in the justfile: a variable or a recipe, with the comment lines above it. */
+interface JustItem {
+  name: string
+  text: string
+}
+
+const JUST_HEADER = `${JUST_BLOCK_START} (written by \`systemprompt init\`; \`systemprompt init --force\` rewrites this block)`
+
 /**
  * The seed's recipes, calling the installed CLI. `just db-up TENANT="my-project"` hands the literal
  * `TENANT=my-project` to `systemprompt db up`, which accepts it (as well as `my-project` and `--tenant`).
  */
-export const JUST_RECIPES = `${JUST_BLOCK_START} (written by \`systemprompt init\`; \`systemprompt init --force\` rewrites this block)
-# The CLI to run: \`systemprompt\` from PATH, or set SYSTEMPROMPT_BIN (e.g. "node /path/to/apps/cli/bin/run.js").
+const JUST_ITEMS: readonly JustItem[] = [
+  {
+    name: 'sp',
+    text: `# The CLI to run: \`systemprompt\` from PATH, or set SYSTEMPROMPT_BIN (e.g. "node /path/to/apps/cli/bin/run.js").
 sp := env_var_or_default("SYSTEMPROMPT_BIN", "systemprompt")
-
-# Start PostgreSQL: the shared server, or a tenant's own (just db-up TENANT="my-project")
+`,
+  },
+  {
+    name: 'db-up',
+    text: `# Start PostgreSQL: the shared server, or a tenant's own (just db-up TENANT="my-project")
 db-up TENANT="":
     {{sp}} db up {{ if TENANT == "" { "" } else { quote(TENANT) } }}
-
-# Stop PostgreSQL (data is kept): the shared server, or a tenant's own
+`,
+  },
+  {
+    name: 'db-down',
+    text: `# Stop PostgreSQL (data is kept): the shared server, or a tenant's own
 db-down TENANT="":
     {{sp}} db down {{ if TENANT == "" { "" } else { quote(TENANT) } }}
-
-# Delete the shared server's data and start fresh (asks first; pass --yes in scripts)
+`,
+  },
+  {
+    name: 'db-reset',
+    text: `# Delete the shared server's data and start fresh (asks first; pass --yes in scripts)
 db-reset *ARGS:
     {{sp}} db reset {{ARGS}}
-
-# Show PostgreSQL logs (--follow, --tail N)
+`,
+  },
+  {
+    name: 'db-logs',
+    text: `# Show PostgreSQL logs (--follow, --tail N)
 db-logs *ARGS:
     {{sp}} db logs {{ARGS}}
-
-# List the tenant databases in the shared server
+`,
+  },
+  {
+    name: 'db-list',
+    text: `# List the tenant databases in the shared server
 db-list *ARGS:
     {{sp}} db list {{ARGS}}
-
-# Build a profile's Docker image (just docker-build local)
+`,
+  },
+  {
+    name: 'docker-build',
+    text: `# Build a profile's Docker image (just docker-build local)
 docker-build PROFILE *ARGS:
     {{sp}} docker build {{quote(PROFILE)}} {{ARGS}}
-
-# Run a profile's Docker image (just docker-run local)
+`,
+  },
+  {
+    name: 'docker-run',
+    text: `# Run a profile's Docker image (just docker-run local)
 docker-run PROFILE *ARGS:
     {{sp}} docker run {{quote(PROFILE)}} {{ARGS}}
-
-# Build the MCP servers
+`,
+  },
+  {
+    name: 'build-mcp',
+    text: `# Build the MCP servers
 build-mcp *ARGS:
     {{sp}} build mcp {{ARGS}}
-
-# Build, push and roll out the active profile
+`,
+  },
+  {
+    name: 'deploy',
+    text: `# Build, push and roll out the active profile
 deploy *ARGS:
     {{sp}} cloud deploy {{ARGS}}
-${JUST_BLOCK_END}
-`
+`,
+  },
+]
+
+/** Every name our block defines (the variable and the recipes), in block order. */
+export const JUST_NAMES: readonly string[] = JUST_ITEMS.map((item) => item.name)
+
+/**
+ * Our block, without the definitions named in `skip` (names the user's justfile already defines: just
+ * refuses a name defined twice). The block says which were left out and how to get them back.
+ */
+export function justRecipes(skip: ReadonlySet<string> = new Set()): string {
+  const kept = JUST_ITEMS.filter((item) => !skip.has(item.name))
+  const skipped = JUST_NAMES.filter((name) => skip.has(name))
+  const note =
+    skipped.length === 0
+      ? ''
+      : `# Left out, because your justfile defines them too: ${skipped.join(', ')}. Rename or delete yours, then run \`systemprompt init --force\`.\n`
+  return `${JUST_HEADER}\n${note}${kept.map((item) => item.text).join('\n')}${JUST_BLOCK_END}\n`
+}
+
+export const JUST_RECIPES = justRecipes()

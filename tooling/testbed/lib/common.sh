@@ -7,6 +7,8 @@ TESTBED_LOG_DIR="${SYSTEMPROMPT_TESTBED_LOG_DIR:-/var/log/systemprompt-testbed}"
 TESTBED_LOCK_FILE="/var/lock/systemprompt-testbed.lock"
 DOCKER_SOCKET="/var/run/docker.sock"
 DOCKERD_PIDFILE="/var/run/docker.pid"
+# dockerd's own containerd (it starts one as its child): pid file and sockets under its exec root.
+CONTAINERD_DIR="/var/run/docker/containerd"
 REGISTRY_ADDR="127.0.0.1:5000"
 REGISTRY_PIDFILE="/var/run/systemprompt-testbed-registry.pid"
 # Debian's client; /usr/local/bin/docker may be a different build.

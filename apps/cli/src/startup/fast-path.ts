@@ -5,14 +5,16 @@
  *
  * - `--version` prints the same line oclif prints (its `config.userAgent`) straight from package.json.
  *   Skipped when the user installed plugins (their init hooks may want to run).
- * - Top-level `--help` is served from a cache that oclif's own rendering filled the first time. The
- *   cache key covers everything the text depends on: CLI version, the built manifest, installed user
- *   plugins, terminal width, color settings and the argv itself, so a stale text is never shown.
+ * - Top-level `--help` (or `-h`, the same thing: see argv.ts) is served from a cache that oclif's own
+ *   rendering filled the first time. The cache key covers everything the text depends on: CLI version, the
+ *   built manifest, installed user plugins, terminal width, color settings and the argv itself, so a stale
+ *   text is never shown.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { arch, homedir, platform, release, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { normalizeArgv } from './argv.js'
 
 interface CliPackage {
   name: string
@@ -27,8 +29,6 @@ export interface FastPathContext {
   env?: NodeJS.ProcessEnv
   stdout?: NodeJS.WriteStream
 }
-
-const HELP_ARGS = new Set(['--help', '-h'])
 
 function readPackage(root: string): CliPackage {
   return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as CliPackage
@@ -112,12 +112,14 @@ export type FastPathOutcome =
     }
 
 /** Serves `--version` / top-level `--help` without loading oclif when it safely can. */
-export function tryFastPath(ctx: FastPathContext): FastPathOutcome {
+export function tryFastPath(input: FastPathContext): FastPathOutcome {
+  // `-h` and `--help` are one invocation: one cache entry, one text.
+  const ctx = { ...input, argv: normalizeArgv(input.argv) }
   const env = ctx.env ?? process.env
   const stdout = ctx.stdout ?? process.stdout
   if (ctx.argv.length !== 1) return { handled: false }
   const [arg] = ctx.argv as [string]
-  if (arg !== '--version' && !HELP_ARGS.has(arg)) return { handled: false }
+  if (arg !== '--version' && arg !== '--help') return { handled: false }
   let pkg: CliPackage
   try {
     pkg = readPackage(ctx.root)

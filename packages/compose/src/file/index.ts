@@ -1,5 +1,6 @@
 export { configHash, sha256Hex } from './config-hash.js'
 
+export { writeComposeProjectEnv } from './env-file.js'
 export { readComposeHeader } from './header.js'
 export { composeContainerLabels, composeVolumeLabels, containerLabels, volumeLabels } from './labels.js'
 export * from './names.js'

@@ -3,13 +3,18 @@ import type { PostgresServerSpec } from '../spec.js'
 import { configHash } from './config-hash.js'
 import { VOLUME_KEY } from './names.js'
 
-/** Labels of the volume: who owns it, never the config hash (a config change must not touch the data). */
+/**
+ * Labels of the volume: who owns it (role, tenant, and for a dedicated server the project id and
+ * directory), never the config hash (a config change must not touch the data).
+ */
 export function volumeLabels(spec: PostgresServerSpec): Record<string, string> {
   const own: Record<string, string> = {
     [LABELS.managed]: '1',
     [LABELS.role]: spec.kind === 'shared' ? ROLE_SHARED : ROLE_DEDICATED,
   }
   if (spec.tenant !== undefined) own[LABELS.tenant] = spec.tenant
+  if (spec.projectId !== undefined) own[LABELS.project] = spec.projectId
+  if (spec.projectDir !== undefined) own[LABELS.projectDir] = spec.projectDir
   return sortedRecord({ ...spec.labels, ...own })
 }
 

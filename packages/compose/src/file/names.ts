@@ -33,35 +33,61 @@ export const GENERATED_LABEL_KEYS: readonly string[] = [
   LABELS.managed,
   LABELS.role,
   LABELS.tenant,
+  LABELS.project,
+  LABELS.projectDir,
   LABELS.configHash,
 ]
 
 // The tenant-name rule (and the reserved name `shared`) lives in @systemprompt/config.
 export { assertTenantName, isValidTenantName, TENANT_NAME_RULE } from '@systemprompt/config/core'
 
-export function dedicatedContainerName(tenant: string): string {
-  return `systemprompt-postgres-${tenant}`
+/**
+ * A dedicated server's Docker names carry the tenant AND the project id (tenants.json `project_id`), so two
+ * projects on one machine may both have a tenant `dedi`.
+ */
+export function dedicatedContainerName(tenant: string, projectId: string): string {
+  return `systemprompt-postgres-${tenant}-${projectId}`
 }
 
-export function dedicatedVolumeName(tenant: string): string {
-  return `systemprompt-postgres-${tenant}-data`
+export function dedicatedVolumeName(tenant: string, projectId: string): string {
+  return `systemprompt-postgres-${tenant}-${projectId}-data`
 }
 
 /**
- * Dedicated servers get the service `postgres-<tenant>`, not `postgres`. Why: shared.yaml and every
- * <tenant>.yaml live in the same directory, and Compose (v1 cannot read a top-level `name:`) derives the
- * project name from that directory, so all of them form ONE project. Compose then finds a project's
- * containers by service label: with one service name `postgres` everywhere, `docker-compose -f t.yaml ps`
- * would list the shared container too, and `up -d` on t.yaml would try to recreate it. Distinct service
- * names keep each file's commands to its own container.
+ * The names dedicated servers had before they carried the project id (`db up` adopts and migrates a
+ * server made that way when it provably belongs to the project; see @systemprompt/postgres).
+ */
+export function legacyDedicatedNames(tenant: string): { containerName: string; volumeName: string } {
+  return {
+    containerName: `systemprompt-postgres-${tenant}`,
+    volumeName: `systemprompt-postgres-${tenant}-data`,
+  }
+}
+
+/**
+ * Dedicated servers get the service `postgres-<tenant>`, not `postgres`: all of a project's dedicated
+ * servers form one compose project (below), and Compose finds a project's containers by service label, so
+ * distinct service names keep `docker-compose -f <tenant>.yaml ps|up` to that file's container.
  */
 export function dedicatedServiceName(tenant: string): string {
   return `postgres-${tenant}`
 }
 
-/** File name of the compose file of a server: `shared.yaml` or `<tenant>.yaml`. */
-function composeFileName(tenant?: string): string {
-  return `${tenant ?? SHARED_NAME}.yaml`
+/**
+ * Compose project of the shared server: machine-wide, one for every project. The project's docker
+ * directory names another project in `.env` (below), so run `docker-compose -p systemprompt-shared -f
+ * shared.yaml ...` for it.
+ */
+export const SHARED_COMPOSE_PROJECT = 'systemprompt-shared'
+
+/**
+ * Compose project of a project's dedicated servers. Compose v1 cannot read a top-level `name:`; it takes
+ * COMPOSE_PROJECT_NAME from the `.env` beside the compose file, which the generator writes (env-file.ts).
+ * So `docker-compose -f <tenant>.yaml down --remove-orphans` touches this project's dedicated containers only,
+ * never another project's nor the shared one.
+ */
+export function dedicatedComposeProject(projectId: string): string {
+  return `systemprompt-${projectId}`
 }
 
 /** File name of the password file, inside `<dockerDir>/.secrets/`. */
@@ -70,11 +96,10 @@ export function passwordFileName(tenant?: string): string {
 }
 
 /**
- * The project name Compose derives from the directory of the (first) compose file, so containers the
- * runner creates carry the same `com.docker.compose.project` label that `docker compose -f FILE ps` looks
- * for. Same rule as docker-compose 1.29 (lowercase, drop everything but a-z 0-9 _ -); v2 agrees for
- * ordinary directory names. COMPOSE_PROJECT_NAME (environment or a `.env` beside the file) overrides it
- * in Compose itself; we do not follow that.
+ * The project name Compose derives from the directory of the compose file (docker-compose 1.29's rule:
+ * lowercase, drop everything but a-z 0-9 _ -). Files generated before servers had their own compose
+ * project names were realised under it (`docker` for `.systemprompt/docker`); parse reads such a file
+ * back under that name, so it is recognised as generated (and regenerated) rather than hand-edited.
  */
 export function composeProjectName(composeDir: string): string {
   const normalized = basename(composeDir)

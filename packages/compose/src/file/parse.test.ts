@@ -9,6 +9,8 @@ const dockerDir = '/home/dev/app/.systemprompt/docker'
 const shared = sharedServerSpec({ dockerDir, image: 'example/postgres:15' })
 const dedicated = dedicatedServerSpec('acme', {
   dockerDir,
+  projectId: 'a1b2c3d4',
+  projectDir: '/home/dev/app',
   port: 5441,
   labels: { 'systemprompt.test': '1', team: 'db' },
 })
@@ -42,7 +44,17 @@ describe('parseComposeFile round trip', () => {
   it('resolves the secret against the directory of the file (the project may move)', () => {
     const spec = parseComposeFile(sharedText, '/srv/moved/.systemprompt/docker/shared.yaml')
     expect(spec.passwordFile).toBe('/srv/moved/.systemprompt/docker/.secrets/shared.password')
-    expect(spec.project).toBe('docker')
+    expect(spec.project).toBe('systemprompt-shared')
+  })
+
+  it('reads the project id and directory of a dedicated server back from its labels', () => {
+    const text = renderComposeFile(dedicated, { generatorVersion: '0.1.0' })
+    expect(parseComposeFile(text, `${dockerDir}/acme.yaml`)).toMatchObject({
+      projectId: 'a1b2c3d4',
+      projectDir: '/home/dev/app',
+      project: 'systemprompt-a1b2c3d4',
+      containerName: 'systemprompt-postgres-acme-a1b2c3d4',
+    })
   })
 
   it('accepts list-form environment and labels (as people write them by hand)', () => {
@@ -138,6 +150,41 @@ describe('parseComposeFile on hand-edited files', () => {
   it('reports every problem, not just the first', () => {
     const text = sharedText.replace(/ {4}image: .*\n/, '').replace(/ {4}container_name: .*\n/, '')
     expect(parseError(text).issues.map((i) => i.keyPath?.at(-1))).toEqual(['image', 'container_name'])
+  })
+})
+
+describe('files generated before servers had their own compose project', () => {
+  // What the generator wrote then: the directory's compose project, no project labels, the old names.
+  const legacyShared = { ...shared, project: 'docker' }
+  const {
+    projectId: _id,
+    projectDir: _dir,
+    ...legacyDedicated
+  } = {
+    ...dedicated,
+    containerName: 'systemprompt-postgres-acme',
+    volumeName: 'systemprompt-postgres-acme-data',
+    project: 'docker',
+  }
+
+  it('read back as exactly what generated them (so `db up` regenerates them, not a hand edit)', () => {
+    for (const [spec, file] of [
+      [legacyShared, sharedFile],
+      [legacyDedicated, `${dockerDir}/acme.yaml`],
+    ] as const) {
+      const text = renderComposeFile(spec, { generatorVersion: '0.1.0' })
+      expect(text).not.toContain('docker-compose')
+      expect(parseComposeFile(text, file)).toEqual(spec)
+      expect(isHandEdited(text)).toBe(false)
+    }
+  })
+
+  it('an edited one reads back under the compose project of today', () => {
+    const text = renderComposeFile(legacyShared, { generatorVersion: '0.1.0' }).replace(
+      'example/postgres:15',
+      'postgres:16',
+    )
+    expect(parseComposeFile(text, sharedFile).project).toBe('systemprompt-shared')
   })
 })
 

@@ -1,13 +1,17 @@
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { type ErrorLocationIssue, LABELS, SystempromptError } from '@systemprompt/config/core'
 import type { PostgresServerSpec, ServerKind } from '../spec.js'
+import { configHash } from './config-hash.js'
+import { readComposeHeader } from './header.js'
 import {
   composeProjectName,
+  dedicatedComposeProject,
   GENERATED_LABEL_KEYS,
   POSTGRES_CONTAINER_PORT,
   POSTGRES_DATA_DIR,
   ROLE_DEDICATED,
   ROLE_SHARED,
+  SHARED_COMPOSE_PROJECT,
 } from './names.js'
 import { validateComposeDocument } from './schema-validation.js'
 import { specProblems } from './spec-checks.js'
@@ -30,6 +34,8 @@ function fieldPath(service: string): Record<keyof PostgresServerSpec, KeyPath> {
     database: [...svc, 'environment'],
     passwordFile: ['secrets'],
     project: [],
+    projectId: [...svc, 'labels'],
+    projectDir: [...svc, 'labels'],
     labels: [...svc, 'labels'],
   }
 }
@@ -38,13 +44,14 @@ function fieldPath(service: string): Record<keyof PostgresServerSpec, KeyPath> {
  * Reads a compose file we generated (possibly edited by hand) back into the server spec. The file must be
  * a valid compose file and still declare everything the runner needs; otherwise COMPOSE_INVALID names the
  * file, the key path and the line. `file` must be absolute: the secret's `file:` is resolved against its
- * directory, and the compose project name is derived from that directory (as Compose does).
+ * directory.
  */
 export function parseComposeFile(text: string, file: string): PostgresServerSpec {
   const source = parseYamlSource(text, file)
   validateComposeDocument(source.data, file, source.locate)
   const problems = new ProblemList(file, source)
-  const spec = extractSpec(source.data as Dict, file, problems)
+  const extracted = extractSpec(source.data as Dict, file, problems)
+  const spec = extracted && { ...extracted, project: realisedProject(extracted, text, file) }
   if (spec) {
     const paths = fieldPath(spec.service)
     for (const p of specProblems(spec)) problems.add(paths[p.field], p.message)
@@ -76,6 +83,8 @@ function extractSpec(doc: Dict, file: string, problems: ProblemList): PostgresSe
   const tenant = labels[LABELS.tenant]
   if (kind === 'dedicated' && tenant === undefined)
     problems.add(at('labels'), `label ${LABELS.tenant} is missing`)
+  const projectId = labels[LABELS.project]
+  const projectDir = labels[LABELS.projectDir]
 
   const image = requiredString(svc, 'image', at('image'), problems)
   const containerName = requiredString(svc, 'container_name', at('container_name'), problems)
@@ -106,12 +115,33 @@ function extractSpec(doc: Dict, file: string, problems: ProblemList): PostgresSe
     adminUser: adminUser ?? '',
     database: database ?? '',
     passwordFile: passwordFile ?? '',
-    project: composeProjectName(dirname(file)),
+    project: '',
     labels: extraLabels,
   }
+  if (projectId !== undefined) spec.projectId = projectId
+  if (projectDir !== undefined) spec.projectDir = projectDir
   if (spec.tenant === undefined) delete spec.tenant
   // Field checks only make sense once every field was found; missing ones are already reported.
   return problems.isEmpty() ? spec : undefined
+}
+
+/**
+ * The compose project a file is realised under: `systemprompt-shared`, or `systemprompt-<project id>` for a
+ * dedicated server. A file generated before servers had their own compose project (its header hash was
+ * computed with the name Compose derives from the directory, `docker`) reads back under that old name, so
+ * it is what generated it, byte for byte: `db up` regenerates it instead of taking it for a hand edit.
+ */
+function realisedProject(spec: PostgresServerSpec, text: string, file: string): string {
+  const legacy = composeProjectName(dirname(file))
+  const current =
+    spec.kind === 'shared'
+      ? SHARED_COMPOSE_PROJECT
+      : spec.projectId !== undefined
+        ? dedicatedComposeProject(spec.projectId)
+        : legacy
+  const header = readComposeHeader(text)
+  if (current === legacy || !header) return current
+  return header.inputHash === `sha256:${configHash({ ...spec, project: legacy })}` ? legacy : current
 }
 
 /** The host port of the single `127.0.0.1:<port>:5432` mapping. */

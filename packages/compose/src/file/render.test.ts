@@ -10,6 +10,8 @@ const dockerDir = '/home/dev/app/.systemprompt/docker'
 const shared = sharedServerSpec({ dockerDir })
 const dedicated = dedicatedServerSpec('my-project', {
   dockerDir,
+  projectId: 'a1b2c3d4',
+  projectDir: '/home/dev/app',
   port: 5433,
   labels: { 'systemprompt.test': '1' },
 })
@@ -34,6 +36,27 @@ describe('renderComposeFile', () => {
       inputHash: `sha256:${configHash(shared)}`,
     })
     expect(text).toContain(`systemprompt.config-hash: "${configHash(shared)}"`)
+  })
+
+  it("says how to run docker-compose on each file (the .env names the dedicated servers' project)", () => {
+    expect(renderComposeFile(shared, { generatorVersion: '1' }).split('\n')[2]).toBe(
+      "# docker-compose -p systemprompt-shared -f shared.yaml ps|logs|stop (machine-wide: the .env here names this project's dedicated servers)",
+    )
+    expect(renderComposeFile(dedicated, { generatorVersion: '1' }).split('\n')[2]).toBe(
+      '# compose project systemprompt-a1b2c3d4 (set in the .env beside this file): docker-compose -f my-project.yaml ps|logs|stop',
+    )
+  })
+
+  it('labels a dedicated server and its volume with the project id and directory; the shared one with neither', () => {
+    const { data } = parseYamlSource(renderComposeFile(dedicated, { generatorVersion: '1' }), '/x/t.yaml')
+    const doc = data as {
+      services: Record<string, { labels: Record<string, string> }>
+      volumes: { data: { labels: Record<string, string> } }
+    }
+    const own = { 'systemprompt.project': 'a1b2c3d4', 'systemprompt.project-dir': '/home/dev/app' }
+    expect(doc.services['postgres-my-project']?.labels).toMatchObject(own)
+    expect(doc.volumes.data.labels).toMatchObject(own)
+    expect(renderComposeFile(shared, { generatorVersion: '1' })).not.toContain('systemprompt.project')
   })
 
   it('declares what SPEC section 2 asks for', () => {

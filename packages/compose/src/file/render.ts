@@ -11,6 +11,10 @@ import {
   SECRET_MOUNT_PATH,
   VOLUME_KEY,
 } from './names.js'
+
+/** Compose project names we give (files generated before had the directory's name, and no hint). */
+const OUR_PROJECT = /^systemprompt-/
+
 import { assertValidSpec } from './spec-checks.js'
 
 export interface RenderOptions {
@@ -84,7 +88,22 @@ export function renderComposeFile(spec: PostgresServerSpec, opts: RenderOptions)
   const test = doc.getIn(['services', spec.service, 'healthcheck', 'test'], true)
   if (isSeq(test)) test.flow = true
   const body = doc.toString({ defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0 })
-  return renderHeader(opts.generatorVersion, `sha256:${configHash(spec)}`) + body
+  return renderHeader(opts.generatorVersion, `sha256:${configHash(spec)}`, composeHint(spec)) + body
+}
+
+/**
+ * How to point docker-compose at the file: the `.env` beside it names the project's dedicated servers'
+ * compose project, so the machine-wide shared server needs its own `-p`.
+ */
+function composeHint(spec: PostgresServerSpec): string[] {
+  if (!OUR_PROJECT.test(spec.project)) return []
+  if (spec.kind === 'shared')
+    return [
+      `docker-compose -p ${spec.project} -f shared.yaml ps|logs|stop (machine-wide: the .env here names this project's dedicated servers)`,
+    ]
+  return [
+    `compose project ${spec.project} (set in the .env beside this file): docker-compose -f ${spec.tenant}.yaml ps|logs|stop`,
+  ]
 }
 
 /**

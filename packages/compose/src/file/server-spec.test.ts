@@ -3,6 +3,7 @@ import { configHash } from './config-hash.js'
 import { dedicatedServerSpec, sharedServerSpec } from './server-spec.js'
 
 const dockerDir = '/home/dev/app/.systemprompt/docker'
+const project = { projectId: 'a1b2c3d4', projectDir: '/home/dev/app' }
 
 describe('sharedServerSpec', () => {
   it('uses the SPEC names and defaults', () => {
@@ -16,7 +17,8 @@ describe('sharedServerSpec', () => {
       adminUser: 'systemprompt_admin',
       database: 'postgres',
       passwordFile: '/home/dev/app/.systemprompt/docker/.secrets/shared.password',
-      project: 'docker',
+      // Machine-wide: one compose project for every project's shared.yaml, and no project of its own.
+      project: 'systemprompt-shared',
       labels: {},
     })
   })
@@ -52,35 +54,64 @@ describe('sharedServerSpec', () => {
 })
 
 describe('dedicatedServerSpec', () => {
-  it('names container, volume, service and password file after the tenant', () => {
-    const spec = dedicatedServerSpec('my-project', { dockerDir, port: 5440 })
+  it('names container, volume and compose project after the tenant and the project', () => {
+    const spec = dedicatedServerSpec('my-project', { dockerDir, port: 5440, ...project })
     expect(spec).toMatchObject({
       kind: 'dedicated',
       tenant: 'my-project',
       service: 'postgres-my-project',
-      containerName: 'systemprompt-postgres-my-project',
-      volumeName: 'systemprompt-postgres-my-project-data',
+      containerName: 'systemprompt-postgres-my-project-a1b2c3d4',
+      volumeName: 'systemprompt-postgres-my-project-a1b2c3d4-data',
       port: 5440,
       passwordFile: '/home/dev/app/.systemprompt/docker/.secrets/my-project.password',
-      project: 'docker',
+      project: 'systemprompt-a1b2c3d4',
+      projectId: 'a1b2c3d4',
+      projectDir: '/home/dev/app',
     })
   })
 
+  it('gives the same tenant name in two projects two servers', () => {
+    const a = dedicatedServerSpec('dedi', { dockerDir, ...project })
+    const b = dedicatedServerSpec('dedi', {
+      dockerDir: '/srv/b/.systemprompt/docker',
+      projectId: 'ffff0000',
+      projectDir: '/srv/b',
+    })
+    expect(new Set([a.containerName, b.containerName]).size).toBe(2)
+    expect(new Set([a.volumeName, b.volumeName]).size).toBe(2)
+    expect(new Set([a.project, b.project]).size).toBe(2)
+  })
+
+  it('refuses a bad project id or a relative project directory', () => {
+    expect(() => dedicatedServerSpec('t1', { dockerDir, projectId: 'A B', projectDir: '/x' })).toThrow(
+      expect.objectContaining({ code: 'COMPOSE_SPEC_INVALID', keyPath: ['projectId'] }),
+    )
+    expect(() => dedicatedServerSpec('t1', { dockerDir, projectId: 'abcd', projectDir: 'x' })).toThrow(
+      expect.objectContaining({ code: 'INTERNAL_RELATIVE_PATH' }),
+    )
+  })
+
+  it('refuses project labels passed as extra labels (the generator sets them)', () => {
+    expect(() =>
+      dedicatedServerSpec('t1', { dockerDir, ...project, labels: { 'systemprompt.project': 'other' } }),
+    ).toThrow(/set by the generator/)
+  })
+
   it('defaults the port to 5433', () => {
-    expect(dedicatedServerSpec('t1', { dockerDir }).port).toBe(5433)
+    expect(dedicatedServerSpec('t1', { dockerDir, ...project }).port).toBe(5433)
   })
 
   it.each(['My-Project', '1abc', 'a_b', '', 'a'.repeat(41), 'shared', 'x y'])(
     'rejects tenant name %j',
     (name) => {
-      expect(() => dedicatedServerSpec(name, { dockerDir })).toThrow(
+      expect(() => dedicatedServerSpec(name, { dockerDir, ...project })).toThrow(
         expect.objectContaining({ code: 'TENANT_NAME_INVALID' }),
       )
     },
   )
 
   it('accepts a 40-character tenant name', () => {
-    expect(dedicatedServerSpec(`a${'b'.repeat(39)}`, { dockerDir }).tenant).toHaveLength(40)
+    expect(dedicatedServerSpec(`a${'b'.repeat(39)}`, { dockerDir, ...project }).tenant).toHaveLength(40)
   })
 })
 
@@ -104,9 +135,10 @@ describe('configHash', () => {
       configHash({ ...base, image: 'postgres:16' }),
       configHash({ ...base, port: 5999 }),
       configHash({ ...base, labels: { extra: '1' } }),
-      configHash(dedicatedServerSpec('t1', { dockerDir, port: 5432 })),
+      configHash(dedicatedServerSpec('t1', { dockerDir, port: 5432, ...project })),
+      configHash(dedicatedServerSpec('t1', { dockerDir, port: 5432, ...project, projectDir: '/moved' })),
     ])
-    expect(hashes.size).toBe(5)
+    expect(hashes.size).toBe(6)
     expect(configHash(base)).toMatch(/^[0-9a-f]{64}$/)
   })
 })

@@ -7,6 +7,8 @@ import { GENERATED_LABEL_KEYS, isValidTenantName, TENANT_NAME_RULE } from './nam
 const DOCKER_OBJECT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
 /** Compose's rule for service keys. */
 const COMPOSE_KEY = /^[a-zA-Z0-9._-]+$/
+/** tenants.json's rule for a project id (it goes into Docker names and the compose project name). */
+const PROJECT_ID = /^[a-z0-9]{4,16}$/
 /** PostgreSQL role/database names we put into env: plain identifiers only. */
 const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
 
@@ -33,6 +35,12 @@ export function specProblems(spec: PostgresServerSpec): SpecProblem[] {
   if (spec.kind === 'dedicated' && (spec.tenant === undefined || !isValidTenantName(spec.tenant)))
     add('tenant', `tenant "${spec.tenant ?? ''}" is invalid: ${TENANT_NAME_RULE}`)
   if (spec.kind === 'shared' && spec.tenant !== undefined) add('tenant', 'the shared server has no tenant')
+  if (spec.kind === 'shared' && (spec.projectId !== undefined || spec.projectDir !== undefined))
+    add('projectId', 'the shared server is machine-wide: it belongs to no project')
+  if (spec.projectId !== undefined && !PROJECT_ID.test(spec.projectId))
+    add('projectId', `project id "${spec.projectId}" must be 4-16 lowercase letters or digits`)
+  if (spec.projectDir !== undefined && !isAbsolute(spec.projectDir))
+    add('projectDir', `project directory "${spec.projectDir}" must be absolute`)
   if (!COMPOSE_KEY.test(spec.service))
     add('service', `service name "${spec.service}" is not a valid compose key`)
   if (!DOCKER_OBJECT_NAME.test(spec.containerName))

@@ -7,6 +7,8 @@ import { renderComposeFile } from './render.js'
 import { dedicatedServerSpec } from './server-spec.js'
 import { writeComposeFile } from './write.js'
 
+const project = (root: string) => ({ projectId: 'a1b2c3d4', projectDir: root })
+
 describe('writeComposeFile', () => {
   let root: string
   beforeEach(async () => {
@@ -19,7 +21,7 @@ describe('writeComposeFile', () => {
   it('writes the rendered file with mode 0644 and nothing else, and reads back', async () => {
     const dockerDir = join(root, '.systemprompt', 'docker')
     const file = join(dockerDir, 'acme.yaml')
-    const spec = dedicatedServerSpec('acme', { dockerDir, port: 5500 })
+    const spec = dedicatedServerSpec('acme', { dockerDir, port: 5500, ...project(root) })
     const written = await writeComposeFile(file, spec, { generatorVersion: '0.1.0' })
     expect(await readFile(file, 'utf8')).toBe(written)
     expect(written).toBe(renderComposeFile(spec, { generatorVersion: '0.1.0' }))
@@ -31,10 +33,10 @@ describe('writeComposeFile', () => {
   it('replaces an existing file', async () => {
     const dockerDir = join(root, 'docker')
     const file = join(dockerDir, 'acme.yaml')
-    await writeComposeFile(file, dedicatedServerSpec('acme', { dockerDir, port: 5500 }), {
+    await writeComposeFile(file, dedicatedServerSpec('acme', { dockerDir, port: 5500, ...project(root) }), {
       generatorVersion: '1',
     })
-    await writeComposeFile(file, dedicatedServerSpec('acme', { dockerDir, port: 5501 }), {
+    await writeComposeFile(file, dedicatedServerSpec('acme', { dockerDir, port: 5501, ...project(root) }), {
       generatorVersion: '1',
     })
     expect(parseComposeFile(await readFile(file, 'utf8'), file).port).toBe(5501)
@@ -42,7 +44,7 @@ describe('writeComposeFile', () => {
   })
 
   it('rejects a relative path', async () => {
-    const spec = dedicatedServerSpec('acme', { dockerDir: join(root, 'docker') })
+    const spec = dedicatedServerSpec('acme', { dockerDir: join(root, 'docker'), ...project(root) })
     await expect(writeComposeFile('docker/acme.yaml', spec, { generatorVersion: '1' })).rejects.toMatchObject(
       {
         code: 'INTERNAL_RELATIVE_PATH',

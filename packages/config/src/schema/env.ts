@@ -2,7 +2,8 @@ import { z } from 'zod'
 import type { EnvSource } from '../env.js'
 import { ErrorCode } from '../error-codes.js'
 import { SystempromptError } from '../errors.js'
-import { isDockerHost, isDockerImageRef, isPostgresUrl } from './formats.js'
+import { postgresUrlSchema } from './common.js'
+import { isDockerHost, isDockerImageRef } from './formats.js'
 
 const LOG_LEVELS = ['off', 'error', 'warn', 'info', 'debug', 'trace'] as const
 const LOG_DIRECTIVE = new RegExp(`^(?:[A-Za-z_][A-Za-z0-9_:-]*=)?(?:${LOG_LEVELS.join('|')})$`)
@@ -18,11 +19,7 @@ export function isLogFilter(value: string): boolean {
  * documents every variable.
  */
 export const EnvSchema = z.object({
-  DATABASE_URL: z
-    .string()
-    .refine(isPostgresUrl, { error: 'expected postgres://user:password@host:port/database' })
-    .optional()
-    .describe('PostgreSQL connection string of the application.'),
+  DATABASE_URL: postgresUrlSchema.optional().describe('PostgreSQL connection string of the application.'),
   HOST: z.string().min(1).default('0.0.0.0').describe('Bind address of the API server.'),
   PORT: z
     .string()

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { isDockerHost, isDockerImageRef, isHttpUrl, isPostgresUrl, isRegistryHost } from './formats.js'
+import {
+  isDockerHost,
+  isDockerImageRef,
+  isHttpUrl,
+  isPostgresUrl,
+  isRegistryHost,
+  postgresUrlProblem,
+} from './formats.js'
 
 describe('formats', () => {
   it.each([
@@ -27,6 +34,11 @@ describe('formats', () => {
     expect(isPostgresUrl('mysql://u@host/db')).toBe(false)
     expect(isPostgresUrl('postgres://u@host:0/db')).toBe(false)
     expect(isPostgresUrl('postgres:///db')).toBe(false)
+    // A user and a database are part of the rule: libpq would guess them, we refuse.
+    expect(isPostgresUrl('postgres://')).toBe(false)
+    expect(isPostgresUrl('postgres://host/db')).toBe(false)
+    expect(isPostgresUrl('postgres://u:p@host')).toBe(false)
+    expect(isPostgresUrl(`postgres://u:${'p'.repeat(20 * 1024 * 1024)}@host/db`)).toBe(false)
     expect(isHttpUrl('https://app.example.com/x')).toBe(true)
     expect(isHttpUrl('ftp://x')).toBe(false)
     expect(isDockerHost('unix:///var/run/docker.sock')).toBe(true)
@@ -36,4 +48,12 @@ describe('formats', () => {
     expect(isDockerHost('tcp://host:99999')).toBe(false)
     expect(isDockerHost('unix://relative.sock')).toBe(false)
   })
+
+  it.each([
+    ['postgres://', 'it names no host'],
+    ['postgres://127.0.0.1/db', 'it names no user'],
+    ['postgres://u:p@127.0.0.1:5432', 'it names no database'],
+    ['postgres://u:p@127.0.0.1:0/db', 'its port must be between 1 and 65535'],
+    ['postgres://u:p @h/db', 'it contains whitespace'],
+  ])('names the rule %j breaks', (url, problem) => expect(postgresUrlProblem(url)).toBe(problem))
 })

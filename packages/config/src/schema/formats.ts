@@ -56,13 +56,46 @@ function parseUrl(value: string): URL | undefined {
   }
 }
 
-/** postgres:// or postgresql:// with a host; port (if any) in range; no whitespace. */
-export function isPostgresUrl(value: string): boolean {
-  if (/\s/.test(value)) return false
+/** Longest DATABASE_URL we accept: ample for options and certificate paths, far below what breaks a process. */
+export const POSTGRES_URL_MAX_LENGTH = 4096
+
+/** The rule a DATABASE_URL must follow, for messages and fixes (never the URL itself: it holds a password). */
+export const POSTGRES_URL_RULE = `postgres://user:password@host:port/database with a user, a host and a database (at most ${POSTGRES_URL_MAX_LENGTH} characters)`
+
+/**
+ * Why `value` is not a usable DATABASE_URL, in a few words ("it names no user"), or undefined when it is one:
+ * postgres:// or postgresql://, a user, a host, a port in range if given, a database, no whitespace, bounded
+ * length. The one definition: schemas, the environment, the pg edge and tenant creation all use it.
+ */
+export function postgresUrlProblem(value: string): string | undefined {
+  if (value.length > POSTGRES_URL_MAX_LENGTH)
+    return `it has ${value.length} characters (at most ${POSTGRES_URL_MAX_LENGTH})`
+  if (/\s/.test(value)) return 'it contains whitespace'
   const url = parseUrl(value)
-  if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')) return false
-  if (url.hostname === '') return false
-  return validPort(url.port === '' ? undefined : url.port)
+  if (!url) return 'it is not a URL'
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    return 'it must start with postgres:// or postgresql://'
+  if (url.hostname === '') return 'it names no host'
+  if (!validPort(url.port === '' ? undefined : url.port)) return 'its port must be between 1 and 65535'
+  if (url.username === '') return 'it names no user'
+  if (url.pathname === '' || url.pathname === '/') return 'it names no database'
+  if (![url.username, url.password, url.pathname].every(decodes))
+    return 'it has a malformed %-escape (write % in a password as %25)'
+  return undefined
+}
+
+function decodes(part: string): boolean {
+  try {
+    decodeURIComponent(part)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** {@link postgresUrlProblem} finds nothing wrong. */
+export function isPostgresUrl(value: string): boolean {
+  return postgresUrlProblem(value) === undefined
 }
 
 /** http:// or https:// with a host. */

@@ -1,24 +1,24 @@
 import { z } from 'zod'
 import {
+  boundedText,
   httpUrlSchema,
   imageRefSchema,
   portSchema,
   profileNameSchema,
   registryHostSchema,
+  TEXT_LIMITS,
   tenantNameSchema,
 } from './common.js'
 import { DockerSettingsSchema } from './docker.js'
 
 const relativePath = (what: string) =>
-  z
-    .string({ error: `expected a ${what} path (text)` })
+  boundedText(`a ${what} path`, TEXT_LIMITS.secret)
     .min(1, { error: `${what} path must not be empty` })
     .refine((value) => !value.includes('\0'), { error: `${what} path contains a NUL character` })
 
 export const ServerSettingsSchema = z
   .strictObject({
-    host: z
-      .string()
+    host: boundedText('a host', TEXT_LIMITS.short)
       .min(1, { error: 'host must not be empty' })
       .default('0.0.0.0')
       .describe('Bind address of the API server (HOST).'),
@@ -73,8 +73,7 @@ export const DeploySettingsSchema = z
     registry: registryHostSchema
       .optional()
       .describe('Registry the image is pushed to, host[:port] (e.g. registry.example.com, 127.0.0.1:5000).'),
-    repository: z
-      .string()
+    repository: boundedText('a repository', TEXT_LIMITS.short)
       .regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, {
         error: 'invalid repository: lowercase path like team/app, no tag',
       })
@@ -95,8 +94,7 @@ export const DeploySettingsSchema = z
       .default(1)
       .describe('Number of replicas (swarm target).'),
     publish_port: portSchema.default(8080).describe('Host port the application is published on.'),
-    health_path: z
-      .string()
+    health_path: boundedText('a health path', TEXT_LIMITS.secret)
       .regex(/^\/[^\s]*$/, { error: 'health path must start with / and contain no spaces' })
       .default('/api/v1/health')
       .describe('HTTP path that must answer 200 before a rollout continues.'),

@@ -1,10 +1,9 @@
 import { z } from 'zod'
-import { postgresUrlSchema } from './common.js'
+import { boundedText, postgresUrlSchema, TEXT_LIMITS } from './common.js'
 
 /** Our earlier names of the provider keys: files this tool wrote hold them (null when unset). */
 const ourApiKey = (provider: string) =>
-  z
-    .string()
+  boundedText('an API key', TEXT_LIMITS.secret)
     .min(1, { error: 'API key must not be empty; use null when unset' })
     .nullable()
     .default(null)
@@ -14,8 +13,7 @@ const ourApiKey = (provider: string) =>
 
 /** The original tool's names of the provider keys. */
 const originalKey = (what: string) =>
-  z
-    .string({ error: `expected the ${what} (text)` })
+  boundedText(`the ${what}`, TEXT_LIMITS.secret)
     .nullable()
     .optional()
     .describe(`${what}, as the original tool names it.`)
@@ -25,8 +23,7 @@ const originalKey = (what: string) =>
  * github and internal_database_url; we wrote `*_api_key` for the providers, and both keep working.
  */
 const knownKeys = {
-  jwt_secret: z
-    .string({ error: 'expected a JWT secret (text)' })
+  jwt_secret: boundedText('a JWT secret', TEXT_LIMITS.secret)
     .min(32, { error: 'jwt_secret must be at least 32 characters' })
     .describe(
       'Secret used to sign session tokens; at least 32 characters (generated: 64 random characters).',
@@ -57,6 +54,9 @@ export const SecretsSchema = z
   .catchall(
     z
       .string({ error: 'a custom secret must be text (it becomes an environment variable of the app)' })
+      .max(TEXT_LIMITS.envValue, {
+        error: `a custom secret must be at most ${TEXT_LIMITS.envValue} characters (it becomes an environment variable)`,
+      })
       .describe('Custom secret: becomes an environment variable of the app.'),
   )
   .describe('Secrets of a systemprompt profile (.systemprompt/profiles/<name>/secrets.json)')

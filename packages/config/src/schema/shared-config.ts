@@ -1,6 +1,14 @@
 import { z } from 'zod'
 import { DEFAULT_SHARED_PORT } from '../constants.js'
-import { imageRefSchema, portSchema, tenantStateSchema, timestampSchema } from './common.js'
+import {
+  boundedText,
+  imageRefSchema,
+  pgObjectNameSchema,
+  portSchema,
+  TEXT_LIMITS,
+  tenantStateSchema,
+  timestampSchema,
+} from './common.js'
 
 /**
  * One tenant database in the shared server. tenant_id and database_name are the original tool's fields;
@@ -8,19 +16,11 @@ import { imageRefSchema, portSchema, tenantStateSchema, timestampSchema } from '
  */
 export const SharedTenantDatabaseSchema = z
   .looseObject({
-    tenant_id: z
-      .string({ error: 'expected a tenant id (text)' })
-      .min(1)
+    tenant_id: boundedText('a tenant id', TEXT_LIMITS.short)
+      .min(1, { error: 'tenant id must not be empty' })
       .describe('Tenant that owns the database.'),
-    database_name: z
-      .string({ error: 'expected a database name (text)' })
-      .min(1, { error: 'database name must not be empty' })
-      .max(63, { error: 'database name must be at most 63 bytes (PostgreSQL limit)' })
-      .describe('Database inside the shared server.'),
-    role_name: z
-      .string()
-      .min(1)
-      .max(63, { error: 'role name must be at most 63 bytes (PostgreSQL limit)' })
+    database_name: pgObjectNameSchema('database').describe('Database inside the shared server.'),
+    role_name: pgObjectNameSchema('role')
       .optional()
       .describe('Login role that owns the database (ours; absent in files of the original tool).'),
     state: tenantStateSchema.optional(),
@@ -35,15 +35,13 @@ export const SharedConfigSchema = z
       .literal(1, { error: 'unsupported version: expected 1' })
       .default(1)
       .describe('File format version.'),
-    admin_password: z
-      .string({ error: 'expected the admin password (text)' })
+    admin_password: boundedText('the admin password', TEXT_LIMITS.secret)
       .min(1, { error: 'admin password must not be empty' })
       .describe(
         'Password of systemprompt_admin in the shared server. Never change it: other projects share it.',
       ),
     port: portSchema.default(DEFAULT_SHARED_PORT).describe('Host port of the shared server on 127.0.0.1.'),
-    created_at: z
-      .string()
+    created_at: boundedText('a timestamp', TEXT_LIMITS.short)
       .min(1)
       .optional()
       .describe('When the shared server was first set up (original tool: RFC 3339 timestamp).'),

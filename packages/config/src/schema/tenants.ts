@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import {
+  pgObjectNameSchema,
   portSchema,
   profileNameSchema,
   tenantNameSchema,
@@ -22,9 +23,18 @@ export const TenantRecordSchema = z
       .enum(['shared', 'dedicated', 'external'], { error: "expected 'shared', 'dedicated' or 'external'" })
       .describe('shared: a database in the shared server; dedicated: its own container; external: a URL.'),
     state: tenantStateSchema.default('pending'),
-    database_name: z.string().min(1).max(63).optional().describe('Database name (shared and dedicated).'),
-    role_name: z.string().min(1).max(63).optional().describe('Login role that owns the database.'),
+    database_name: pgObjectNameSchema('database')
+      .optional()
+      .describe('Database name (shared and dedicated).'),
+    role_name: pgObjectNameSchema('role').optional().describe('Login role that owns the database.'),
     port: portSchema.optional().describe('Host port of the dedicated server on 127.0.0.1.'),
+    volume_name: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/, { error: 'expected a Docker volume name' })
+      .optional()
+      .describe(
+        'Dedicated: the data volume, when it is not the default one (a server made before names carried the project id, adopted with its data).',
+      ),
     profile: profileNameSchema.describe('Profile that holds the DATABASE_URL of this tenant.'),
     created_at: timestampSchema.describe('When the record was created.'),
     updated_at: timestampSchema.describe('When the record last changed.'),

@@ -2,10 +2,13 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { applyEdits, modify } from 'jsonc-parser'
 import { stringify } from 'yaml'
+import { ErrorCode } from '../error-codes.js'
+import { SystempromptError } from '../errors.js'
 import { pathExists, SECRET_FILE_MODE, writeFileAtomic } from '../fs.js'
 import type { ProjectLayout } from '../layout.js'
-import { loadProfile, readOptionalJsonFile } from '../load.js'
+import { loadProfile, readOptionalJsonFile, validateConfigValue } from '../load.js'
 import { withFileLock } from '../lock.js'
 import { assertProfileName } from '../names.js'
 import type { Profile } from '../schema/profile.js'
@@ -77,6 +80,44 @@ export async function writeProfileFiles(layout: ProjectLayout, input: WriteProfi
         mode: SECRET_FILE_MODE,
       })
       await writeFileAtomic(layout.profileYaml(input.name), yaml, { mode: 0o644 })
+    },
+    { timeoutMs: LOCK_TIMEOUT_MS },
+  )
+}
+
+/**
+ * Points an existing profile at another database URL: in secrets.json only the value of `database_url`
+ * changes (every other key, and the text around it, stays as it is); validated, written atomically under
+ * the profile's lock. PROFILE_NOT_FOUND when the profile has no secrets.json.
+ */
+export async function setProfileDatabaseUrl(
+  layout: ProjectLayout,
+  name: string,
+  databaseUrl: string,
+): Promise<void> {
+  assertProfileName(name)
+  const file = layout.profileSecrets(name)
+  await withFileLock(
+    lockPath(layout, name),
+    async () => {
+      if (!(await readProfileSecrets(layout, name))) {
+        throw new SystempromptError({
+          code: ErrorCode.PROFILE_NOT_FOUND,
+          category: 'user',
+          file,
+          message: `Profile ${JSON.stringify(name)} has no secrets.json (${file})`,
+          fix: 'Create the profile first (`systemprompt cloud tenant create` writes it)',
+        })
+      }
+      const text = await readFile(file, 'utf8')
+      const next = applyEdits(
+        text,
+        modify(text, ['database_url'], databaseUrl, {
+          formattingOptions: { insertSpaces: true, tabSize: 2 },
+        }),
+      )
+      validateConfigValue(SecretsSchema, JSON.parse(next), file)
+      await writeFileAtomic(file, next, { mode: SECRET_FILE_MODE })
     },
     { timeoutMs: LOCK_TIMEOUT_MS },
   )

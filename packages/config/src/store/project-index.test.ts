@@ -1,11 +1,13 @@
-import { cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { projectLayout } from '../layout.js'
 import {
   assertNotCopied,
   bindProject,
+  projectIdentity,
   projectIndexFile,
   projectRootOf,
   projectsUsingSharedServer,
@@ -88,5 +90,70 @@ describe('project index', () => {
     expect((await projectsUsingSharedServer(dataDir, 'srv', a.id)).map((p) => p.root)).toEqual([b.root])
     await rm(b.root, { recursive: true })
     expect(await projectsUsingSharedServer(dataDir, 'srv', a.id)).toEqual([])
+  })
+
+  it('a tenants.json the original cannot be read from still counts as the original (safe side)', async () => {
+    const a = await project('a')
+    await bindProject(dataDir, a)
+    await cp(a.root, join(base, 'copy'), { recursive: true })
+    await writeFile(projectLayout(a.root).tenantsFile, '{ not json')
+    const copy = projectLayout(join(base, 'copy'))
+    await expect(assertNotCopied(copy, dataDir)).rejects.toMatchObject({ code: 'PROJECT_COPIED' })
+  })
+
+  it('a project without tenants.json has no id yet: passes and writes no index', async () => {
+    const root = join(base, 'fresh')
+    await mkdir(join(root, '.systemprompt'), { recursive: true })
+    expect(await projectIdentity(projectLayout(root), dataDir)).toEqual({
+      projectId: undefined,
+      copyOf: undefined,
+    })
+    await expect(stat(projectIndexFile(dataDir))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('a broken index is reported with its file and the fix', async () => {
+    const a = await project('a')
+    await mkdir(dataDir, { recursive: true })
+    await writeFile(projectIndexFile(dataDir), '{"version": 1, "projects": [')
+    await expect(assertNotCopied(projectLayout(a.root), dataDir)).rejects.toMatchObject({
+      code: 'CONFIG_JSON_SYNTAX',
+      file: projectIndexFile(dataDir),
+      fix: expect.stringContaining('Delete'),
+    })
+    await writeFile(projectIndexFile(dataDir), '{"version": 1, "projects": [{"id": 7}]}')
+    await expect(assertNotCopied(projectLayout(a.root), dataDir)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    })
+  })
+
+  it('a write drops the entries of directories that are gone', async () => {
+    const a = await project('a')
+    const b = await project('b')
+    await bindProject(dataDir, a)
+    await rm(a.root, { recursive: true })
+    await bindProject(dataDir, b)
+    const index = JSON.parse(await readFile(projectIndexFile(dataDir), 'utf8')) as {
+      projects: { id: string }[]
+    }
+    expect(index.projects.map((p) => p.id)).toEqual([b.id])
+  })
+
+  // `db up` on a running server checks the index: the module must stay off the schemas (zod, yaml).
+  it('imports only node builtins and our own light modules', async () => {
+    const seen = new Set<string>()
+    const bare = new Set<string>()
+    const visit = async (file: string): Promise<void> => {
+      if (seen.has(file)) return
+      seen.add(file)
+      const source = await readFile(file, 'utf8')
+      for (const [, spec] of source.matchAll(/^(?:import|export)\s[^'"]*?from\s+'([^']+)'/gm)) {
+        if (spec === undefined) continue
+        if (spec.startsWith('.')) await visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')))
+        else bare.add(spec)
+      }
+    }
+    await visit(join(dirname(fileURLToPath(import.meta.url)), 'project-index.ts'))
+    expect(seen.size).toBeGreaterThan(3)
+    expect([...bare].filter((spec) => !spec.startsWith('node:'))).toEqual([])
   })
 })

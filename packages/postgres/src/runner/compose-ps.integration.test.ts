@@ -27,9 +27,14 @@ describe('a runner-made container is a compose container', () => {
     await writeComposeFile(file, spec, { generatorVersion: '0.0.0-test' })
     const result = await upServer(engine, spec, { composeFile: file })
 
-    const { stdout: ids } = await promisify(execFile)('/usr/bin/docker-compose', ['-f', file, 'ps', '-q'])
+    // The shared server's compose project is its own (`-p`, as the file's header says), not the directory's.
+    const compose = (...args: string[]) =>
+      promisify(execFile)('/usr/bin/docker-compose', ['-p', spec.project, '-f', file, ...args], {
+        env: childEnv(),
+      })
+    const { stdout: ids } = await compose('ps', '-q')
     expect(ids.split('\n')).toContain(result.containerId)
-    const { stdout: table } = await promisify(execFile)('/usr/bin/docker-compose', ['-f', file, 'ps'])
+    const { stdout: table } = await compose('ps')
     const line = table.split('\n').find((l) => l.startsWith(spec.containerName))
     expect(line).toMatch(/\bUp\b/)
     expect(line).toContain(`127.0.0.1:${spec.port}->5432/tcp`)

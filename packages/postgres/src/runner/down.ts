@@ -2,7 +2,7 @@ import type { PostgresServerSpec } from '@systemprompt/compose'
 import { requirePasswordFile } from '@systemprompt/config/core'
 import type { Engine } from '@systemprompt/engine'
 import { ensureImage } from './image.js'
-import { assertOurs } from './ownership.js'
+import { assertOurs, assertProjectOf } from './ownership.js'
 import { assertPortAvailable } from './ports.js'
 import type { RunnerProgress } from './progress.js'
 import { type UpServerOptions, type UpServerResult, upServer } from './up.js'
@@ -56,8 +56,8 @@ export async function downServer(
 /**
  * Deletes the data and starts fresh: removes the container and its volume, then realises the spec again
  * (a new, empty cluster initialised with the password in the password file). Everything that could stop
- * the fresh server from starting — a container we did not make, no password, no image, the port held by
- * someone else — is checked first, so a refused reset deletes nothing.
+ * the fresh server from starting — a container we did not make, a container or volume of another project,
+ * no password, no image, the port held by someone else — is checked first, so a refused reset deletes nothing.
  */
 export async function resetServer(
   engine: Engine,
@@ -66,6 +66,8 @@ export async function resetServer(
 ): Promise<UpServerResult> {
   const info = await engine.containers.inspect(spec.containerName)
   if (info) assertOurs(spec, info, 'reset')
+  const volume = await engine.volumes.inspect(spec.volumeName)
+  if (volume) assertProjectOf(spec, { kind: 'volume', name: spec.volumeName, labels: volume.Labels })
   const password = options.password ?? (await requirePasswordFile(spec.passwordFile))
   await ensureImage(engine, spec.image, options.onProgress)
   await assertPortAvailable(engine, spec, { current: info, portFlag: options.portFlag })

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net'
 import type { PostgresServerSpec } from '@systemprompt/compose'
 import { SystempromptError } from '@systemprompt/config/core'
-import { COMPOSE_LABELS, type ContainerInfo, type Engine } from '@systemprompt/engine'
+import { COMPOSE_LABELS, type ContainerInfo, type Engine, LABELS } from '@systemprompt/engine'
 import { publishedPort } from './ownership.js'
 import { listeningInodes, processHoldingSocket } from './proc-net.js'
 
@@ -92,6 +92,20 @@ export async function suggestFreePort(
     message: `No free TCP port on 127.0.0.1 from ${start} to 65535`,
     fix: 'Stop something that listens on a local port, then retry',
   })
+}
+
+/**
+ * Host ports of our stopped servers, every project's: a stopped container publishes nothing (so the engine
+ * lists no port for it), but it starts on its port again, so a new server must not take it.
+ */
+export async function portsOfStoppedServers(engine: Engine): Promise<number[]> {
+  const ours = await engine.containers.list({ all: true, labels: { [LABELS.managed]: '1' } })
+  const ports: number[] = []
+  for (const container of ours.filter((c) => c.State !== 'running')) {
+    const port = publishedPort(await engine.containers.inspect(container.Id))
+    if (port !== undefined) ports.push(port)
+  }
+  return ports
 }
 
 function describeHolder(holder: PortHolder): string {

@@ -1,3 +1,4 @@
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { connect } from 'node:net'
 
 /** PostgreSQL protocol 3.0. */
@@ -34,6 +35,211 @@ export function acceptsLogins(
     socket.once('connect', () => socket.write(startupMessage(user, database)))
     socket.once('data', (chunk: Buffer) => done(chunk[0] === 0x52 /* 'R' */))
   })
+}
+
+/**
+ * What one real login attempt gave: `ok` (authenticated, the server said ReadyForQuery), `rejected` (the
+ * server refused this user/password: SQLSTATE 28P01 or 28000), or `unavailable` (not listening, starting
+ * up, another error, an authentication method we do not speak, or no answer in time).
+ */
+export type LoginOutcome =
+  | { kind: 'ok' }
+  | { kind: 'rejected'; sqlstate: string }
+  | { kind: 'unavailable'; sqlstate?: string; reason: string }
+
+/**
+ * A real login as `user` with `password` on 127.0.0.1:port, over the protocol itself: SCRAM-SHA-256 (the
+ * default of PostgreSQL 14+ and of our servers), md5 and cleartext, then a Terminate. Proves what
+ * `acceptsLogins` cannot — that this password opens the server — for the price of a few round trips and
+ * one PBKDF2, without loading the pg driver (the `db up` fast path cannot afford its import). The server's
+ * SCRAM signature is checked too, so a stand-in that accepts anything does not pass.
+ */
+export function verifyLogin(
+  port: number,
+  login: { user: string; database: string; password: string },
+  timeoutMs = 1000,
+): Promise<LoginOutcome> {
+  // SCRAM wants the password SASLprep'd; printable ASCII (every password we generate) is its own SASLprep.
+  if (!/^[\x20-\x7e]*$/.test(login.password))
+    return Promise.resolve({ kind: 'unavailable', reason: 'the password needs SASLprep (not done here)' })
+  return new Promise((resolve) => {
+    let settled = false
+    const socket = connect({ host: '127.0.0.1', port })
+    const done = (outcome: LoginOutcome) => {
+      if (settled) return
+      settled = true
+      socket.setTimeout(0)
+      // A clean goodbye after a login (the server logs an unexpected EOF otherwise); anything else: drop it.
+      if (outcome.kind === 'ok') socket.end(TERMINATE).unref()
+      else socket.destroy()
+      resolve(outcome)
+    }
+    const conversation = new LoginConversation(login, (message) => socket.write(message))
+    let pending = Buffer.alloc(0)
+    socket.setTimeout(timeoutMs, () => done({ kind: 'unavailable', reason: 'no answer in time' }))
+    socket.on('error', (error) => done({ kind: 'unavailable', reason: error.message }))
+    socket.once('close', () => done({ kind: 'unavailable', reason: 'connection closed' }))
+    socket.once('connect', () => socket.write(startupMessage(login.user, login.database)))
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk])
+      // One backend message: a type byte, then an Int32 length that counts itself but not the type byte.
+      while (pending.length >= 5) {
+        const length = pending.readInt32BE(1)
+        if (length < 4) return done({ kind: 'unavailable', reason: 'malformed reply' })
+        if (pending.length < 1 + length) return
+        const type = pending[0] as number
+        const body = pending.subarray(5, 1 + length)
+        pending = pending.subarray(1 + length)
+        const outcome = conversation.receive(type, body)
+        if (outcome) return done(outcome)
+      }
+    })
+  })
+}
+
+const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]) // 'X'
+
+/** The client side of the authentication exchange, one backend message at a time. */
+class LoginConversation {
+  private scram: { clientFirstBare: string; nonce: string; authMessage?: string; saltedPassword?: Buffer } = {
+    clientFirstBare: '',
+    nonce: '',
+  }
+
+  constructor(
+    private readonly login: { user: string; password: string },
+    private readonly send: (message: Buffer) => void,
+  ) {}
+
+  /** Handles one message; returns the outcome once there is one. */
+  receive(type: number, body: Buffer): LoginOutcome | undefined {
+    if (type === 0x45 /* 'E' */) return errorOutcome(body)
+    if (type === 0x5a /* 'Z' ReadyForQuery */) return { kind: 'ok' }
+    if (type !== 0x52 /* 'R' */) return undefined // ParameterStatus, BackendKeyData, notices
+    const code = body.readInt32BE(0)
+    const data = body.subarray(4)
+    switch (code) {
+      case 0: // AuthenticationOk: ReadyForQuery follows
+        return undefined
+      case 3: // cleartext
+        this.send(message(0x70, cstring(this.login.password)))
+        return undefined
+      case 5: {
+        const inner = md5Hex(`${this.login.password}${this.login.user}`)
+        const outer = md5Hex(Buffer.concat([Buffer.from(inner), data.subarray(0, 4)]))
+        this.send(message(0x70, cstring(`md5${outer}`)))
+        return undefined
+      }
+      case 10:
+        return this.scramStart(data)
+      case 11:
+        return this.scramContinue(data.toString('utf8'))
+      case 12:
+        return this.scramFinal(data.toString('utf8'))
+      default:
+        return { kind: 'unavailable', reason: `authentication method ${code} is not supported here` }
+    }
+  }
+
+  private scramStart(data: Buffer): LoginOutcome | undefined {
+    const mechanisms = data.toString('utf8').split('\0').filter(Boolean)
+    if (!mechanisms.includes('SCRAM-SHA-256'))
+      return { kind: 'unavailable', reason: `SASL mechanisms ${mechanisms.join(', ')} not supported here` }
+    const nonce = randomBytes(18).toString('base64')
+    // PostgreSQL takes the user from the startup message; the SCRAM user name stays empty (as libpq sends it).
+    const clientFirstBare = `n=,r=${nonce}`
+    this.scram = { clientFirstBare, nonce }
+    const first = Buffer.from(`n,,${clientFirstBare}`, 'utf8')
+    const length = Buffer.alloc(4)
+    length.writeInt32BE(first.length, 0)
+    this.send(message(0x70, Buffer.concat([cstring('SCRAM-SHA-256'), length, first])))
+    return undefined
+  }
+
+  private scramContinue(serverFirst: string): LoginOutcome | undefined {
+    const fields = scramFields(serverFirst)
+    const serverNonce = fields.get('r')
+    const salt = fields.get('s')
+    const iterations = Number(fields.get('i'))
+    if (
+      !serverNonce?.startsWith(this.scram.nonce) ||
+      !salt ||
+      !Number.isInteger(iterations) ||
+      iterations < 1
+    )
+      return { kind: 'unavailable', reason: 'malformed SCRAM challenge' }
+    const saltedPassword = pbkdf2Sync(
+      this.login.password,
+      Buffer.from(salt, 'base64'),
+      iterations,
+      32,
+      'sha256',
+    )
+    const clientKey = hmac(saltedPassword, 'Client Key')
+    const storedKey = createHash('sha256').update(clientKey).digest()
+    const withoutProof = `c=biws,r=${serverNonce}`
+    const authMessage = `${this.scram.clientFirstBare},${serverFirst},${withoutProof}`
+    const signature = hmac(storedKey, authMessage)
+    const proof = Buffer.from(clientKey.map((byte, i) => byte ^ (signature[i] as number)))
+    this.scram = { ...this.scram, authMessage, saltedPassword }
+    this.send(message(0x70, Buffer.from(`${withoutProof},p=${proof.toString('base64')}`, 'utf8')))
+    return undefined
+  }
+
+  private scramFinal(serverFinal: string): LoginOutcome | undefined {
+    const { authMessage, saltedPassword } = this.scram
+    const verifier = scramFields(serverFinal).get('v')
+    if (!authMessage || !saltedPassword || !verifier)
+      return { kind: 'unavailable', reason: 'malformed SCRAM final message' }
+    const expected = hmac(hmac(saltedPassword, 'Server Key'), authMessage)
+    const got = Buffer.from(verifier, 'base64')
+    if (got.length !== expected.length || !timingSafeEqual(got, expected))
+      return { kind: 'unavailable', reason: 'the server did not prove it knows the password (SCRAM)' }
+    return undefined
+  }
+}
+
+function errorOutcome(body: Buffer): LoginOutcome {
+  const fields = new Map<string, string>()
+  let at = 0
+  while (at < body.length && body[at] !== 0) {
+    const end = body.indexOf(0, at + 1)
+    if (end === -1) break
+    fields.set(String.fromCharCode(body[at] as number), body.toString('utf8', at + 1, end))
+    at = end + 1
+  }
+  const sqlstate = fields.get('C') ?? ''
+  if (sqlstate === '28P01' || sqlstate === '28000') return { kind: 'rejected', sqlstate }
+  return { kind: 'unavailable', sqlstate, reason: fields.get('M') ?? `SQLSTATE ${sqlstate}` }
+}
+
+function scramFields(text: string): Map<string, string> {
+  const fields = new Map<string, string>()
+  for (const part of text.split(',')) {
+    const at = part.indexOf('=')
+    if (at > 0) fields.set(part.slice(0, at), part.slice(at + 1))
+  }
+  return fields
+}
+
+function hmac(key: Buffer, text: string): Buffer {
+  return createHmac('sha256', key).update(text, 'utf8').digest()
+}
+
+function md5Hex(input: string | Buffer): string {
+  return createHash('md5').update(input).digest('hex')
+}
+
+function cstring(text: string): Buffer {
+  return Buffer.from(`${text}\0`, 'utf8')
+}
+
+/** A frontend message: type byte, Int32 length (itself included), body. */
+function message(type: number, body: Buffer): Buffer {
+  const head = Buffer.alloc(5)
+  head[0] = type
+  head.writeInt32BE(body.length + 4, 1)
+  return Buffer.concat([head, body])
 }
 
 function startupMessage(user: string, database: string): Buffer {

@@ -1,8 +1,9 @@
 import { createServer } from 'node:net'
-import { configHash, sharedServerSpec } from '@systemprompt/compose'
+import { configHash, dedicatedServerSpec, sharedServerSpec } from '@systemprompt/compose'
 import { describe, expect, it } from 'vitest'
-import { containerCreateOptions, durationNs } from './create-options.js'
+import { containerCreateOptions, durationNs, volumeCreateLabels } from './create-options.js'
 import { lastLines, scrub } from './errors.js'
+import { assertProjectOf, ownershipProblem } from './ownership.js'
 import { isPortFree, portInUseError } from './ports.js'
 import { listeningInodes, parseListeners, processHoldingSocket, summarizeCommand } from './proc-net.js'
 
@@ -33,13 +34,80 @@ describe('containerCreateOptions', () => {
     })
     expect(options.Labels).toMatchObject({
       'systemprompt.config-hash': configHash(spec),
-      'com.docker.compose.project': 'docker',
+      // Machine-wide: its own compose project, never the directory's (`docker`) nor a project's.
+      'com.docker.compose.project': 'systemprompt-shared',
       'com.docker.compose.service': 'postgres',
       'com.docker.compose.oneoff': 'False',
       'com.docker.compose.container-number': '1',
       'com.docker.compose.project.config_files': '/home/me/app/.systemprompt/docker/shared.yaml',
     })
     expect(options.Healthcheck).toMatchObject({ Interval: 5e9, Retries: 5 })
+    expect(Object.keys(options.Labels ?? {})).not.toContain('systemprompt.project')
+  })
+
+  it("labels a dedicated server's container and volume with its project and compose project", () => {
+    const dedicated = dedicatedServerSpec('dedi', {
+      dockerDir: '/home/me/app/.systemprompt/docker',
+      projectId: 'a1b2c3d4',
+      projectDir: '/home/me/app',
+    })
+    const own = { 'systemprompt.project': 'a1b2c3d4', 'systemprompt.project-dir': '/home/me/app' }
+    expect(containerCreateOptions(dedicated).name).toBe('systemprompt-postgres-dedi-a1b2c3d4')
+    expect(containerCreateOptions(dedicated).Labels).toMatchObject({
+      ...own,
+      'com.docker.compose.project': 'systemprompt-a1b2c3d4',
+      'com.docker.compose.service': 'postgres-dedi',
+    })
+    expect(volumeCreateLabels(dedicated)).toMatchObject({
+      ...own,
+      'com.docker.compose.project': 'systemprompt-a1b2c3d4',
+    })
+  })
+})
+
+describe('ownership of dedicated servers', () => {
+  const mine = { projectId: 'a1b2c3d4' }
+  const labels = (projectId?: string, role = 'postgres-dedicated') => ({
+    'systemprompt.managed': '1',
+    'systemprompt.role': role,
+    ...(projectId
+      ? { 'systemprompt.project': projectId, 'systemprompt.project-dir': `/srv/${projectId}` }
+      : {}),
+  })
+  const container = (l: Record<string, string>) => ({ kind: 'container' as const, name: 'c', labels: l })
+  const volume = (l: Record<string, string>) => ({ kind: 'volume' as const, name: 'v', labels: l })
+
+  it('a container is ours only with our project id and the dedicated role', () => {
+    expect(ownershipProblem(container(labels('a1b2c3d4')), mine)).toBeUndefined()
+    expect(ownershipProblem(container(labels('ffff0000')), mine)).toMatchObject({
+      code: 'SERVER_OWNED_ELSEWHERE',
+      category: 'conflict',
+      message:
+        'Container c belongs to project ffff0000 (/srv/ffff0000), not to this project (a1b2c3d4); it is left as it is',
+      fix: expect.stringContaining('cd /srv/ffff0000'),
+      details: { container: 'c', owner: { projectId: 'ffff0000', projectDir: '/srv/ffff0000' } },
+    })
+    // Made before names carried the project id, or a shared server's: not provably ours.
+    expect(ownershipProblem(container(labels()), mine)?.message).toContain(
+      'carries no systemprompt.project label',
+    )
+    expect(ownershipProblem(container(labels('a1b2c3d4', 'postgres-shared')), mine)).toBeDefined()
+  })
+
+  it('a volume without a project label is ours only when this project recorded it', () => {
+    expect(ownershipProblem(volume(labels('a1b2c3d4')), mine)).toBeUndefined()
+    expect(ownershipProblem(volume(labels('ffff0000')), mine)).toMatchObject({
+      code: 'SERVER_OWNED_ELSEWHERE',
+    })
+    expect(ownershipProblem(volume(labels()), mine)).toBeDefined()
+    expect(ownershipProblem(volume(labels()), { ...mine, acceptUnlabelled: true })).toBeUndefined()
+    expect(
+      ownershipProblem(volume(labels(undefined, 'postgres-shared')), { ...mine, acceptUnlabelled: true }),
+    ).toBeDefined()
+  })
+
+  it("the shared server's objects are not checked against a project", () => {
+    expect(() => assertProjectOf(spec, container(labels('ffff0000', 'postgres-shared')))).not.toThrow()
   })
 })
 

@@ -34,6 +34,8 @@ export async function makeTestServer(
     ...base,
     containerName: `sp-test-${name}-${run}`,
     volumeName: `sp-test-${name}-${run}-data`,
+    // A compose project of its own: never the machine's (or another test's) `systemprompt-shared`.
+    project: `sp-test-${name}-${run}`,
     ...overrides,
   }
   const password = randomBytes(18).toString('base64url')

@@ -10,7 +10,7 @@ import {
 } from './create-options.js'
 import { dbCommand, serverLabel } from './errors.js'
 import { ensureImage } from './image.js'
-import { assertOurs } from './ownership.js'
+import { assertOurs, assertProjectOf } from './ownership.js'
 import { assertPortAvailable, findPortHolder, portInUseError, suggestFreePort } from './ports.js'
 import { acceptsLogins } from './probe.js'
 import type { RunnerProgress } from './progress.js'
@@ -148,6 +148,7 @@ async function realise(
   await ensureImage(engine, spec.image, progress)
   await assertPortAvailable(engine, spec, { current: existing, portFlag: options.portFlag })
   const volume = await engine.volumes.inspect(spec.volumeName)
+  if (volume) assertProjectOf(spec, { kind: 'volume', name: spec.volumeName, labels: volume.Labels })
   const orphaned = Boolean(volume) && !existing && options.volumeKnown === false
   if (volume && orphaned && !options.resetVolume) throw volumeOrphanedError(spec, volume)
 

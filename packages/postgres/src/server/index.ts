@@ -8,6 +8,7 @@ export {
   type ProjectServerStatus,
   projectServerLogs,
   projectServerStatus,
+  type RemovedTenantServer,
   removeTenantServer,
   resetProjectServer,
   stopServer,
@@ -15,5 +16,6 @@ export {
 
 export type { EnsureServerResult } from './server-result.js'
 export { ensureSharedServer } from './shared.js'
+export { describeSharedServerUsers, type SharedServerUser, sharedServerUsers } from './shared-users.js'
 
 export { ensureTenantServer } from './tenant.js'

@@ -2,18 +2,33 @@ import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { PostgresServerSpec } from '@systemprompt/compose'
-import { DEFAULT_DEDICATED_PORT, DEFAULT_SHARED_PORT, parseComposeFile } from '@systemprompt/compose'
+import {
+  DEFAULT_DEDICATED_PORT,
+  DEFAULT_SHARED_PORT,
+  parseComposeFile,
+  writeComposeProjectEnv,
+} from '@systemprompt/compose'
 import { assertTenantName, type ProjectLayout, projectLayout, withFileLock } from '@systemprompt/config/core'
+import type { Engine } from '@systemprompt/engine'
 import { type DownServerResult, downServer, resetServer } from '../runner/down.js'
 import { type ServerLogsOptions, serverLogs } from '../runner/logs.js'
+import { isManaged, type ObjectOwner, ownerOf, ownershipProblem } from '../runner/ownership.js'
 import type { RunnerProgress } from '../runner/progress.js'
 import { type ServerStatus, serverStatus } from '../runner/status.js'
 import { DEFAULT_READY_TIMEOUT_MS, type UpServerResult } from '../runner/up.js'
 import { engineFor, type ProjectServerOptions, resolveImage } from './context.js'
+import { commitServer, type PlannedServer, planServer } from './declare.js'
+import { findLegacyServer, type LegacyServer, legacySpec, retireLegacyServer } from './legacy.js'
 import { ensurePasswordFile } from './passwords.js'
 import { readSharedConfig } from './shared-config.js'
 import { sharedSpec } from './shared-spec.js'
-import { tenantSpec } from './tenant.js'
+import {
+  assertDeclaresProject,
+  type DedicatedTenant,
+  readDeclared,
+  requireDedicatedTenant,
+  tenantSpec,
+} from './tenant-target.js'
 
 export interface TargetOptions extends ProjectServerOptions {
   /** Dedicated server of this tenant; the shared server when undefined. */
@@ -29,31 +44,82 @@ export interface DeclaredTarget {
 
 /**
  * The server a project-level command is about: what its compose file declares, or — when there is no
- * file yet — what `db up` would generate, so `down`, `status` and `logs` still find the container.
+ * file yet — what `db up` would generate, so `down`, `status` and `logs` still find the container. A tenant
+ * must be one of this project's dedicated tenants (TENANT_NOT_FOUND, TENANT_NOT_DEDICATED otherwise); its
+ * server is always this project's (names and labels carry the project id).
  */
 export async function declaredTarget(options: TargetOptions): Promise<DeclaredTarget> {
   const layout = projectLayout(options.root)
-  if (options.tenant !== undefined) assertTenantName(options.tenant)
-  const composeFile =
-    options.tenant === undefined ? layout.sharedCompose : layout.tenantCompose(options.tenant)
-  const text = await readFile(composeFile, 'utf8').catch(() => undefined)
-  if (text !== undefined) return { spec: parseComposeFile(text, composeFile), composeFile, fileExists: true }
-  const spec =
-    options.tenant === undefined
-      ? await defaultSharedSpec(layout, options)
-      : tenantSpec(layout.dockerDir, options.tenant, options, {
-          image: resolveImage(options.postgresImage),
-          port: DEFAULT_DEDICATED_PORT,
-        })
-  return { spec, composeFile, fileExists: false }
+  if (options.tenant === undefined) return sharedTarget(layout, options)
+  const { spec, composeFile, fileExists } = await tenantTarget(layout, options.tenant, options)
+  return { spec, composeFile, fileExists }
 }
 
-async function defaultSharedSpec(layout: ProjectLayout, options: TargetOptions) {
+async function sharedTarget(layout: ProjectLayout, options: TargetOptions): Promise<DeclaredTarget> {
+  const composeFile = layout.sharedCompose
+  const text = await readFile(composeFile, 'utf8').catch(() => undefined)
+  if (text !== undefined) return { spec: parseComposeFile(text, composeFile), composeFile, fileExists: true }
   const config = await readSharedConfig(layout)
-  return sharedSpec(layout, options, {
+  const spec = sharedSpec(layout, options, {
     image: resolveImage(options.postgresImage, undefined, config?.image),
     port: config?.port ?? DEFAULT_SHARED_PORT,
   })
+  return { spec, composeFile, fileExists: false }
+}
+
+interface TenantTarget extends DeclaredTarget {
+  owner: DedicatedTenant
+  engine: Engine
+  /** The compose file to (re)write after a change, when it was generated (not hand-edited). */
+  plan: PlannedServer
+  /** A server of this tenant made before names carried the project id, provably this project's. */
+  legacy?: LegacyServer
+}
+
+/**
+ * A tenant's server: the compose file when it declares this project's server; what `db up` generates when
+ * the file is missing or was generated from other inputs (also one generated before names carried the
+ * project id); a hand-edited file that declares another project (or none) is refused.
+ */
+async function tenantTarget(
+  layout: ProjectLayout,
+  tenant: string,
+  options: TargetOptions,
+): Promise<TenantTarget> {
+  assertTenantName(tenant)
+  const found = await requireDedicatedTenant(layout, tenant)
+  const engine = await engineFor(options)
+  const composeFile = layout.tenantCompose(tenant)
+  const existing = await readDeclared(composeFile)
+  const lookup = await findLegacyServer(engine, layout, tenant, options.instance, existing)
+  const legacy = lookup.kind === 'ours' ? lookup.server : undefined
+  const owner = legacy ? { ...found, record: { ...found.record, volume_name: legacy.volumeName } } : found
+  const desired = tenantSpec(layout, owner, options, {
+    image: existing?.image ?? resolveImage(options.postgresImage),
+    port: existing?.port ?? owner.record.port ?? DEFAULT_DEDICATED_PORT,
+  })
+  const plan: PlannedServer =
+    existing?.projectId === owner.projectId
+      ? { spec: existing, handEdited: false, needsWrite: false, generated: false }
+      : await planServer(composeFile, desired)
+  assertDeclaresProject(plan.spec, owner.projectId, composeFile)
+  return {
+    spec: plan.spec,
+    composeFile,
+    fileExists: existing !== undefined,
+    owner: found,
+    engine,
+    plan,
+    ...(legacy ? { legacy } : {}),
+  }
+}
+
+/** The legacy container of ours stands in for the target while the target has none (not migrated yet). */
+async function standIn(target: TenantTarget): Promise<PostgresServerSpec> {
+  const legacy = target.legacy
+  if (!legacy?.container) return target.spec
+  if (await target.engine.containers.inspect(target.spec.containerName)) return target.spec
+  return legacySpec(target.spec, legacy)
 }
 
 export interface StopServerOptions extends TargetOptions {
@@ -62,16 +128,22 @@ export interface StopServerOptions extends TargetOptions {
   onProgress?: RunnerProgress
 }
 
-/** `db down`: stop the server; the data stays. */
+/** `db down`: stop the server; the data stays. Never another project's container. */
 export async function stopServer(
   options: StopServerOptions,
 ): Promise<DownServerResult & { containerName: string }> {
-  const { spec } = await declaredTarget(options)
-  const engine = await engineFor(options)
-  const result = await downServer(engine, spec, {
+  const down = {
     ...(options.removeContainer ? { removeContainer: true } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  })
+  }
+  if (options.tenant !== undefined) {
+    const target = await tenantTarget(projectLayout(options.root), options.tenant, options)
+    const spec = await standIn(target)
+    const result = await downServer(target.engine, spec, down)
+    return { ...result, containerName: spec.containerName }
+  }
+  const { spec } = await declaredTarget(options)
+  const result = await downServer(await engineFor(options), spec, down)
   return { ...result, containerName: spec.containerName }
 }
 
@@ -90,33 +162,54 @@ export interface ResetProjectServerResult extends UpServerResult {
 
 /**
  * `db reset`: delete the server's data and start it fresh with the same admin password. The caller asks
- * for confirmation first (the shared server may hold other projects' databases too).
+ * for confirmation first (the shared server may hold other projects' databases too). A tenant's reset is
+ * serialised with `db up` of that tenant, touches only this project's server, and first moves a server made
+ * before names carried the project id onto the new names (its volume is the one reset).
  */
 export async function resetProjectServer(
   options: ResetProjectServerOptions,
 ): Promise<ResetProjectServerResult> {
-  const { spec, composeFile, fileExists } = await declaredTarget(options)
-  const engine = await engineFor(options)
   const layout = projectLayout(options.root)
-  let lostDatabases: string[] = []
-  if (options.tenant === undefined) {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
+  const progress = options.onProgress ? { onProgress: options.onProgress } : {}
+  const tenant = options.tenant
+  if (tenant === undefined) {
+    const { spec, composeFile, fileExists } = await declaredTarget(options)
     const config = await readSharedConfig(layout)
     // Keep the recorded admin password: the fresh cluster is initialised with it.
     if (config) await ensurePasswordFile(spec.passwordFile, config.admin_password)
-    lostDatabases = config?.tenant_databases.map((d) => d.database_name) ?? []
+    const result = await resetServer(await engineFor(options), spec, {
+      timeoutMs,
+      ...(fileExists ? { composeFile } : {}),
+      ...progress,
+    })
+    const lostDatabases = config?.tenant_databases.map((d) => d.database_name) ?? []
+    return { ...result, ...where(spec), lostDatabases }
   }
-  const result = await resetServer(engine, spec, {
-    timeoutMs: options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
-    ...(fileExists ? { composeFile } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  })
-  return {
-    ...result,
-    containerName: spec.containerName,
-    volumeName: spec.volumeName,
-    port: spec.port,
-    lostDatabases,
-  }
+  assertTenantName(tenant)
+  return withFileLock(
+    join(layout.locksDir, `tenant-server-${tenant}.lock`),
+    async () => {
+      const target = await tenantTarget(layout, tenant, options)
+      const { engine, spec, composeFile } = target
+      if (target.legacy)
+        await retireLegacyServer(engine, layout, target.owner.record, target.legacy, options.onProgress)
+      const result = await resetServer(engine, spec, { timeoutMs, composeFile, ...progress })
+      if (await commitServer(composeFile, target.plan)) await writeProjectEnv(layout, spec)
+      return { ...result, ...where(spec), lostDatabases: [] }
+    },
+    { timeoutMs: timeoutMs + 30_000 },
+  )
+}
+
+function where(spec: PostgresServerSpec) {
+  return { containerName: spec.containerName, volumeName: spec.volumeName, port: spec.port }
+}
+
+async function writeProjectEnv(layout: ProjectLayout, spec: PostgresServerSpec): Promise<void> {
+  await withFileLock(join(layout.locksDir, 'compose-env.lock'), () =>
+    writeComposeProjectEnv(layout.dockerDir, spec.project),
+  )
 }
 
 export interface ProjectServerStatus extends ServerStatus {
@@ -124,58 +217,145 @@ export interface ProjectServerStatus extends ServerStatus {
   composeFile: string
   composeFileExists: boolean
   declared: { image: string; port: number; containerName: string; volumeName: string }
-}
-
-/** `db status`: state, health, port, image, volume, uptime, drift between the compose file and the container. */
-export async function projectServerStatus(options: TargetOptions): Promise<ProjectServerStatus> {
-  const { spec, composeFile, fileExists } = await declaredTarget(options)
-  const engine = await engineFor(options)
-  const status = await serverStatus(engine, spec)
-  return {
-    target: options.tenant === undefined ? 'shared' : { tenant: options.tenant },
-    composeFile,
-    composeFileExists: fileExists,
-    declared: {
-      image: spec.image,
-      port: spec.port,
-      containerName: spec.containerName,
-      volumeName: spec.volumeName,
-    },
-    ...status,
-  }
-}
-
-/** `db logs`: a readable of the server's log; with `follow`, destroy it to stop. */
-export async function projectServerLogs(options: TargetOptions & ServerLogsOptions): Promise<Readable> {
-  const { spec } = await declaredTarget(options)
-  const engine = await engineFor(options)
-  return serverLogs(engine, spec, {
-    ...(options.follow ? { follow: true } : {}),
-    ...(options.tail !== undefined ? { tail: options.tail } : {}),
-    ...(options.timestamps ? { timestamps: true } : {}),
-  })
+  /**
+   * The container shown is this tenant's server made before names carried the project id: the next
+   * `db up <tenant>` moves it to `declared.containerName` (data kept).
+   */
+  legacy?: boolean
 }
 
 /**
- * Removes a tenant's dedicated server: its container and data volume (what its compose file declares, or
- * the default names), then its compose file and password file. Under the same lock as `ensureTenantServer`,
- * so a concurrent `db up <tenant>` never sees half of it. The caller has confirmed and checked the record.
+ * `db status`: state, health, port, image, volume, uptime, drift between the compose file and the container;
+ * for a dedicated server its owner (this project). Another project's container is never shown
+ * (SERVER_OWNED_ELSEWHERE says whose it is).
+ */
+export async function projectServerStatus(options: TargetOptions): Promise<ProjectServerStatus> {
+  if (options.tenant === undefined) {
+    const { spec, composeFile, fileExists } = await declaredTarget(options)
+    const status = await serverStatus(await engineFor(options), spec)
+    return {
+      target: 'shared',
+      composeFile,
+      composeFileExists: fileExists,
+      declared: declaredOf(spec),
+      ...status,
+    }
+  }
+  const target = await tenantTarget(projectLayout(options.root), options.tenant, options)
+  const shown = await standIn(target)
+  const status = await serverStatus(target.engine, shown)
+  return {
+    target: { tenant: options.tenant },
+    composeFile: target.composeFile,
+    composeFileExists: target.fileExists,
+    declared: declaredOf(target.spec),
+    ...status,
+    ...(shown !== target.spec ? { legacy: true } : {}),
+  }
+}
+
+function declaredOf(spec: PostgresServerSpec): ProjectServerStatus['declared'] {
+  return {
+    image: spec.image,
+    port: spec.port,
+    containerName: spec.containerName,
+    volumeName: spec.volumeName,
+  }
+}
+
+/** `db logs`: a readable of the server's log; with `follow`, destroy it to stop. Never another project's. */
+export async function projectServerLogs(options: TargetOptions & ServerLogsOptions): Promise<Readable> {
+  const logs = {
+    ...(options.follow ? { follow: true } : {}),
+    ...(options.tail !== undefined ? { tail: options.tail } : {}),
+    ...(options.timestamps ? { timestamps: true } : {}),
+  }
+  if (options.tenant !== undefined) {
+    const target = await tenantTarget(projectLayout(options.root), options.tenant, options)
+    return serverLogs(target.engine, await standIn(target), logs)
+  }
+  const { spec } = await declaredTarget(options)
+  return serverLogs(await engineFor(options), spec, logs)
+}
+
+/** A Docker object `removeTenantServer` left alone because it is not this project's. */
+interface SkippedObject {
+  kind: 'container' | 'volume'
+  name: string
+  owner: ObjectOwner
+}
+
+export interface RemovedTenantServer {
+  /** Containers and volumes of this project's server that were removed. */
+  removed: { kind: 'container' | 'volume'; name: string }[]
+  /** Objects the compose file (or the default names) pointed at that belong to someone else: untouched. */
+  skipped: SkippedObject[]
+}
+
+/**
+ * Removes a tenant's dedicated server: its container and data volume (what its compose file declares, the
+ * default names, and a server of ours made before names carried the project id), then its compose file and
+ * password file. Every object is checked first: one that is not this project's (another project's, or a
+ * pending record's name that was someone else's all along) is skipped and reported, never touched. Under
+ * the same lock as `ensureTenantServer`, so a concurrent `db up <tenant>` never sees half of it. The caller
+ * has confirmed and holds the record.
  */
 export async function removeTenantServer(
   root: string,
   tenant: string,
   options: ProjectServerOptions | Omit<ProjectServerOptions, 'root'>,
-): Promise<void> {
+): Promise<RemovedTenantServer> {
   assertTenantName(tenant)
   const layout = projectLayout(root)
+  const owner = await requireDedicatedTenant(layout, tenant)
   const engine = await engineFor(options)
-  await withFileLock(join(layout.locksDir, `tenant-server-${tenant}.lock`), async () => {
-    const { spec } = await declaredTarget({ ...options, root, tenant, engine })
-    const container = await engine.containers.inspect(spec.containerName)
-    if (container) await engine.containers.remove(container.Id, { force: true })
-    if (await engine.volumes.inspect(spec.volumeName))
-      await engine.volumes.remove(spec.volumeName, { force: true })
-    await rm(layout.tenantCompose(tenant), { force: true })
+  return withFileLock(join(layout.locksDir, `tenant-server-${tenant}.lock`), async () => {
+    const composeFile = layout.tenantCompose(tenant)
+    // Whatever the file says (even a hand edit naming another project's server): each object is checked.
+    const declared = await readDeclared(composeFile).catch(() => undefined)
+    const lookup = await findLegacyServer(engine, layout, tenant, options.instance, declared)
+    const legacy = lookup.kind === 'ours' ? lookup.server : undefined
+    const own = tenantSpec(layout, owner, options, {
+      image: resolveImage(options.postgresImage),
+      port: DEFAULT_DEDICATED_PORT,
+    })
+    const adopted = new Set([owner.record.volume_name, legacy?.volumeName].filter((v) => v !== undefined))
+    const result: RemovedTenantServer = { removed: [], skipped: [] }
+    const containers = unique([own.containerName, declared?.containerName])
+    for (const name of containers) {
+      const info = await engine.containers.inspect(name)
+      if (!info) continue
+      const object = { kind: 'container' as const, name, labels: info.Config.Labels }
+      if (!isManaged(info) || ownershipProblem(object, { projectId: owner.projectId })) {
+        result.skipped.push({ kind: 'container', name, owner: ownerOf(info.Config.Labels) })
+        continue
+      }
+      await engine.containers.remove(info.Id, { force: true })
+      result.removed.push({ kind: 'container', name })
+    }
+    if (legacy?.container) {
+      await engine.containers.remove(legacy.container.Id, { force: true })
+      result.removed.push({ kind: 'container', name: legacy.containerName })
+    } else if (lookup.kind === 'foreign') {
+      result.skipped.push({ kind: 'container', name: lookup.containerName, owner: {} })
+    }
+    for (const name of unique([own.volumeName, declared?.volumeName, ...adopted])) {
+      const volume = await engine.volumes.inspect(name)
+      if (!volume) continue
+      const object = { kind: 'volume' as const, name, labels: volume.Labels }
+      if (ownershipProblem(object, { projectId: owner.projectId, acceptUnlabelled: adopted.has(name) })) {
+        result.skipped.push({ kind: 'volume', name, owner: ownerOf(volume.Labels) })
+        continue
+      }
+      await engine.volumes.remove(name, { force: true })
+      result.removed.push({ kind: 'volume', name })
+    }
+    await rm(composeFile, { force: true })
     await rm(layout.tenantPasswordFile(tenant), { force: true })
+    return result
   })
+}
+
+function unique(names: (string | undefined)[]): string[] {
+  return [...new Set(names.filter((n): n is string => n !== undefined))]
 }

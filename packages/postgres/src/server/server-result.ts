@@ -1,5 +1,14 @@
 import type { PostgresServerSpec } from '@systemprompt/compose'
 import type { UpAction } from '../runner/up.js'
+import type { SharedChange } from './shared-cases.js'
+import type { SharedServerUser } from './shared-users.js'
+
+/** A change of the machine-wide shared server that this call made (the caller allowed it). */
+export interface SharedChangeReport {
+  changes: SharedChange[]
+  /** The other projects that use the server: their connections dropped; after a port move, their URLs are stale. */
+  others: SharedServerUser[]
+}
 
 export interface EnsureServerResult {
   spec: PostgresServerSpec
@@ -14,6 +23,13 @@ export interface EnsureServerResult {
   composeHandEdited: boolean
   elapsedMs: number
   warnings: string[]
+  /**
+   * Shared server: the port it listened on before this call, when it moved (`db up --port N`). This project's
+   * tenant URLs still name it until they are repointed (registry's `repointSharedTenantUrls`).
+   */
+  previousPort?: number
+  /** Shared server: what this call changed for every project that uses it. */
+  changed?: SharedChangeReport
 }
 
 export interface ServerOutcome {
@@ -27,6 +43,8 @@ export interface ServerOutcome {
   adopted?: boolean
   composeHandEdited?: boolean
   warnings?: string[]
+  previousPort?: number | undefined
+  changed?: SharedChangeReport | undefined
 }
 
 /** The one way every `db up` path (shared, dedicated, fast, adopted) answers. */
@@ -41,5 +59,9 @@ export function serverResult(outcome: ServerOutcome): EnsureServerResult {
     composeHandEdited: outcome.composeHandEdited ?? false,
     elapsedMs: Date.now() - outcome.started,
     warnings: outcome.warnings ?? [],
+    ...(outcome.previousPort !== undefined && outcome.previousPort !== outcome.spec.port
+      ? { previousPort: outcome.previousPort }
+      : {}),
+    ...(outcome.changed && outcome.changed.changes.length > 0 ? { changed: outcome.changed } : {}),
   }
 }

@@ -130,8 +130,9 @@ function tenantNames(tenant: string) {
   return {
     instance: run,
     labels: testLabels(run),
-    containerName: `systemprompt-postgres-${tenant}-${run}`,
-    volumeName: `systemprompt-postgres-${tenant}-${run}-data`,
+    // Tenant AND project id (recordTenant's abcd1234) in the name, then the instance suffix.
+    containerName: `systemprompt-postgres-${tenant}-abcd1234-${run}`,
+    volumeName: `systemprompt-postgres-${tenant}-abcd1234-${run}-data`,
   }
 }
 

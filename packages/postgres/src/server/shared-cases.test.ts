@@ -6,10 +6,13 @@ import {
   actionAfterAdoption,
   adoptionSpec,
   classifyShared,
+  declaredSettings,
+  describeChanges,
   differsFromDeclared,
   joinedSpec,
   movedOutOfProject,
   secretSource,
+  sharedChanges,
 } from './shared-cases.js'
 
 const dockerDir = '/home/me/app/.systemprompt/docker'
@@ -86,14 +89,33 @@ describe('the pure parts of the cases', () => {
     expect(secretSource(container())).toBeUndefined()
   })
 
-  it('joinedSpec keeps the joined server image and port unless asked for explicitly', () => {
+  it('joinedSpec keeps the joined server image and port; only an explicit --port asks for another', () => {
     const found = container({ image: 'postgres:16', port: '6000' })
     expect(joinedSpec(names, found, {})).toMatchObject({ image: 'postgres:16', port: 6000 })
-    expect(joinedSpec(names, found, { image: 'postgres:17', port: 7000 })).toMatchObject({
-      image: 'postgres:17',
-      port: 7000,
-    })
+    expect(joinedSpec(names, found, { port: 7000 })).toMatchObject({ image: 'postgres:16', port: 7000 })
     expect(joinedSpec(names, container(), {}).port).toBe(names.port)
+  })
+
+  it('sharedChanges names port, image and password file changes that other projects would feel', () => {
+    const same = container({ image: names.image, port: '5432', secret: ourFile })
+    expect(sharedChanges(same, names, dockerDir)).toEqual([])
+    const elsewhere = '/other/data/systemprompt-postgres-shared/shared.password'
+    const changed = container({ image: 'postgres:16', port: '6000', secret: elsewhere })
+    expect(sharedChanges(changed, names, dockerDir)).toEqual([
+      { what: 'port', from: 6000, to: 5432 },
+      { what: 'image', from: 'postgres:16', to: names.image },
+      { what: 'password-file', from: elsewhere, to: ourFile },
+    ])
+    expect(describeChanges(sharedChanges(changed, names, dockerDir))).toBe(
+      `port 6000 → 5432, image postgres:16 → ${names.image}, password file ${elsewhere} → ${ourFile}`,
+    )
+    // Our own container from before the password file left the project: a migration, not a change.
+    const legacy = container({
+      image: names.image,
+      port: '5432',
+      secret: `${dockerDir}/.secrets/shared.password`,
+    })
+    expect(sharedChanges(legacy, names, dockerDir)).toEqual([])
   })
 
   it('adoptionSpec logs in where the container publishes its port', () => {
@@ -119,5 +141,27 @@ describe('the pure parts of the cases', () => {
     expect(movedOutOfProject(container({ secret: ourFile }), dockerDir, ourFile)).toBe(false)
     expect(movedOutOfProject(container({ secret: '/other/shared.password' }), dockerDir, ourFile)).toBe(false)
     expect(movedOutOfProject(container(), dockerDir, ourFile)).toBe(false)
+  })
+})
+
+describe('declaredSettings: what the project declares for the machine-wide server', () => {
+  const asked = { preferredPort: 6001, image: 'profile/image:1' }
+  it('an existing server is taken where and as it runs, unless --port or SYSTEMPROMPT_POSTGRES_IMAGE asks', () => {
+    const moved = container({ image: 'postgres:16', port: '5460' })
+    expect(declaredSettings(asked, config, moved)).toEqual({ image: 'postgres:16', port: 5460 })
+    expect(declaredSettings({ ...asked, port: 7000, postgresImage: 'env/image:2' }, config, moved)).toEqual({
+      image: 'env/image:2',
+      port: 7000,
+    })
+  })
+  it('without a server: the record, then the profile, then the defaults', () => {
+    expect(declaredSettings(asked, { ...config, image: 'recorded:1' }, undefined)).toEqual({
+      image: 'recorded:1',
+      port: 5432,
+    })
+    expect(declaredSettings(asked, undefined, undefined)).toEqual({ image: 'profile/image:1', port: 6001 })
+    expect(declaredSettings({}, undefined, undefined)).toEqual({ image: 'postgres:17-alpine', port: 5432 })
+    // A container systemprompt did not make is not ours to follow (it is adopted as it is elsewhere).
+    expect(declaredSettings(asked, config, container({ managed: false, port: '9999' })).port).toBe(5432)
   })
 })

@@ -1,6 +1,11 @@
 import { relative } from 'node:path'
 import type { PostgresServerSpec } from '@systemprompt/compose'
-import { configHash, SECRET_MOUNT_PATH } from '@systemprompt/compose'
+import {
+  configHash,
+  DEFAULT_POSTGRES_IMAGE,
+  DEFAULT_SHARED_PORT,
+  SECRET_MOUNT_PATH,
+} from '@systemprompt/compose'
 import type { SharedConfig } from '@systemprompt/config'
 import { type ContainerInfo, LABELS } from '@systemprompt/engine'
 import { isManaged, publishedPort } from '../runner/ownership.js'
@@ -37,23 +42,45 @@ export function classifyShared(
   return { kind: 'recorded', config, container }
 }
 
+/**
+ * The image and port this project declares for the shared server. Only explicit requests change a server
+ * that exists: --port and SYSTEMPROMPT_POSTGRES_IMAGE. Otherwise it is taken where and as it runs (another
+ * project may have moved it, with --yes): the record is a memory, not a wish. The record, then the
+ * profile's wishes (image, preferredPort), shape a server that does not exist.
+ */
+export function declaredSettings(
+  asked: { port?: number; postgresImage?: string; image?: string; preferredPort?: number },
+  config: SharedConfig | undefined,
+  container: ContainerInfo | undefined,
+): { image: string; port: number } {
+  const existing = container && isManaged(container) ? container : undefined
+  return {
+    image:
+      asked.postgresImage ||
+      existing?.Config.Image ||
+      (config ? config.image : asked.image) ||
+      DEFAULT_POSTGRES_IMAGE,
+    port: asked.port ?? publishedPort(existing) ?? config?.port ?? asked.preferredPort ?? DEFAULT_SHARED_PORT,
+  }
+}
+
 /** Host file bind-mounted as the admin password secret. */
 export function secretSource(container: ContainerInfo): string | undefined {
   return container.Mounts.find((m) => m.Destination === SECRET_MOUNT_PATH)?.Source
 }
 
 /**
- * Joining another project's server keeps its image and port (SYSTEMPROMPT_POSTGRES_IMAGE does not apply
- * to it); only what the caller asks for explicitly wins.
+ * Joining another project's server keeps its image and port (neither SYSTEMPROMPT_POSTGRES_IMAGE nor the
+ * profile applies to it); only an explicit --port asks for a change (a move, which other projects see).
  */
 export function joinedSpec(
   names: PostgresServerSpec,
   container: ContainerInfo,
-  asked: { image?: string | undefined; port?: number | undefined },
+  asked: { port?: number | undefined },
 ): PostgresServerSpec {
   return {
     ...names,
-    image: asked.image ?? container.Config.Image,
+    image: container.Config.Image,
     port: asked.port ?? publishedPort(container) ?? names.port,
   }
 }
@@ -90,4 +117,44 @@ export function movedOutOfProject(
   if (!source || source === passwordFile) return false
   const rel = relative(dockerDir, source)
   return rel !== '' && !rel.startsWith('..') && !rel.startsWith('/')
+}
+
+/**
+ * One change of an existing shared server that every project using it would feel: the server is re-created
+ * (their sessions drop), on another port (their URLs break), with another image (it may not even start), or
+ * mounting its password file from another data dir (SYSTEMPROMPT_DATA_DIR; their `db up` would move it back).
+ */
+export type SharedChange =
+  | { what: 'port'; from: number; to: number }
+  | { what: 'image'; from: string; to: string }
+  | { what: 'password-file'; from: string; to: string }
+
+/**
+ * What realising `spec` would change on the existing `container` for everyone. Our own container that still
+ * mounts its password file from inside this project is a migration (movedOutOfProject), not a change.
+ */
+export function sharedChanges(
+  container: ContainerInfo,
+  spec: PostgresServerSpec,
+  dockerDir: string,
+): SharedChange[] {
+  const changes: SharedChange[] = []
+  const port = publishedPort(container)
+  if (port !== undefined && port !== spec.port) changes.push({ what: 'port', from: port, to: spec.port })
+  if (container.Config.Image !== spec.image)
+    changes.push({ what: 'image', from: container.Config.Image, to: spec.image })
+  const source = secretSource(container)
+  if (source && source !== spec.passwordFile && !movedOutOfProject(container, dockerDir, spec.passwordFile))
+    changes.push({ what: 'password-file', from: source, to: spec.passwordFile })
+  return changes
+}
+
+/** "port 5432 → 5460, image a → b" for messages. */
+export function describeChanges(changes: SharedChange[]): string {
+  return changes
+    .map((change) => {
+      const what = { port: 'port', image: 'image', 'password-file': 'password file' }[change.what]
+      return `${what} ${change.from} → ${change.to}`
+    })
+    .join(', ')
 }

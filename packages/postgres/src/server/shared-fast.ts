@@ -9,10 +9,10 @@ import {
 import { type ProjectLayout, readPasswordFile } from '@systemprompt/config/core'
 import { type Engine, LABELS } from '@systemprompt/engine'
 import { isManaged } from '../runner/ownership.js'
-import { acceptsLogins } from '../runner/probe.js'
 import { resolveImage } from './context.js'
 import { type EnsureServerResult, serverResult } from './server-result.js'
 import { peekSharedConfig } from './shared-config.js'
+import { loginProven } from './shared-login-proof.js'
 import type { EnsureSharedServerOptions } from './shared-options.js'
 import { sharedSpec } from './shared-spec.js'
 
@@ -20,9 +20,10 @@ import { sharedSpec } from './shared-spec.js'
  * The fast path of `db up` (SPEC: a running server answers in well under half a second for the whole
  * CLI process): the shared server runs exactly as this project declares it. Proven from what is cheap to
  * read — shared_config.json (plain JSON), shared.yaml's bytes against the hash recorded when it was last
- * verified as generated, the password file, one container inspect and a protocol startup message that the
- * server answers with an authentication request — without the lock, the schemas, the YAML parser or the pg
- * driver.
+ * verified as generated, the password file, one container inspect and a login with the recorded password
+ * over the protocol (SCRAM, runner/probe.ts; proven once per container start, shared-login-proof.ts) —
+ * without the lock, the schemas, the YAML parser or the pg driver. A server that only answers is not
+ * enough: a wrong admin_password must not pass as "running".
  * Anything unusual returns undefined and the full path decides.
  */
 export async function runningAsDeclared(
@@ -55,7 +56,7 @@ export async function runningAsDeclared(
   if (!state.Running || state.Restarting || state.Health?.Status === 'unhealthy') return undefined
   const mount = container.Mounts.find((m) => m.Destination === SECRET_MOUNT_PATH)
   if (mount?.Source !== spec.passwordFile) return undefined
-  if (!(await acceptsLogins(spec.port, spec.adminUser, spec.database))) return undefined
+  if (!(await loginProven(spec, container, config.admin_password))) return undefined
   return serverResult({
     spec,
     adminPassword: config.admin_password,

@@ -18,4 +18,9 @@ export interface EnsureSharedServerOptions extends ProjectServerOptions {
   onProgress?: RunnerProgress
   /** Delete an orphaned volume (the user confirmed or passed --reset-volume). */
   resetVolume?: boolean
+  /**
+   * The user allowed (--yes, or confirmed) a change of the machine-wide server that other projects use: its
+   * port, image or password file. Without it such a change throws SHARED_SERVER_IN_USE naming them.
+   */
+  allowAffectingOthers?: boolean
 }

@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PostgresServerSpec } from '@systemprompt/compose'
-import { DEFAULT_SHARED_PORT, sha256Hex } from '@systemprompt/compose'
+import { DEFAULT_POSTGRES_IMAGE, DEFAULT_SHARED_PORT, sha256Hex } from '@systemprompt/compose'
 import type { SharedConfig } from '@systemprompt/config'
 import {
   type ProjectLayout,
@@ -13,6 +13,7 @@ import {
 } from '@systemprompt/config/core'
 import type { ContainerInfo, Engine } from '@systemprompt/engine'
 import { type AdoptServerResult, adoptSharedServer } from '../runner/adopt.js'
+import { isManaged, publishedPort } from '../runner/ownership.js'
 import {
   DEFAULT_READY_TIMEOUT_MS,
   type UpAction,
@@ -20,23 +21,26 @@ import {
   upServer,
   volumeOrphanedError,
 } from '../runner/up.js'
-import { engineFor, resolveImage } from './context.js'
+import { engineFor } from './context.js'
 import { commitServer, type PlannedServer, planServer } from './declare.js'
 import { ensurePasswordFile, newPassword } from './passwords.js'
-import { type EnsureServerResult, serverResult } from './server-result.js'
+import { type EnsureServerResult, type SharedChangeReport, serverResult } from './server-result.js'
 import {
-  actionAfterAdoption,
   adoptionSpec,
   classifyShared,
+  declaredSettings,
   differsFromDeclared,
   joinedSpec,
-  movedOutOfProject,
+  sharedChanges,
 } from './shared-cases.js'
 import { readSharedConfig, recordSharedConfig, removeSharedConfig } from './shared-config.js'
 import { runningAsDeclared } from './shared-fast.js'
 import type { EnsureSharedServerOptions } from './shared-options.js'
+import { type KnownPassword, realiseExisting } from './shared-realise.js'
+import type { SharedRun } from './shared-run.js'
 import { sharedSpec } from './shared-spec.js'
 import { adoptUnmanagedShared } from './shared-unmanaged.js'
+import { recordSharedUser } from './shared-users.js'
 
 /**
  * `db up` for the shared server: make sure shared_config.json (admin password generated once, kept), the
@@ -47,33 +51,30 @@ import { adoptUnmanagedShared } from './shared-unmanaged.js'
  * shared_config.json or shared.yaml change; a new port or image is recorded only once the server runs
  * with it. The one exception is a brand-new server: its admin password is recorded before a volume can be
  * initialised with it, and rolled back when the attempt failed before any volume existed.
+ *
+ * The server is machine-wide: a change other projects would feel (port, image, password file) needs
+ * `allowAffectingOthers` when any uses it (SHARED_SERVER_IN_USE names them), and the machine-wide password
+ * file is written only after a login proved the password (shared-realise.ts).
  */
 export async function ensureSharedServer(options: EnsureSharedServerOptions): Promise<EnsureServerResult> {
   const started = Date.now()
   const layout = projectLayout(options.root)
   const engine = await engineFor(options)
   const timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
-  // Running exactly as declared: answer without the lock, the schemas or the YAML parser.
-  const unchanged = await runningAsDeclared(engine, layout, options, started)
-  if (unchanged) return unchanged
-  // One `db up` per project at a time; concurrent `tenant create`s queue here instead of racing the engine.
-  return withFileLock(
-    join(layout.locksDir, 'shared-server.lock'),
-    () => ensureLocked(engine, layout, options, timeoutMs, started),
-    { timeoutMs: timeoutMs + 30_000 },
-  )
-}
-
-/** What every case works with. */
-interface SharedRun {
-  engine: Engine
-  layout: ProjectLayout
-  options: EnsureSharedServerOptions
-  timeoutMs: number
-  started: number
-  /** This project's shared spec: its names, the image and port recorded or asked for. */
-  names: PostgresServerSpec
-  warnings: string[]
+  // Running exactly as declared (a login proved the password): answer without the lock, the schemas or the
+  // YAML parser.
+  const result =
+    (await runningAsDeclared(engine, layout, options, started)) ??
+    // One `db up` per project at a time; concurrent `tenant create`s queue here instead of racing the engine.
+    (await withFileLock(
+      join(layout.locksDir, 'shared-server.lock'),
+      () => ensureLocked(engine, layout, options, timeoutMs, started),
+      { timeoutMs: timeoutMs + 30_000 },
+    ))
+  // The per-user index learns who uses the server after every success: changes that affect others name them.
+  const warning = await recordSharedUser(layout, options.dataDir, result.spec.containerName)
+  if (warning) result.warnings.push(warning)
+  return result
 }
 
 /** Decide which case this is, then take that case's way; every way answers through `serverResult`. */
@@ -85,13 +86,39 @@ async function ensureLocked(
   started: number,
 ): Promise<EnsureServerResult> {
   const config = await readSharedConfig(layout)
-  const names = sharedSpec(layout, options, {
-    // The profile's wishes (image, preferredPort) shape a new server only: the shared server is machine-wide.
-    image: resolveImage(options.postgresImage, config ? undefined : options.image, config?.image),
-    port: options.port ?? config?.port ?? options.preferredPort ?? DEFAULT_SHARED_PORT,
+  // The container's name depends on neither image nor port; what the project declares depends on it.
+  const { containerName } = sharedSpec(layout, options, {
+    image: DEFAULT_POSTGRES_IMAGE,
+    port: DEFAULT_SHARED_PORT,
   })
-  const container = await engine.containers.inspect(names.containerName)
-  const run: SharedRun = { engine, layout, options, timeoutMs, started, names, warnings: [] }
+  const container = await engine.containers.inspect(containerName)
+  const names = sharedSpec(layout, options, declaredSettings(options, config, container))
+  const followed = publishedPort(container)
+  const warnings: string[] = []
+  const moved = followed !== undefined && followed !== config?.port
+  if (config && container && isManaged(container) && options.port === undefined && moved)
+    warnings.push(
+      `The shared server listens on 127.0.0.1:${followed} now, not ${config.port} (another project moved it); this project follows it.`,
+    )
+  let projectId: Promise<string | undefined> | undefined
+  const run: SharedRun = {
+    engine,
+    layout,
+    options,
+    timeoutMs,
+    started,
+    names,
+    warnings,
+    projectId: () => {
+      projectId ??= import('@systemprompt/config').then(async ({ readTenantsFile }) =>
+        readTenantsFile(layout).then(
+          (file) => file?.project_id,
+          () => undefined,
+        ),
+      )
+      return projectId
+    },
+  }
   const found = classifyShared(config, container, names.passwordFile)
   switch (found.kind) {
     case 'unmanaged':
@@ -103,7 +130,7 @@ async function ensureLocked(
     case 'relearn':
       return ensureRelearned(run, found.config, found.container)
     case 'recorded':
-      return ensureRecorded(run, found.config, found.container, {
+      return ensureRealised(run, await planShared(run, run.names), found.config, found.container, {
         password: found.config.admin_password,
         adopted: false,
         startedByAdoption: false,
@@ -136,24 +163,28 @@ async function ensureFresh(run: SharedRun): Promise<EnsureServerResult> {
 
 /**
  * Another project's server, and no record here: this project joins it as it is, with its image, port and
- * (after adoption proved it by logging in) admin password.
+ * (after adoption proved it by logging in) admin password. Only an explicit --port changes it (a move).
  */
 async function ensureJoined(run: SharedRun, container: ContainerInfo): Promise<EnsureServerResult> {
   const desired = joinedSpec(run.names, container, run.options)
   const adoption = await adopt(run, desired, container)
   const plan = await planShared(run, desired)
-  await ensurePasswordFile(plan.spec.passwordFile, adoption.password)
-  let action: UpAction
-  if (differsFromDeclared(container, plan.spec)) {
-    action = adoption.started ? 'started' : 'unchanged'
+  const known = { password: adoption.password, adopted: true, startedByAdoption: adoption.started }
+  const unchanged = sharedChanges(container, plan.spec, run.layout.dockerDir).length === 0
+  if (unchanged && differsFromDeclared(container, plan.spec)) {
+    // Same port, image and password file, other details (labels, an older generator): joining never
+    // re-creates the other project's server. Adoption read the password from its file and proved it.
+    await ensurePasswordFile(plan.spec.passwordFile, adoption.password)
     run.warnings.push(
       `The shared server ${container.Name.replace(/^\//, '')} differs from what this project declares; it was adopted as it is.`,
     )
-  } else {
-    const up = await upShared(run, plan, adoption.password, { volumeKnown: true, container })
-    action = actionAfterAdoption(adoption.started, up.action)
+    return commitShared(run, plan, undefined, {
+      password: adoption.password,
+      action: adoption.started ? 'started' : 'unchanged',
+      adopted: true,
+    })
   }
-  return commitShared(run, plan, undefined, { password: adoption.password, action, adopted: true })
+  return ensureRealised(run, plan, undefined, container, known)
 }
 
 /**
@@ -174,28 +205,23 @@ async function ensureRelearned(
     run.warnings.push(
       'The shared server was created by another project; this project now uses its admin password.',
     )
-  return ensureRecorded(run, config, container, {
+  return ensureRealised(run, await planShared(run, run.names), config, container, {
     password: learnt ? adoption.password : config.admin_password,
     adopted: learnt,
     startedByAdoption: adoption?.started ?? false,
   })
 }
 
-/** Our record (and the password it names, or the one just learnt): realise the file as planned. */
-async function ensureRecorded(
+/** A server that exists or is recorded: realise the plan (shared-realise.ts), then commit the files. */
+async function ensureRealised(
   run: SharedRun,
-  config: SharedConfig,
+  plan: PlannedServer,
+  config: SharedConfig | undefined,
   container: ContainerInfo | undefined,
-  known: { password: string; adopted: boolean; startedByAdoption: boolean },
+  known: KnownPassword,
 ): Promise<EnsureServerResult> {
-  const plan = await planShared(run, run.names)
-  await ensurePasswordFile(plan.spec.passwordFile, known.password)
-  const up = await upShared(run, plan, known.password, { volumeKnown: true, container })
-  return commitShared(run, plan, config, {
-    password: known.password,
-    action: actionAfterAdoption(known.startedByAdoption, up.action),
-    adopted: known.adopted,
-  })
+  const realised = await realiseExisting(run, plan, container, config, known)
+  return commitShared(run, plan, config, realised)
 }
 
 function adopt(
@@ -216,21 +242,18 @@ async function planShared(run: SharedRun, desired: PostgresServerSpec): Promise<
   return plan
 }
 
+/** A brand-new server through the runner (existing ones: shared-realise.ts). */
 function upShared(
   run: SharedRun,
   plan: PlannedServer,
   password: string,
-  known: { volumeKnown: boolean; container?: ContainerInfo | undefined },
+  known: { volumeKnown: boolean },
 ): Promise<UpServerResult> {
-  const { container } = known
   return upServer(run.engine, plan.spec, {
     timeoutMs: run.timeoutMs,
     password,
     composeFile: run.layout.sharedCompose,
     volumeKnown: known.volumeKnown,
-    ...(container && movedOutOfProject(container, run.layout.dockerDir, plan.spec.passwordFile)
-      ? { recreate: true }
-      : {}),
     ...(run.options.resetVolume ? { resetVolume: true } : {}),
     ...(run.options.onProgress ? { onProgress: run.options.onProgress } : {}),
   })
@@ -241,7 +264,13 @@ async function commitShared(
   run: SharedRun,
   plan: PlannedServer,
   recorded: SharedConfig | undefined,
-  outcome: { password: string; action: UpAction; adopted: boolean },
+  outcome: {
+    password: string
+    action: UpAction
+    adopted: boolean
+    previousPort?: number | undefined
+    changed?: SharedChangeReport | undefined
+  },
 ): Promise<EnsureServerResult> {
   await commitServer(run.layout.sharedCompose, plan)
   const composeText = plan.generated ? await readFile(run.layout.sharedCompose, 'utf8') : undefined
@@ -260,6 +289,8 @@ async function commitShared(
     composeHandEdited: plan.handEdited,
     started: run.started,
     warnings: run.warnings,
+    previousPort: outcome.previousPort,
+    changed: outcome.changed,
   })
 }
 

@@ -1,35 +1,38 @@
-import { readFile, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PostgresServerSpec } from '@systemprompt/compose'
-import {
-  DEFAULT_DEDICATED_PORT,
-  dedicatedServerSpec,
-  parseComposeFile,
-  SECRET_MOUNT_PATH,
-} from '@systemprompt/compose'
-import type { TenantRecord } from '@systemprompt/config'
+import { DEFAULT_DEDICATED_PORT, writeComposeProjectEnv } from '@systemprompt/compose'
 import {
   assertTenantName,
+  isSystempromptError,
   type ProjectLayout,
   projectLayout,
   readPasswordFile,
-  SystempromptError,
   withFileLock,
 } from '@systemprompt/config/core'
 import type { Engine } from '@systemprompt/engine'
-import { publishedPort } from '../runner/ownership.js'
-import { suggestFreePort } from '../runner/ports.js'
+import { ensureImage } from '../runner/image.js'
+import { assertOurs, publishedPort } from '../runner/ownership.js'
+import { portsOfStoppedServers, suggestFreePort } from '../runner/ports.js'
 import type { RunnerProgress } from '../runner/progress.js'
 import { DEFAULT_READY_TIMEOUT_MS, upServer, volumeOrphanedError } from '../runner/up.js'
-import { engineFor, resolveImage, type ServerEnvironment, withInstance } from './context.js'
+import { engineFor, resolveImage, type ServerEnvironment } from './context.js'
 import { commitServer, planServer } from './declare.js'
+import { findLegacyServer, type LegacyLookup, retireLegacyServer } from './legacy.js'
 import { ensurePasswordFile, newPassword } from './passwords.js'
 import { type EnsureServerResult, serverResult } from './server-result.js'
+import {
+  assertDeclaresProject,
+  type DedicatedTenant,
+  readDeclared,
+  requireDedicatedTenant,
+  tenantSpec,
+} from './tenant-target.js'
 
-export interface EnsureTenantServerOptions extends Omit<ServerEnvironment, 'dataDir'> {
+export interface EnsureTenantServerOptions extends ServerEnvironment {
   /**
    * Host port; default: the one in docker/<tenant>.yaml, else the tenant record's, else the first free from
-   * `portStart`.
+   * `portStart` (chosen under a per-user lock, so two projects never pick the same one).
    */
   port?: number
   /** Where the search for a free port starts (the profile's docker.dedicated_port_start); default 5433. */
@@ -41,9 +44,15 @@ export interface EnsureTenantServerOptions extends Omit<ServerEnvironment, 'data
   resetVolume?: boolean
 }
 
+/** How often a port we chose is tried again (the next free one) when another process took it meanwhile. */
+const PORT_ATTEMPTS = 4
+
 /**
  * `db up --tenant T`: the tenant's dedicated server, declared in docker/<tenant>.yaml with its own admin
- * password in docker/.secrets/<tenant>.password (generated once, kept). Same realisation as the shared one.
+ * password in docker/.secrets/<tenant>.password (generated once, kept). Container, volume and compose project
+ * carry this project's id, so another project's tenant of the same name has its own server; a container of
+ * another project is refused (SERVER_OWNED_ELSEWHERE), never taken over. A server made before names carried
+ * the project id is adopted when it provably is this project's, and moved to the new names with its data.
  * Only for a tenant recorded in tenants.json with `database: dedicated` (in any state: `cloud tenant
  * create` records it `pending` before it starts the server). Nothing is written when it refuses, and a
  * first attempt that fails before any volume exists leaves no files behind.
@@ -51,168 +60,172 @@ export interface EnsureTenantServerOptions extends Omit<ServerEnvironment, 'data
 export async function ensureTenantServer(
   root: string,
   tenant: string,
-  options: EnsureTenantServerOptions = {},
+  options: EnsureTenantServerOptions,
 ): Promise<EnsureServerResult> {
   const started = Date.now()
   assertTenantName(tenant)
   const layout = projectLayout(root)
-  const record = await requireDedicatedTenant(layout, tenant)
+  const owner = await requireDedicatedTenant(layout, tenant)
   const engine = await engineFor(options)
   const timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
   return withFileLock(
     join(layout.locksDir, `tenant-server-${tenant}.lock`),
-    () => ensureLocked(engine, layout, tenant, record, options, timeoutMs, started),
+    () => ensureLocked({ engine, layout, owner, options, timeoutMs, started }),
     { timeoutMs: timeoutMs + 30_000 },
   )
 }
 
-async function ensureLocked(
-  engine: Engine,
-  layout: ProjectLayout,
-  tenant: string,
-  record: TenantRecord,
-  options: EnsureTenantServerOptions,
-  timeoutMs: number,
-  started: number,
-): Promise<EnsureServerResult> {
+interface EnsureJob {
+  engine: Engine
+  layout: ProjectLayout
+  owner: DedicatedTenant
+  options: EnsureTenantServerOptions
+  timeoutMs: number
+  started: number
+}
+
+async function ensureLocked(job: EnsureJob): Promise<EnsureServerResult> {
+  const { engine, layout, owner, options } = job
+  const tenant = owner.record.name
   const warnings: string[] = []
   const composeFile = layout.tenantCompose(tenant)
   const passwordFile = layout.tenantPasswordFile(tenant)
   const existingFile = await readDeclared(composeFile)
-  const existingPassword = await readPasswordFile(passwordFile)
-  const names = tenantSpec(layout.dockerDir, tenant, options, {
-    image: resolveImage(options.postgresImage, options.image, existingFile?.image),
-    port: DEFAULT_DEDICATED_PORT,
-  })
+  const legacy = await findLegacyServer(engine, layout, tenant, options.instance, existingFile)
+  if (legacy.kind === 'foreign')
+    warnings.push(
+      `Container ${legacy.containerName} (a server of a tenant ${tenant} made before names carried the project id) belongs to another project; it was left alone.`,
+    )
+  const adopted = legacy.kind === 'ours' ? legacy.server : undefined
+  const names = tenantSpec(
+    layout,
+    adopted ? { ...owner, record: { ...owner.record, volume_name: adopted.volumeName } } : owner,
+    options,
+    {
+      image: resolveImage(options.postgresImage, options.image, existingFile?.image),
+      port: DEFAULT_DEDICATED_PORT,
+    },
+  )
   const container = await engine.containers.inspect(names.containerName)
-  if (
-    container &&
-    container.Mounts.find((m) => m.Destination === SECRET_MOUNT_PATH)?.Source !== passwordFile
-  ) {
-    // Same tenant name in another project: its server, its password. Never take it over.
-    throw new SystempromptError({
-      code: 'SERVER_OWNED_ELSEWHERE',
-      category: 'conflict',
-      message: `Container ${names.containerName} already exists and belongs to another project (its password file is not ${passwordFile})`,
-      fix: `Use another tenant name, or remove that project's server first (\`docker rm -f ${names.containerName}\` stops it; the data stays in its volume)`,
-      details: { container: names.containerName },
-    })
+  // Another project's (or nobody's) container under our name: refused before anything is written.
+  if (container) assertOurs(names, container, 'up')
+  const existingPassword = await readPasswordFile(passwordFile)
+  const known = Boolean(existingFile) || existingPassword !== undefined || adopted !== undefined
+  if (!container && !known) {
+    const volume = await engine.volumes.inspect(names.volumeName)
+    if (volume && !options.resetVolume) throw volumeOrphanedError(names, volume)
   }
-  const port =
+  const password = existingPassword || newPassword()
+  const fixedPort =
     options.port ??
     existingFile?.port ??
-    record.port ??
+    owner.record.port ??
     publishedPort(container) ??
-    (await suggestFreePort(
-      engine,
-      options.portStart ?? DEFAULT_DEDICATED_PORT,
-      await portsOfOtherTenants(layout.dockerDir, tenant),
-    ))
-  const desired = { ...names, port }
-  const known = Boolean(existingFile) || existingPassword !== undefined
-  if (!container && !known) {
-    const volume = await engine.volumes.inspect(desired.volumeName)
-    if (volume && !options.resetVolume) throw volumeOrphanedError(desired, volume)
-  }
-  const plan = await planServer(composeFile, desired, { port: options.port })
-  if (plan.handEdited) warnings.push(`${composeFile} was edited by hand; it was used as it is.`)
-  const password = existingPassword || newPassword()
-  await ensurePasswordFile(passwordFile, password)
-  let action: EnsureServerResult['action']
+    publishedPort(adopted?.container)
+  const realise = realiser(job, { names, composeFile, passwordFile, password, known, legacy, warnings })
   try {
-    const up = await upServer(engine, plan.spec, {
-      timeoutMs,
-      password,
-      composeFile,
-      volumeKnown: known,
-      ...(options.resetVolume ? { resetVolume: true } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    })
-    action = up.action
+    if (fixedPort !== undefined) return await realise(fixedPort)
+    return await withChosenPort(job, tenant, realise)
   } catch (error) {
     // A first attempt that failed before any volume existed (no image, port taken): nothing depends on
     // the new password, so the password file this call created goes again.
-    if (
-      existingPassword === undefined &&
-      !(await engine.volumes.inspect(desired.volumeName).catch(() => true))
-    )
+    if (existingPassword === undefined && !(await engine.volumes.inspect(names.volumeName).catch(() => true)))
       await rm(passwordFile, { force: true })
     throw error
   }
-  await commitServer(composeFile, plan)
-  return serverResult({
-    spec: plan.spec,
-    adminPassword: password,
-    action,
-    composeFile,
-    composeHandEdited: plan.handEdited,
-    started,
-    warnings,
-  })
+}
+
+interface Realisation {
+  names: PostgresServerSpec
+  composeFile: string
+  passwordFile: string
+  password: string
+  known: boolean
+  legacy: LegacyLookup
+  warnings: string[]
+}
+
+/** Plans the compose file for a port, moves a legacy server of ours out of the way (once), realises, commits. */
+function realiser(job: EnsureJob, r: Realisation): (port: number) => Promise<EnsureServerResult> {
+  const { engine, layout, owner, options } = job
+  let legacy = r.legacy
+  return async (port) => {
+    const plan = await planServer(r.composeFile, { ...r.names, port }, { port: options.port })
+    if (plan.handEdited) {
+      assertDeclaresProject(plan.spec, owner.projectId, r.composeFile)
+      const note = `${r.composeFile} was edited by hand; it was used as it is.`
+      if (!r.warnings.includes(note)) r.warnings.push(note)
+    }
+    await ensurePasswordFile(r.passwordFile, r.password)
+    if (legacy.kind === 'ours') {
+      // The image is checked first: a refused move leaves the old container running.
+      await ensureImage(engine, plan.spec.image, options.onProgress)
+      await retireLegacyServer(engine, layout, owner.record, legacy.server, options.onProgress)
+      r.warnings.push(
+        `Moved tenant ${owner.record.name}'s server from ${legacy.server.containerName} to ${plan.spec.containerName}; its data stays in ${legacy.server.volumeName}.`,
+      )
+      legacy = { kind: 'none' }
+    }
+    const up = await upServer(engine, plan.spec, {
+      timeoutMs: job.timeoutMs,
+      password: r.password,
+      composeFile: r.composeFile,
+      volumeKnown: r.known,
+      ...(options.resetVolume ? { resetVolume: true } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    })
+    await commitServer(r.composeFile, plan)
+    await withFileLock(join(layout.locksDir, 'compose-env.lock'), () =>
+      writeComposeProjectEnv(layout.dockerDir, plan.spec.project),
+    )
+    return serverResult({
+      spec: plan.spec,
+      adminPassword: r.password,
+      action: up.action,
+      composeFile: r.composeFile,
+      composeHandEdited: plan.handEdited,
+      started: job.started,
+      warnings: r.warnings,
+    })
+  }
 }
 
 /**
- * The tenant's record in tenants.json, which must say `database: dedicated`. TENANT_NOT_FOUND otherwise,
- * or — for a tenant whose database lives elsewhere — an error that says where.
+ * No port given or recorded: pick the first free one under a per-user lock held until the container
+ * publishes it, so concurrent creates in two projects never pick the same port. A port taken by someone else
+ * between the pick and the start (a process that is not ours) is given up for the next free one, a few times.
  */
-async function requireDedicatedTenant(layout: ProjectLayout, tenant: string): Promise<TenantRecord> {
-  const { readTenantsFile } = await import('@systemprompt/config')
-  const file = await readTenantsFile(layout)
-  const record = file?.tenants.find((t) => t.name === tenant)
-  if (!record) {
-    throw new SystempromptError({
-      code: 'TENANT_NOT_FOUND',
-      category: 'user',
-      file: layout.tenantsFile,
-      message: `There is no tenant ${tenant} in this project (${layout.tenantsFile}), so it has no dedicated PostgreSQL server to start`,
-      fix: `Create it with \`systemprompt cloud tenant create --name ${tenant} --database dedicated\` (or run \`systemprompt db up\` for the shared server)`,
-      details: { tenant },
-    })
-  }
-  if (record.database === 'dedicated') return record
-  const where =
-    record.database === 'shared'
-      ? {
-          message: `Tenant ${tenant} keeps its database in the shared PostgreSQL server; it has no dedicated server`,
-          fix: 'Start the shared server with `systemprompt db up`',
-        }
-      : {
-          message: `Tenant ${tenant} uses an external database (its profile's DATABASE_URL); there is no local server to start`,
-          fix: `Start that database where it runs; \`systemprompt cloud tenant show ${tenant}\` shows the details`,
-        }
-  throw new SystempromptError({
-    code: 'TENANT_NOT_DEDICATED',
-    category: 'user',
-    file: layout.tenantsFile,
-    ...where,
-    details: { tenant, database: record.database },
-  })
-}
-
-/** The dedicated spec of a tenant, with the instance suffix and extra labels applied. */
-export function tenantSpec(
-  dockerDir: string,
+async function withChosenPort(
+  job: EnsureJob,
   tenant: string,
-  machine: Pick<ServerEnvironment, 'instance' | 'labels'>,
-  options: { image: string; port: number },
-): PostgresServerSpec {
-  const spec = dedicatedServerSpec(tenant, {
-    dockerDir,
-    image: options.image,
-    port: options.port,
-    ...(machine.labels ? { labels: machine.labels } : {}),
-  })
-  return withInstance(spec, machine.instance)
-}
-
-async function readDeclared(file: string): Promise<PostgresServerSpec | undefined> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch {
-    return undefined
-  }
-  return parseComposeFile(text, file)
+  realise: (port: number) => Promise<EnsureServerResult>,
+): Promise<EnsureServerResult> {
+  const { engine, options } = job
+  return withFileLock(
+    join(options.dataDir, '.locks', 'dedicated-ports.lock'),
+    async () => {
+      const exclude = [
+        ...(await portsOfOtherTenants(job.layout.dockerDir, tenant)),
+        ...(await portsOfStoppedServers(engine)),
+      ]
+      let port = await suggestFreePort(engine, options.portStart ?? DEFAULT_DEDICATED_PORT, exclude)
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await realise(port)
+        } catch (error) {
+          if (!isSystempromptError(error) || error.code !== 'PORT_IN_USE' || attempt >= PORT_ATTEMPTS)
+            throw error
+          exclude.push(port)
+          options.onProgress?.({
+            step: 'create',
+            message: `Port ${port} was taken meanwhile: trying the next free one`,
+          })
+          port = await suggestFreePort(engine, port + 1, exclude)
+        }
+      }
+    },
+    { timeoutMs: job.timeoutMs + 30_000 },
+  )
 }
 
 /** Ports declared by the other compose files of the project, so two stopped tenants never get one port. */

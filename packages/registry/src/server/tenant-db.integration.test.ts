@@ -44,7 +44,8 @@ describe('createTenantDatabase', () => {
     const a = dbs.find((d) => d.name === A.database)
     expect(a).toMatchObject({ owner: A.role, closedToPublic: true })
     expect(a?.sizeBytes).toBeGreaterThan(1_000_000)
-    expect(dbs.find((d) => d.name === 'postgres')?.closedToPublic).toBe(false)
+    // Creating a tenant also closes the maintenance database to PUBLIC (issue 8).
+    expect(dbs.find((d) => d.name === 'postgres')?.closedToPublic).toBe(true)
     expect((await listServerRoles(admin, 'sp_')).map((r) => r.name)).toEqual([A.role, B.role])
   })
 

@@ -89,10 +89,59 @@ export async function createTenantDatabase(
     // CONNECT and TEMPORARY are granted to PUBLIC by default: take them away so only the owner gets in.
     await client.query(`REVOKE ALL ON DATABASE ${database} FROM PUBLIC`)
     await client.query(`GRANT ALL ON DATABASE ${database} TO ${role}`)
+    // ... and out of the maintenance databases, where it could list every project's databases and roles.
+    await closeMaintenanceDatabases(client)
     return { ...names, password, createdDatabase, createdRole }
   } catch (error) {
     throw mapPgError(error, ctx)
   }
+}
+
+/** Every server has them; PUBLIC (so every tenant role) may connect to both and make TEMP tables by default. */
+const MAINTENANCE_DATABASES = ['postgres', 'template1']
+
+/** The maintenance databases of the server that PUBLIC may still connect to or make TEMP tables in. */
+export async function openMaintenanceDatabases(client: PgClient): Promise<string[]> {
+  try {
+    const res = await client.query<{ name: string }>(
+      `SELECT datname AS name FROM pg_database
+        WHERE datname = ANY($1::text[])
+          AND (has_database_privilege('public', oid, 'CONNECT') OR has_database_privilege('public', oid, 'TEMPORARY'))
+        ORDER BY datname`,
+      [MAINTENANCE_DATABASES],
+    )
+    return res.rows.map((r) => r.name)
+  } catch (error) {
+    throw mapPgError(error, { action: 'reading the privileges of the maintenance databases' })
+  }
+}
+
+/**
+ * Takes CONNECT and TEMPORARY on `postgres` and `template1` away from PUBLIC (the admin is a superuser and
+ * keeps them), so a tenant role reaches its own database only. Idempotent and cheap when already done (one
+ * catalog read). Concurrent GRANT/REVOKE on one database fail with "tuple concurrently updated", so the
+ * REVOKEs of parallel creates (of any project on a shared server) are serialised by an advisory lock.
+ * Returns the databases it closed.
+ */
+export async function closeMaintenanceDatabases(client: PgClient): Promise<string[]> {
+  const open = await openMaintenanceDatabases(client)
+  if (open.length === 0) return []
+  try {
+    await client.query('BEGIN')
+    try {
+      await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('systemprompt.maintenance-acl', 0))`)
+      for (const name of open) {
+        await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(name)} FROM PUBLIC`)
+      }
+      await client.query('COMMIT')
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw error
+    }
+  } catch (error) {
+    throw mapPgError(error, { action: 'closing the maintenance databases to tenant roles' })
+  }
+  return open
 }
 
 /** CREATE DATABASE fails with 55006 while another session sits in template1; that passes, so retry briefly. */

@@ -61,10 +61,13 @@ export const composeServerProvider: ServerProvider = {
     return admin(result)
   },
 
-  /** Container and volume of the tenant's own server (what its compose file declares), then its files. */
+  /**
+   * Container and volume of the tenant's own server (what its compose file declares), then its files; what
+   * is not this project's is skipped and reported.
+   */
   async removeDedicated(request) {
     // The files and objects are the postgres package's: it removes them under its own lock.
     const { removeTenantServer } = await import('@systemprompt/postgres')
-    await removeTenantServer(request.root, request.tenant, machine(settings(request)))
+    return removeTenantServer(request.root, request.tenant, machine(settings(request)))
   },
 }

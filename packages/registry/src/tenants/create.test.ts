@@ -26,6 +26,18 @@ function record(overrides: Partial<TenantRecord> = {}): TenantRecord {
 }
 
 describe('planCreate: where the database goes, decided from the request alone', () => {
+  it('names the rule a --database-url breaks, never the URL', () => {
+    let error: { message: string; fix: string } | undefined
+    try {
+      planCreate({ name: 'acme', database: 'external', databaseUrl: 'postgres://:s3cret@127.0.0.1/db' })
+    } catch (e) {
+      error = e as typeof error
+    }
+    expect(error?.message).toBe('--database-url is invalid: it names no user')
+    expect(error?.fix).toContain('postgres://user:password@host:port/database')
+    expect(JSON.stringify(error)).not.toContain('s3cret')
+  })
+
   it('classifies each kind, with what that kind needs', () => {
     expect(planCreate({ name: 'acme', database: 'shared' })).toEqual({
       profile: 'acme',
@@ -53,7 +65,12 @@ describe('planCreate: where the database goes, decided from the request alone', 
       [{ name: 'acme', database: 'dedicated', port: 0 }, 'USAGE'],
       [{ name: 'acme', database: 'dedicated', port: 1.5 }, 'USAGE'],
       [{ name: 'acme', database: 'external' }, 'USAGE'],
-      [{ name: 'acme', database: 'external', databaseUrl: 'mysql://x' }, 'CONFIG_INVALID'],
+      [{ name: 'acme', database: 'external', databaseUrl: 'mysql://x' }, 'DATABASE_URL_INVALID'],
+      [{ name: 'acme', database: 'external', databaseUrl: 'postgres://' }, 'DATABASE_URL_INVALID'],
+      [
+        { name: 'acme', database: 'external', databaseUrl: 'postgres://127.0.0.1/db' },
+        'DATABASE_URL_INVALID',
+      ],
       [{ name: 'acme', database: 'shared', databaseUrl: URL }, 'USAGE'],
     ]
     for (const [request, code] of cases)

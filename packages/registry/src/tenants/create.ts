@@ -1,11 +1,17 @@
+import { constants } from 'node:fs'
+import { access, stat } from 'node:fs/promises'
 import {
   assertProfileName,
   assertTenantName,
   ErrorCode,
+  type ErrorCodeName,
+  POSTGRES_URL_RULE,
   type ProjectLayout,
   patchTenantRecord,
   projectLayout,
   readProfile,
+  readProfileSecrets,
+  readSharedConfig,
   readTenantsFile,
   SystempromptError,
   type TenantRecord,
@@ -123,13 +129,14 @@ function externalTarget(url: string | undefined): CreateTarget {
     )
   }
   try {
-    parseDatabaseUrl(url)
-  } catch {
+    parseDatabaseUrl(url, '--database-url')
+  } catch (error) {
+    // The rule it breaks, never the URL (it holds a password).
     throw new SystempromptError({
-      code: ErrorCode.CONFIG_INVALID,
+      code: ErrorCode.DATABASE_URL_INVALID,
       category: 'user',
-      message: 'The database URL is not a valid postgres:// URL',
-      fix: 'Pass --database-url postgres://user:password@host:port/db',
+      message: error instanceof Error ? error.message : '--database-url is invalid',
+      fix: `Pass --database-url ${POSTGRES_URL_RULE}`,
     })
   }
   return { kind: 'external', url }
@@ -223,9 +230,15 @@ export async function createTenant(options: CreateTenantOptions): Promise<Create
       const existing = file?.tenants.find((t) => t.name === options.name)
       const refused = existingRefusal(existing, options.name, options.database)
       if (refused) throw refused
+      // Pre-flight: everything that can refuse this create runs before the first write or server call.
+      await assertProfileWritable(layout, plan.profile)
       const owner = await readProfile(layout, plan.profile)
       const taken = profileRefusal(owner, options.name, plan.profile, layout.profileYaml(plan.profile))
       if (taken) throw taken
+      // A resumed create keeps the profile's secrets: they must load now, not after the database exists.
+      if (owner) await readProfileSecrets(layout, plan.profile)
+      // shared_config.json gets the tenant's entry at the end: a broken one must refuse before the start.
+      if (plan.target.kind === 'shared') await readSharedConfig(layout)
       const now = new Date().toISOString()
       const job: CreateJob = {
         layout,
@@ -243,6 +256,72 @@ export async function createTenant(options: CreateTenantOptions): Promise<Create
   )
 }
 
+type PathKind = 'file' | 'dir' | 'missing' | 'other'
+
+async function pathKind(path: string): Promise<PathKind> {
+  try {
+    const info = await stat(path)
+    return info.isDirectory() ? 'dir' : info.isFile() ? 'file' : 'other'
+  } catch {
+    // ENOENT, or ENOTDIR below a file (reported for that file's own path)
+    return 'missing'
+  }
+}
+
+/**
+ * The profile's files can be written where writeProfileFiles puts them: `profiles/` and `profiles/<name>/`
+ * are directories (or do not exist yet), profile.yaml and secrets.json are files (or do not exist yet), and
+ * the deepest existing directory is writable. Run before anything is created: a profile path that is a file
+ * used to surface only after the database and the pending record existed.
+ */
+async function assertProfileWritable(layout: ProjectLayout, profile: string): Promise<void> {
+  const refuse = (
+    file: string,
+    message: string,
+    fix: string,
+    code: ErrorCodeName = 'CONFIG_NOT_A_DIRECTORY',
+  ) =>
+    new SystempromptError({
+      code,
+      category: 'user',
+      file,
+      message: `${message}; nothing was created`,
+      fix,
+    })
+  let writable = layout.dir
+  for (const dir of [layout.profilesDir, layout.profileDir(profile)]) {
+    const kind = await pathKind(dir)
+    if (kind === 'missing') break
+    if (kind !== 'dir')
+      throw refuse(
+        dir,
+        `The profile ${JSON.stringify(profile)} cannot be written: ${dir} is a ${kind === 'file' ? 'file' : 'special file'}, not a directory`,
+        `Move or remove ${dir}, or pass --profile with another name`,
+      )
+    writable = dir
+  }
+  for (const file of [layout.profileYaml(profile), layout.profileSecrets(profile)]) {
+    const kind = await pathKind(file)
+    if (kind === 'dir' || kind === 'other')
+      throw refuse(
+        file,
+        `The profile ${JSON.stringify(profile)} cannot be written: ${file} is a ${kind === 'dir' ? 'directory' : 'special file'}, not a file`,
+        `Move or remove ${file}, or pass --profile with another name`,
+        'CONFIG_NOT_A_FILE',
+      )
+  }
+  try {
+    await access(writable, constants.W_OK | constants.X_OK)
+  } catch {
+    throw refuse(
+      writable,
+      `The profile ${JSON.stringify(profile)} cannot be written: ${writable} is not writable`,
+      `Give your user write permission on ${writable}, or run as its owner`,
+      'WRITE_FAILED',
+    )
+  }
+}
+
 function makeDatabase(job: CreateJob, target: CreateTarget): Promise<MadeDatabase> {
   switch (target.kind) {
     case 'external':
@@ -257,9 +336,11 @@ function makeDatabase(job: CreateJob, target: CreateTarget): Promise<MadeDatabas
 /** External: the URL must log in before anything is recorded. */
 async function createExternal(job: CreateJob, url: string): Promise<MadeDatabase> {
   job.options.onProgress?.('Checking the external database')
-  await withClient(parseDatabaseUrl(url), (c) => c.query('SELECT 1'), {
+  await withClient(parseDatabaseUrl(url, '--database-url'), (c) => c.query('SELECT 1'), {
     timeoutMs: EXTERNAL_CHECK_TIMEOUT_MS,
     action: 'checking the external database URL',
+    // A refused login is about the URL's user and password, not our admin role.
+    login: 'url',
     unreachableFix:
       'Check the host and port in --database-url, and that the server accepts connections from here',
   })

@@ -13,7 +13,7 @@ import {
   updateSharedTenantDatabases,
   withFileLock,
 } from '@systemprompt/config'
-import type { ServerSettings } from '@systemprompt/postgres'
+import type { RemovedTenantServer, ServerSettings } from '@systemprompt/postgres'
 import { dropTenantDatabase } from '../server/tenant-db.js'
 import { lazyServerProvider, withSharedAdmin } from './admin-access.js'
 import { tenantNotFound } from './errors.js'
@@ -37,6 +37,11 @@ export interface DeleteTenantResult {
   droppedRole: boolean
   terminatedSessions: number
   removedServer: boolean
+  /**
+   * Dedicated: containers and volumes the tenant's files pointed at that are not this project's (another
+   * project's server of the same name, say): left as they were.
+   */
+  skippedServerObjects: RemovedTenantServer['skipped']
   removedProfile: boolean
 }
 
@@ -86,6 +91,7 @@ export async function removeTenant(
     droppedRole: false,
     terminatedSessions: 0,
     removedServer: false,
+    skippedServerObjects: [],
     removedProfile: false,
   }
   const request: ServerRequest = {
@@ -106,8 +112,13 @@ export async function removeTenant(
     Object.assign(result, dropped)
   } else if (record.database === 'dedicated') {
     options.onProgress?.(`Removing the server of ${record.name}`)
-    await (await provider()).removeDedicated({ ...request, tenant: record.name })
+    const removal = await (await provider()).removeDedicated({ ...request, tenant: record.name })
     result.removedServer = true
+    result.skippedServerObjects = removal?.skipped ?? []
+    for (const skipped of result.skippedServerObjects)
+      options.onProgress?.(
+        `Left ${skipped.kind} ${skipped.name} alone: it is not this project's${skipped.owner.projectDir ? ` (it belongs to ${skipped.owner.projectDir})` : ''}`,
+      )
   }
   if (!options.keepProfile) {
     const profile = await readProfile(layout, record.profile).catch(() => undefined)

@@ -3,6 +3,7 @@ import {
   ADMIN_DATABASE,
   ADMIN_USER,
   isSystempromptError,
+  pathExists,
   readPasswordFile,
   readSharedConfig,
 } from '@systemprompt/config'
@@ -81,14 +82,29 @@ export async function recordedSharedServer(layout: ProjectLayout): Promise<Admin
   }
 }
 
-/** Admin access to a dedicated server: its 0600 password file and the port in the tenant record. */
+/**
+ * Admin access to a dedicated server: its 0600 password file, and the port its compose file declares (where
+ * `db up` puts it, also after `db up <tenant> --port N` moved it), else the one in the tenant record.
+ */
 export async function recordedDedicatedServer(
   layout: ProjectLayout,
   tenant: string,
   port: number | undefined,
 ): Promise<AdminServer | undefined> {
-  if (port === undefined) return undefined
+  const declared = (await declaredDedicatedPort(layout, tenant)) ?? port
+  if (declared === undefined) return undefined
   const password = await readPasswordFile(layout.tenantPasswordFile(tenant))
   if (password === undefined) return undefined
-  return { host: '127.0.0.1', port, user: ADMIN_USER, password, database: ADMIN_DATABASE }
+  return { host: '127.0.0.1', port: declared, user: ADMIN_USER, password, database: ADMIN_DATABASE }
+}
+
+/** The port in docker/<tenant>.yaml, read by @systemprompt/postgres (the owner of that file); undefined without one. */
+async function declaredDedicatedPort(layout: ProjectLayout, tenant: string): Promise<number | undefined> {
+  if (!(await pathExists(layout.tenantCompose(tenant)))) return undefined
+  const { declaredTarget } = await import('@systemprompt/postgres')
+  // Only the file's port is read: the machine settings shape the names of a server without a file.
+  const target = await declaredTarget({ root: layout.root, tenant, dataDir: layout.dir }).catch(
+    () => undefined,
+  )
+  return target?.fileExists ? target.spec.port : undefined
 }

@@ -5,7 +5,7 @@
  * container). The registry never changes the admin password of any server.
  */
 import type { PgTarget } from '@systemprompt/pg'
-import type { ServerSettings } from '@systemprompt/postgres'
+import type { RemovedTenantServer, ServerSettings } from '@systemprompt/postgres'
 
 export interface AdminServer {
   host: string
@@ -29,8 +29,12 @@ export interface ServerProvider {
   shared(request: ServerRequest): Promise<AdminServer>
   /** Writes docker/<tenant>.yaml if needed, starts the tenant's own server and waits until ready. */
   dedicated(request: ServerRequest & { tenant: string; port?: number }): Promise<AdminServer>
-  /** Removes the tenant's own server: container, volume, compose file and password file. */
-  removeDedicated(request: ServerRequest & { tenant: string }): Promise<void>
+  /**
+   * Removes the tenant's own server: container, volume, compose file and password file. Objects that are
+   * not this project's are left alone and reported (`skipped`).
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a provider with nothing to report (a test's) returns nothing.
+  removeDedicated(request: ServerRequest & { tenant: string }): Promise<RemovedTenantServer | void>
 }
 
 export function adminTarget(server: AdminServer): PgTarget {

@@ -29,6 +29,49 @@ const VALID_SECRETS = {
   openai_api_key: null,
   gemini_api_key: null,
 }
+// The tenant the profile names: a profile naming a tenant that tenants.json lacks is an error.
+const VALID_TENANTS = {
+  version: 1,
+  project_id: 'ab12cd34',
+  tenants: [
+    {
+      name: 'acme',
+      database: 'shared',
+      state: 'ready',
+      database_name: 'sp_acme_ab12cd34',
+      role_name: 'sp_acme_ab12cd34',
+      profile: 'local',
+      created_at: '2026-01-30T10:00:00Z',
+      updated_at: '2026-01-30T10:00:00Z',
+    },
+  ],
+}
+// A shared.yaml as `db up` writes it, but publishing PostgreSQL on every interface (line 18).
+const SHARED_YAML_ON_ALL_INTERFACES = `services:
+  postgres:
+    image: "postgres:17-alpine"
+    container_name: "systemprompt-postgres-shared"
+    restart: "unless-stopped"
+    environment:
+      POSTGRES_USER: "systemprompt_admin"
+      POSTGRES_DB: "postgres"
+      POSTGRES_PASSWORD_FILE: "/run/secrets/postgres_admin_password"
+    labels:
+      systemprompt.managed: "1"
+      systemprompt.role: "postgres-shared"
+    secrets:
+      - "postgres_admin_password"
+    volumes:
+      - "data:/var/lib/postgresql/data"
+    ports:
+      - "0.0.0.0:5432:5432"
+volumes:
+  data:
+    name: "systemprompt-postgres-shared-data"
+secrets:
+  postgres_admin_password:
+    file: "./.secrets/shared.password"
+`
 // Written by the original (Rust) tool: no version, no per-tenant extras.
 const ORIGINAL_SHARED_CONFIG = {
   admin_password: 'admin-pw',
@@ -66,6 +109,7 @@ function validProject(): Project {
   writeFileSync(project.profile, VALID_PROFILE)
   writeFileSync(project.secrets, `${JSON.stringify(VALID_SECRETS, null, 2)}\n`, { mode: 0o600 })
   writeFileSync(project.shared, `${JSON.stringify(ORIGINAL_SHARED_CONFIG, null, 2)}\n`, { mode: 0o600 })
+  writeFileSync(project.tenants, `${JSON.stringify(VALID_TENANTS, null, 2)}\n`, { mode: 0o600 })
   return project
 }
 
@@ -253,6 +297,58 @@ const BAD_INPUTS: BadCase[] = [
       return file
     },
     code: 'CONFIG_YAML_SYNTAX',
+  },
+  // What the commands refuse, validate refuses too (issue 8).
+  {
+    name: 'docker/shared.yaml: publishes PostgreSQL on 0.0.0.0 (db up refuses it)',
+    breakIt: (p) => put(join(p.sp, 'docker', 'shared.yaml'), SHARED_YAML_ON_ALL_INTERFACES),
+    code: 'COMPOSE_INVALID',
+    line: 18,
+  },
+  {
+    name: 'profile.yaml: names a tenant that tenants.json does not list',
+    breakIt: (p) => put(p.profile, VALID_PROFILE.replace('tenant: acme', 'tenant: ghost')),
+    code: 'TENANT_NOT_FOUND',
+    line: 2,
+  },
+  {
+    name: 'secrets.json: a 20 MB database_url',
+    breakIt: (p) =>
+      put(
+        p.secrets,
+        json({ ...VALID_SECRETS, database_url: `postgres://u:${'p'.repeat(20 * 1024 * 1024)}@127.0.0.1/db` }),
+      ),
+    code: 'CONFIG_INVALID',
+    line: 3,
+  },
+  {
+    name: 'secrets.json: database_url names no user (postgres://)',
+    breakIt: (p) => put(p.secrets, json({ ...VALID_SECRETS, database_url: 'postgres://' })),
+    code: 'CONFIG_INVALID',
+    line: 3,
+  },
+  {
+    name: 'tenants.json: database_name with quotes',
+    breakIt: (p) => {
+      const [tenant] = VALID_TENANTS.tenants
+      const bad = { ...VALID_TENANTS, tenants: [{ ...tenant, database_name: 'sp_"acme' }] }
+      return put(p.tenants, json(bad))
+    },
+    code: 'CONFIG_INVALID',
+    line: 9,
+  },
+  {
+    name: 'shared_config.json: database_name with quotes',
+    breakIt: (p) =>
+      put(
+        p.shared,
+        json({
+          ...ORIGINAL_SHARED_CONFIG,
+          tenant_databases: [{ tenant_id: 'acme', database_name: "ac'me" }],
+        }),
+      ),
+    code: 'CONFIG_INVALID',
+    line: 8,
   },
   {
     name: 'a file where the profiles directory should be',

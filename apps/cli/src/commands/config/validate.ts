@@ -14,7 +14,7 @@ export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
     'Check every project file (profiles, secrets, tenants, shared config) and report each problem.'
 
   static override description =
-    `Reads .systemprompt/ of the project around the working directory and checks profiles/*/profile.yaml, profiles/*/secrets.json, tenants.json, docker/shared_config.json and the compose files. Each problem is reported as FILE:LINE: [CODE] message, with a fix. Exits 3 when there are errors; warnings (e.g. a secret file readable by others) do not fail.`
+    `Reads .systemprompt/ of the project around the working directory and checks profiles/*/profile.yaml, profiles/*/secrets.json, tenants.json, docker/shared_config.json and the compose files with the same rules the commands apply (a compose file as \`db up\` reads it, a profile's tenant must exist in tenants.json). Each problem is reported as FILE:LINE: [CODE] message, with a fix. Exits 3 when there are errors; warnings (e.g. a secret file readable by others) do not fail.`
 
   static override examples = [
     { description: 'Check the project', command: '<%= config.bin %> <%= command.id %>' },
@@ -24,7 +24,9 @@ export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
   async run(): Promise<ValidateResult> {
     const project = await this.project()
     const { validateProject } = await import('@systemprompt/config')
-    const issues = await validateProject(project.root)
+    // Compose files are checked by the reader `db up` uses, so validate refuses what the commands refuse.
+    const { parseComposeFile } = await import('@systemprompt/compose')
+    const issues = await validateProject(project.root, { checkComposeFile: parseComposeFile })
     const errors = issues.filter((i) => i.severity !== 'warning')
     const warnings = issues.filter((i) => i.severity === 'warning')
     for (const w of warnings)

@@ -1,17 +1,21 @@
 import { Flags } from '@oclif/core'
-import { BaseCommand } from '@systemprompt/command'
+import { BaseCommand, yesFlag } from '@systemprompt/command'
 import type { DoctorResult } from '@systemprompt/registry'
-import { dbSettings } from '../../settings.js'
+import { dbSettings, guardProject } from '../../settings.js'
 
 export default class DbDoctor extends BaseCommand<typeof DbDoctor> {
   static override summary = "Check (and with --fix repair) this project's tenants against the servers."
 
   static override description =
-    `Finds interrupted creates (pending records: undone by --fix) and deletes (finished by --fix), tenants whose database or password drifted (re-created / re-keyed by --fix), roles and databases with this project's suffix but no record, secret files readable by others (chmod 600), leftover temp files, and an admin password the server volume does not accept (explained; never changed). Exit code 3 when errors remain.`
+    `Finds interrupted creates (pending records: undone by --fix) and deletes (finished by --fix only with --yes or a typed confirmation: that drops data), shared and dedicated tenants whose server is stopped (started by --fix), whose role or database is gone or whose login is refused (re-created by --fix with the password in the profile's DATABASE_URL), profiles whose DATABASE_URL points at another port than the server's (the port rewritten by --fix), postgres and template1 open to tenant roles (closed by --fix), roles and databases with this project's suffix but no record, secret files readable by others (chmod 600), leftover temp files, lock files of killed runs (removed by --fix; never a lock whose holder runs), and an admin password the server volume does not accept (explained; never changed). Exit code 3 when errors remain.`
 
   static override examples = [
     { description: 'Report', command: '<%= config.bin %> <%= command.id %>' },
     { description: 'Repair', command: '<%= config.bin %> <%= command.id %> --fix' },
+    {
+      description: 'Repair, and finish interrupted deletes without asking',
+      command: '<%= config.bin %> <%= command.id %> --fix --yes',
+    },
   ]
 
   static override flags = {
@@ -21,17 +25,20 @@ export default class DbDoctor extends BaseCommand<typeof DbDoctor> {
         "With --fix: also drop databases that carry this project's suffix but have no record (their data is lost).",
       dependsOn: ['fix'],
     }),
+    yes: yesFlag,
   }
 
   async run(): Promise<DoctorResult> {
     const { doctor } = await import('@systemprompt/registry')
     const layout = await this.project()
+    await guardProject(this, layout, this.flags.fix ? 'change' : 'read')
     const { server } = await dbSettings(layout)
     const result = await doctor({
       root: layout.root,
       server,
       fix: this.flags.fix,
       dropOrphans: this.flags['drop-orphans'],
+      confirmFinishDelete: (tenant) => this.confirmFinishDelete(tenant),
     })
     if (result.issues.length === 0) this.log('No problems found.')
     for (const issue of result.issues) {
@@ -51,5 +58,24 @@ export default class DbDoctor extends BaseCommand<typeof DbDoctor> {
       })
     }
     return result
+  }
+
+  /**
+   * Finishing an interrupted delete drops what is left of the tenant's data: --yes, or the tenant's name typed
+   * on a terminal. Without either the issue is reported with its fix, and the other repairs go on.
+   */
+  private async confirmFinishDelete(tenant: string): Promise<boolean> {
+    if (this.flags.yes) return true
+    if (!this.interactive()) return false
+    try {
+      await this.confirm({
+        message: `Finish the interrupted delete of tenant ${tenant} (what is left of its database is dropped)`,
+        typed: tenant,
+      })
+      return true
+    } catch (error) {
+      if ((error as { code?: string }).code === 'CONFIRMATION_DECLINED') return false
+      throw error
+    }
   }
 }

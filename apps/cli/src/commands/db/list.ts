@@ -1,6 +1,7 @@
 import { BaseCommand } from '@systemprompt/command'
 import type { DatabaseListResult } from '@systemprompt/registry'
 import { formatBytes, table } from '../../render/table.js'
+import { guardProject } from '../../settings.js'
 
 export default class DbList extends BaseCommand<typeof DbList> {
   static override summary = 'List the databases in the shared server: tenant, size, owner and drift.'
@@ -16,9 +17,10 @@ export default class DbList extends BaseCommand<typeof DbList> {
   async run(): Promise<DatabaseListResult> {
     const { listSharedDatabases } = await import('@systemprompt/registry')
     const layout = await this.project()
+    await guardProject(this, layout, 'read')
     const result = await listSharedDatabases({ root: layout.root })
     this.log(`Shared server on 127.0.0.1:${result.port}`)
-    this.log(
+    this.logLines(
       table(
         ['DATABASE', 'TENANT', 'SIZE', 'OWNER', 'DRIFT'],
         result.databases.map((d) => [

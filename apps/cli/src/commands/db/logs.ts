@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand, tenantTargetArg, tenantTargetFlag } from '@systemprompt/command'
-import { dbSettings, machineOptions } from '../../settings.js'
+import { dbSettings, guardProject, machineOptions } from '../../settings.js'
 
 export interface DbLogsResult {
   target: 'shared' | { tenant: string }
@@ -41,6 +41,7 @@ export default class DbLogs extends BaseCommand<typeof DbLogs> {
     const tenant = this.tenantTarget()
     const compose = await import('@systemprompt/postgres')
     const layout = await this.project()
+    await guardProject(this, layout, 'read')
     const { server } = await dbSettings(layout)
     const stream = await compose.projectServerLogs({
       root: layout.root,

@@ -1,5 +1,6 @@
 import { BaseCommand, tenantTargetArg, tenantTargetFlag, timeoutFlag, yesFlag } from '@systemprompt/command'
-import { dbSettings, dedicatedProfileOf, machineOptions } from '../../settings.js'
+import type { SharedServerUser } from '@systemprompt/postgres'
+import { dbSettings, dedicatedProfileOf, guardProject, machineOptions } from '../../settings.js'
 
 export interface DbResetResult {
   target: 'shared' | { tenant: string }
@@ -8,6 +9,8 @@ export interface DbResetResult {
   port: number
   lostDatabases: string[]
   elapsedMs: number
+  /** Shared server: the other projects that used it; their databases are gone too. */
+  otherProjects?: SharedServerUser[]
 }
 
 export default class DbReset extends BaseCommand<typeof DbReset> {
@@ -40,6 +43,7 @@ export default class DbReset extends BaseCommand<typeof DbReset> {
     const tenant = this.tenantTarget()
     const compose = await import('@systemprompt/postgres')
     const layout = await this.project()
+    await guardProject(this, layout, 'change')
     const { server, timeoutMs } = await dbSettings(layout, {
       fallbackProfile: await dedicatedProfileOf(layout, tenant),
       timeoutFlag: this.flags.timeout,
@@ -50,8 +54,14 @@ export default class DbReset extends BaseCommand<typeof DbReset> {
       ...machine,
       ...(tenant ? { tenant } : {}),
     })
+    // The shared server is machine-wide: the question names every other project whose data goes with it.
+    const others = tenant ? [] : (await compose.sharedServerUsers({ root: layout.root, ...machine })).others
+    const theirs =
+      others.length > 0
+        ? `, including other projects' data: ${compose.describeSharedServerUsers(others)}`
+        : ''
     await this.confirm({
-      message: `Delete all data of ${tenant ? `tenant ${tenant}’s PostgreSQL` : 'the shared PostgreSQL server (every database in it)'} in volume ${spec.volumeName}`,
+      message: `Delete all data of ${tenant ? `tenant ${tenant}’s PostgreSQL` : `the shared PostgreSQL server (every database in it${theirs})`} in volume ${spec.volumeName}`,
       typed: tenant ?? 'shared',
     })
     const spinner = this.spinner(`Resetting ${spec.containerName}`)
@@ -70,6 +80,10 @@ export default class DbReset extends BaseCommand<typeof DbReset> {
         `${result.lostDatabases.length} tenant database(s) recorded by this project are gone: run \`systemprompt db doctor --fix\``,
       )
     }
+    if (others.length > 0)
+      this.warn(
+        `Other projects lost their data in the shared server: ${compose.describeSharedServerUsers(others)}. Run \`systemprompt db doctor --fix\` in each of them.`,
+      )
     return {
       target: tenant ? { tenant } : 'shared',
       container: result.containerName,
@@ -77,6 +91,7 @@ export default class DbReset extends BaseCommand<typeof DbReset> {
       port: result.port,
       lostDatabases: result.lostDatabases,
       elapsedMs: result.elapsedMs,
+      ...(tenant ? {} : { otherProjects: others }),
     }
   }
 }

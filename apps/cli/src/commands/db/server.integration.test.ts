@@ -105,7 +105,11 @@ describe('systemprompt db up/status/logs/down/reset (real binary)', () => {
     const up = cli(['db', 'up', `TENANT=${tenant}`, '--port', String(await freePort()), '--json'])
     expect(up.status, up.stderr).toBe(0)
     expect(up.json).toMatchObject({
-      result: { target: { tenant }, action: 'created', container: `systemprompt-postgres-${tenant}-${run}` },
+      result: {
+        target: { tenant },
+        action: 'created',
+        container: `systemprompt-postgres-${tenant}-abcd1234-${run}`,
+      },
     })
     const down = cli(['db', 'down', '--tenant', tenant, '--json'])
     expect(down.json).toMatchObject({ result: { target: { tenant }, action: 'stopped' } })
@@ -127,8 +131,13 @@ describe('systemprompt db up/status/logs/down/reset (real binary)', () => {
     const layout = projectLayout(project.path)
     expect(existsSync(layout.tenantCompose(tenant))).toBe(false)
     expect(existsSync(layout.tenantPasswordFile(tenant))).toBe(false)
-    const status = cli(['db', 'status', '--tenant', tenant])
-    expect(status.stdout).toContain(`Not created yet: run \`systemprompt db up ${tenant}\``)
+    // status, down and reset say the same: nothing is invented for a tenant this project does not have.
+    for (const args of [['status'], ['down'], ['reset', '--yes']]) {
+      const verb = args[0]
+      const other = cli(['db', ...args, '--tenant', tenant, '--json'])
+      expect(other.status, verb).toBe(3)
+      expect(other.json?.error.code, verb).toBe('TENANT_NOT_FOUND')
+    }
   })
 
   it('names DOCKER_HOST in one line when the engine is not there (exit code 4)', () => {

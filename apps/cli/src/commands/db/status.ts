@@ -1,6 +1,6 @@
 import { BaseCommand, tenantTargetArg, tenantTargetFlag } from '@systemprompt/command'
 import type { ProjectServerStatus } from '@systemprompt/postgres'
-import { dbSettings, machineOptions } from '../../settings.js'
+import { dbSettings, guardProject, machineOptions } from '../../settings.js'
 
 export default class DbStatus extends BaseCommand<typeof DbStatus> {
   static override summary =
@@ -29,6 +29,7 @@ export default class DbStatus extends BaseCommand<typeof DbStatus> {
     const tenant = this.tenantTarget()
     const compose = await import('@systemprompt/postgres')
     const layout = await this.project()
+    await guardProject(this, layout, 'read')
     const { server } = await dbSettings(layout)
     const status = await compose.projectServerStatus({
       root: layout.root,
@@ -37,6 +38,7 @@ export default class DbStatus extends BaseCommand<typeof DbStatus> {
     })
     const rows: [string, string][] = [
       ['Container', status.containerName],
+      ...(status.owner ? [['Owner', ownerText(status.owner, layout.root)] as [string, string]] : []),
       [
         'State',
         status.state +
@@ -44,7 +46,9 @@ export default class DbStatus extends BaseCommand<typeof DbStatus> {
             ? ` (exit code ${status.exitCode})`
             : ''),
       ],
-      ['Health', status.health ?? '-'],
+      // The engine keeps the last healthcheck result of a stopped container ("unhealthy"): only a running
+      // server has a health.
+      ['Health', status.state === 'running' ? (status.health ?? '-') : `n/a (${notRunning(status.state)})`],
       [
         'Port',
         status.port !== undefined
@@ -66,8 +70,26 @@ export default class DbStatus extends BaseCommand<typeof DbStatus> {
     }
     if (status.state === 'missing')
       this.log(`Not created yet: run \`systemprompt db up${tenant ? ` ${tenant}` : ''}\`.`)
+    if (status.legacy)
+      this.warn(
+        `${status.containerName} was made before server names carried the project id: \`systemprompt db up ${tenant}\` moves it to ${status.declared.containerName} (data kept)`,
+      )
     return status
   }
+}
+
+/** Why a server has no health, in the words `db down` and `db up` use. */
+function notRunning(state: ProjectServerStatus['state']): string {
+  if (state === 'exited' || state === 'created') return 'stopped'
+  if (state === 'missing') return 'no container'
+  return state
+}
+
+/** Whose a dedicated server is, as its labels say (another project's is refused before this is shown). */
+function ownerText(owner: NonNullable<ProjectServerStatus['owner']>, root: string): string {
+  const dir = owner.projectDir ?? 'directory unknown'
+  const whose = owner.projectDir === root ? 'this project' : 'made in another directory with this project id'
+  return `project ${owner.projectId} (${dir}): ${whose}`
 }
 
 function formatDuration(ms: number): string {

@@ -1,5 +1,5 @@
-import { Flags } from '@oclif/core'
-import { BaseCommand } from '@systemprompt/command'
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand, nameFromArgOrFlag } from '@systemprompt/command'
 import type { CreateProfileResult } from '@systemprompt/registry'
 
 export default class ProfileCreate extends BaseCommand<typeof ProfileCreate> {
@@ -11,7 +11,7 @@ export default class ProfileCreate extends BaseCommand<typeof ProfileCreate> {
   static override examples = [
     {
       description: 'A production profile on the same tenant database',
-      command: '<%= config.bin %> <%= command.id %> --name production --tenant my-project --target cloud',
+      command: '<%= config.bin %> <%= command.id %> production --tenant my-project --target cloud',
     },
     {
       description: 'A profile for an existing database',
@@ -20,11 +20,14 @@ export default class ProfileCreate extends BaseCommand<typeof ProfileCreate> {
     },
   ]
 
+  static override args = {
+    name: Args.string({ description: 'Profile name (or --name).' }),
+  }
+
   static override flags = {
     name: Flags.string({
       char: 'n',
       description: 'Profile name (same rule as tenant names).',
-      required: true,
     }),
     tenant: Flags.string({ char: 't', description: 'Tenant whose database the profile uses.' }),
     'database-url': Flags.string({ description: 'postgres:// URL for DATABASE_URL.', exclusive: ['tenant'] }),
@@ -36,11 +39,27 @@ export default class ProfileCreate extends BaseCommand<typeof ProfileCreate> {
   }
 
   async run(): Promise<CreateProfileResult> {
+    const config: typeof import('@systemprompt/config') = await import('@systemprompt/config')
+    const name = nameFromArgOrFlag(this.args.name, this.flags.name, {
+      what: 'profile',
+      example: 'systemprompt cloud profile create staging --database-url postgres://…',
+    })
+    if (name === undefined) {
+      throw new config.SystempromptError({
+        code: 'USAGE',
+        category: 'usage',
+        message: 'Missing the profile name',
+        fix: 'Name it: `systemprompt cloud profile create staging --tenant my-project`',
+      })
+    }
+    // Checked before anything else: a bad name must not reach the file system or the output.
+    config.assertProfileName(name)
+    if (this.flags.tenant !== undefined) config.assertTenantName(this.flags.tenant)
     const { createProfile } = await import('@systemprompt/registry')
     const layout = await this.project()
     const result = await createProfile({
       root: layout.root,
-      name: this.flags.name,
+      name,
       tenant: this.flags.tenant,
       databaseUrl: this.flags['database-url'],
       target: this.flags.target as 'local' | 'cloud',

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core'
 import { BaseCommand, yesFlag } from '@systemprompt/command'
+import { guardProject } from '../../../settings.js'
 
 export default class ProfileDelete extends BaseCommand<typeof ProfileDelete> {
   static override summary = "Delete a profile directory (refused while a tenant's DATABASE_URL lives in it)."
@@ -18,6 +19,7 @@ export default class ProfileDelete extends BaseCommand<typeof ProfileDelete> {
     config.assertProfileName(this.args.name)
     const { deleteProfile, showProfile } = await import('@systemprompt/registry')
     const layout = await this.project()
+    await guardProject(this, layout, 'change')
     await showProfile(layout.root, this.args.name)
     await this.confirm({ message: `Delete profile ${this.args.name} and its secrets`, typed: this.args.name })
     const result = await deleteProfile({ root: layout.root, name: this.args.name })

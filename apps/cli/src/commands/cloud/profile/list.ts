@@ -15,7 +15,7 @@ export default class ProfileList extends BaseCommand<typeof ProfileList> {
     const profiles = await listProfiles(layout.root)
     if (profiles.length === 0) this.log('No profiles yet. `systemprompt cloud tenant create` makes one.')
     else
-      this.log(
+      this.logLines(
         table(
           ['PROFILE', 'TENANT', 'TARGET', 'DATABASE_URL'],
           profiles.map((p) => [p.name, p.tenant ?? '-', p.target, p.databaseUrl ?? '(no secrets.json)']),

@@ -43,3 +43,21 @@ describe('cloud profile create / list: DATABASE_URL masked unless --show-secrets
     expect(cli('list', '--show-secrets').stdout).toContain(URL)
   })
 })
+
+describe('cloud profile create NAME', () => {
+  it('takes the name as its argument, like show and delete; a different --name is a usage error', () => {
+    const made = cli('create', 'staging', '--database-url', URL, '--json')
+    expect(made.status, made.stdout).toBe(0)
+    expect(made.json?.result.name).toBe('staging')
+    expect(cli('show', 'staging', '--json').status).toBe(0)
+    const both = cli('create', 'one', '--name', 'two', '--database-url', URL, '--json')
+    expect(both.status).toBe(2)
+    expect(both.json?.error).toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining('"one" and --name "two"'),
+    })
+    const none = cli('create', '--database-url', URL, '--json')
+    expect(none.status).toBe(2)
+    expect(none.json?.error.code).toBe('USAGE')
+  })
+})

@@ -1,7 +1,7 @@
-import { Flags } from '@oclif/core'
-import { BaseCommand, portFlag, timeoutFlag, yesFlag } from '@systemprompt/command'
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand, nameFromArgOrFlag, portFlag, timeoutFlag, yesFlag } from '@systemprompt/command'
 import type { CreateTenantResult, DatabaseKind } from '@systemprompt/registry'
-import { dbSettings } from '../../../settings.js'
+import { dbSettings, guardProject } from '../../../settings.js'
 
 const KINDS = ['shared', 'dedicated', 'external'] as const
 
@@ -20,7 +20,7 @@ On a terminal, missing values are asked for; every question has a flag. Running 
     { description: 'Ask for everything', command: '<%= config.bin %> <%= command.id %>' },
     {
       description: 'A database in the shared server',
-      command: '<%= config.bin %> <%= command.id %> --name my-project --yes',
+      command: '<%= config.bin %> <%= command.id %> my-project --yes',
     },
     {
       description: 'Its own PostgreSQL on port 5440',
@@ -32,6 +32,10 @@ On a terminal, missing values are asked for; every question has a flag. Running 
         '<%= config.bin %> <%= command.id %> --name prod --database external --database-url postgres://app:secret@db.example.com:5432/app --yes',
     },
   ]
+
+  static override args = {
+    name: Args.string({ description: 'Tenant name (or --name).' }),
+  }
 
   static override flags = {
     name: Flags.string({
@@ -51,8 +55,11 @@ On a terminal, missing values are asked for; every question has a flag. Running 
   }
 
   async run(): Promise<CreateTenantResult> {
+    await guardProject(this, await this.project(), 'change')
     const answers = await this.ask()
-    const { createTenant } = await import('@systemprompt/registry')
+    const { createTenant, planCreate } = await import('@systemprompt/registry')
+    // The whole request is checked before the first progress line, which would echo the name.
+    planCreate(answers)
     const layout = await this.project()
     const spinner = this.spinner(`Creating tenant ${answers.name}`)
     // Only a dedicated server follows the tenant's profile; the shared server is machine-wide.
@@ -89,26 +96,36 @@ On a terminal, missing values are asked for; every question has a flag. Running 
     profile?: string
   }> {
     const flags = this.flags
-    const interactive = !flags.yes && this.interactive()
-    let name = flags.name
+    const config: typeof import('@systemprompt/config') = await import('@systemprompt/config')
+    let name = nameFromArgOrFlag(this.args.name, flags.name, {
+      what: 'tenant',
+      example: 'systemprompt cloud tenant create my-project',
+    })
+    // A bad name fails before any question or output.
+    if (name !== undefined) config.assertTenantName(name)
+    const blocker = flags.yes ? 'yes' : this.promptBlocker()
     let database = flags.database as DatabaseKind | undefined
     let databaseUrl = flags['database-url']
     let profile = flags.profile
     let port = flags.port
-    if (!interactive) {
+    if (blocker !== undefined) {
       if (name === undefined) {
-        const { SystempromptError } = await import('@systemprompt/config')
-        throw new SystempromptError({
+        const why = {
+          json: '--json needs it as an argument: nothing is asked under --json',
+          yes: '--yes asks nothing',
+          'no-terminal': 'no terminal to ask on',
+        }[blocker]
+        throw new config.SystempromptError({
           code: 'USAGE',
           category: 'usage',
-          message: 'Missing --name (no terminal to ask on)',
-          fix: 'Pass --name my-project (and --database shared|dedicated|external)',
+          message: `Missing the tenant name (${why})`,
+          fix: `Name it: \`systemprompt cloud tenant create my-project${blocker === 'json' ? ' --json' : ''}\` (and --database shared|dedicated|external)`,
         })
       }
       return { name, database: database ?? (databaseUrl ? 'external' : 'shared'), port, databaseUrl, profile }
     }
     const prompts = await import('@inquirer/prompts')
-    const { isValidTenantName, TENANT_NAME_RULE } = await import('@systemprompt/config')
+    const { isValidTenantName, TENANT_NAME_RULE } = config
     const context = { output: process.stderr }
     name ??= await prompts.input(
       { message: 'Tenant name', validate: (v) => isValidTenantName(v) || TENANT_NAME_RULE },

@@ -1,6 +1,7 @@
 import { BaseCommand } from '@systemprompt/command'
 import type { ListTenantsResult } from '@systemprompt/registry'
 import { formatBytes, table } from '../../../render/table.js'
+import { guardProject } from '../../../settings.js'
 
 export default class TenantList extends BaseCommand<typeof TenantList> {
   static override summary = "List this project's tenants with their live state on the server."
@@ -16,6 +17,7 @@ export default class TenantList extends BaseCommand<typeof TenantList> {
   async run(): Promise<ListTenantsResult> {
     const { listTenants } = await import('@systemprompt/registry')
     const layout = await this.project()
+    await guardProject(this, layout, 'read')
     const result = await listTenants({ root: layout.root })
     if (result.tenants.length === 0) {
       this.log('No tenants yet. Create one with: systemprompt cloud tenant create')
@@ -24,7 +26,7 @@ export default class TenantList extends BaseCommand<typeof TenantList> {
     if (result.shared.status !== 'up' && result.shared.status !== 'absent') {
       this.warn(`Shared server is ${result.shared.status}: ${result.shared.error?.message ?? ''}`.trim())
     }
-    this.log(
+    this.logLines(
       table(
         ['TENANT', 'DATABASE', 'KIND', 'STATE', 'LIVE', 'SIZE', 'PROFILE'],
         result.tenants.map((t) => [

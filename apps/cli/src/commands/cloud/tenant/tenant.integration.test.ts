@@ -388,10 +388,12 @@ describe('dedicated and external tenants, profiles', () => {
     const url = secretsOf('solo').database_url
     expect(new URL(url).port).toBe(String(port))
     await query(url, 'SELECT 1')
-    expect(docker(['inspect', '-f', '{{.State.Running}}', `systemprompt-postgres-solo-${RUN}`])).toBe('true')
+    // Named for the tenant and the project (then the test instance suffix).
+    const container = `systemprompt-postgres-solo-${tenantsFile().project_id}-${RUN}`
+    expect(docker(['inspect', '-f', '{{.State.Running}}', container])).toBe('true')
     expect(cli(['cloud', 'tenant', 'delete', 'solo', '--yes', '--json']).status).toBe(0)
-    expect(() => docker(['inspect', `systemprompt-postgres-solo-${RUN}`])).toThrow()
-    expect(() => docker(['volume', 'inspect', `systemprompt-postgres-solo-${RUN}-data`])).toThrow()
+    expect(() => docker(['inspect', container])).toThrow()
+    expect(() => docker(['volume', 'inspect', `${container}-data`])).toThrow()
   })
 
   it('external: the URL is checked by connecting; a dead one is refused with nothing written', () => {

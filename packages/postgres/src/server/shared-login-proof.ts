@@ -1,0 +1,63 @@
+// A login proven once per server start and password, so `db up` on a running server keeps its speed: a full
+// login costs a backend start on the server (several times the startup-message probe), while the password
+// a running server accepts only changes with its volume (a new container, so a new start) or an ALTER ROLE
+// (which systemprompt never runs). The proof is keyed by container id, its State.StartedAt and the
+// sha256 of the password; any difference means a real login again. It lives in the server's per-user
+// directory beside its password file (0600), so it never says more than that file does.
+import { readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import type { PostgresServerSpec } from '@systemprompt/compose'
+import { sha256Hex } from '@systemprompt/compose'
+import { SECRET_DIR_MODE, SECRET_FILE_MODE, writeFileAtomic } from '@systemprompt/config/core'
+import type { ContainerInfo } from '@systemprompt/engine'
+import { acceptsLogins, verifyLogin } from '../runner/probe.js'
+
+interface LoginProof {
+  containerId: string
+  startedAt: string
+  passwordSha256: string
+}
+
+function proofFile(spec: PostgresServerSpec): string {
+  return join(dirname(spec.passwordFile), 'verified-login.json')
+}
+
+async function readProof(file: string): Promise<Partial<LoginProof> | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Partial<LoginProof>
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Does `password` open the running `container` now? A proof for this very start of the container and this
+ * password: the startup-message probe (it is up and takes logins). Otherwise a real login, then the proof.
+ */
+export async function loginProven(
+  spec: PostgresServerSpec,
+  container: ContainerInfo,
+  password: string,
+): Promise<boolean> {
+  const key: LoginProof = {
+    containerId: container.Id,
+    startedAt: container.State.StartedAt,
+    passwordSha256: sha256Hex(password),
+  }
+  const file = proofFile(spec)
+  const proof = await readProof(file)
+  if (
+    proof?.containerId === key.containerId &&
+    proof.startedAt === key.startedAt &&
+    proof.passwordSha256 === key.passwordSha256
+  )
+    return acceptsLogins(spec.port, spec.adminUser, spec.database)
+  const outcome = await verifyLogin(spec.port, { user: spec.adminUser, database: spec.database, password })
+  if (outcome.kind !== 'ok') return false
+  // Best effort: without the proof the next `db up` logs in again.
+  await writeFileAtomic(file, `${JSON.stringify(key)}\n`, {
+    mode: SECRET_FILE_MODE,
+    dirMode: SECRET_DIR_MODE,
+  }).catch(() => {})
+  return true
+}
