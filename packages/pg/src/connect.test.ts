@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDatabaseUrl, maskDatabaseUrl, parseDatabaseUrl } from './connect.js'
+import { formatDatabaseUrl, maskDatabaseUrl, parseDatabaseUrl, repointLocalUrl } from './connect.js'
 
 describe('database URLs', () => {
   it('round-trips with encoding', () => {
@@ -46,5 +46,22 @@ describe('database URLs', () => {
       'postgresql://u:***@127.0.0.1:5432/d',
     )
     expect(maskDatabaseUrl('postgresql://u@h/d')).toBe('postgresql://u@h/d')
+  })
+})
+
+describe('repointLocalUrl', () => {
+  it('changes only the port of a loopback URL, every other byte kept', () => {
+    expect(repointLocalUrl('postgresql://u:p%40ss@127.0.0.1:5432/db?sslmode=disable', 5460)).toBe(
+      'postgresql://u:p%40ss@127.0.0.1:5460/db?sslmode=disable',
+    )
+    expect(repointLocalUrl('postgres://u:pw@localhost/db', 5460)).toBe('postgres://u:pw@localhost:5460/db')
+    expect(repointLocalUrl('postgres://u:pw@[::1]:5433/db', 5440, 5433)).toBe('postgres://u:pw@[::1]:5440/db')
+    // Given `from`, another port is left alone; so is any other host.
+    expect(repointLocalUrl('postgres://u:pw@127.0.0.1:6000/db', 5460, 5432)).toBeUndefined()
+    expect(repointLocalUrl('postgres://u:pw@db.example.com:5432/db', 5460)).toBeUndefined()
+    expect(repointLocalUrl('postgres://u:pw@127.0.0.10:5432/db', 5460)).toBeUndefined()
+    expect(repointLocalUrl('postgres://u:pw@127.0.0.1:5460/db', 5460)).toBe(
+      'postgres://u:pw@127.0.0.1:5460/db',
+    )
   })
 })

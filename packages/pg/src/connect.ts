@@ -113,3 +113,21 @@ export function parseDatabaseUrl(url: string, what = 'The database URL'): PgTarg
 export function maskDatabaseUrl(url: string): string {
   return url.replace(/^(\w+:\/\/[^:/@]*:)[^@]*@/, '$1***@')
 }
+
+/** `postgres://[user[:password]@]<loopback host>[:port]`: the authority of a URL that names a local server. */
+const LOCAL_AUTHORITY =
+  /^(postgres(?:ql)?:\/\/(?:[^/?#@]*@)?(?:127\.0\.0\.1|localhost|\[::1\]))(?::(\d+))?(?=[/?#]|$)/i
+
+/**
+ * `url` with only its port set to `to` (every other byte kept), when it names a loopback host — and, given
+ * `from`, on that port (no port is 5432). Undefined for any other URL. The one rule for moving a local
+ * server's URLs: `db up --port` and `db doctor --fix` both use it.
+ */
+export function repointLocalUrl(url: string, to: number, from?: number): string | undefined {
+  const match = LOCAL_AUTHORITY.exec(url)
+  if (!match) return undefined
+  const port = match[2] === undefined ? 5432 : Number(match[2])
+  if (from !== undefined && port !== from) return undefined
+  if (port === to) return url
+  return `${match[1]}:${to}${url.slice(match[0].length)}`
+}

@@ -6,6 +6,7 @@ export {
   type PgClient,
   type PgTarget,
   parseDatabaseUrl,
+  repointLocalUrl,
   withClient,
 } from './connect.js'
 export { isTransientLoginError, sqlstateOf, tryLogin } from './login.js'

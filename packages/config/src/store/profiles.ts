@@ -94,6 +94,7 @@ export async function setProfileDatabaseUrl(
   layout: ProjectLayout,
   name: string,
   databaseUrl: string,
+  key: 'database_url' | 'internal_database_url' = 'database_url',
 ): Promise<void> {
   assertProfileName(name)
   const file = layout.profileSecrets(name)
@@ -112,7 +113,7 @@ export async function setProfileDatabaseUrl(
       const text = await readFile(file, 'utf8')
       const next = applyEdits(
         text,
-        modify(text, ['database_url'], databaseUrl, {
+        modify(text, [key], databaseUrl, {
           formattingOptions: { insertSpaces: true, tabSize: 2 },
         }),
       )

@@ -2,7 +2,7 @@ import type { PostgresServerSpec } from '@systemprompt/compose'
 import { requirePasswordFile } from '@systemprompt/config/core'
 import type { Engine } from '@systemprompt/engine'
 import { ensureImage } from './image.js'
-import { assertOurs, assertProjectOf } from './ownership.js'
+import { type ActingProject, assertNotCopy, assertOurs, assertProjectOf } from './ownership.js'
 import { assertPortAvailable } from './ports.js'
 import type { RunnerProgress } from './progress.js'
 import { type UpServerOptions, type UpServerResult, upServer } from './up.js'
@@ -13,6 +13,8 @@ export interface DownServerOptions {
   /** Seconds PostgreSQL gets to shut down cleanly before it is killed. */
   stopTimeoutSeconds?: number
   onProgress?: RunnerProgress
+  /** The project this is run from: a copy of it (same id, another directory) never stops the original's server. */
+  project?: ActingProject
 }
 
 export interface DownServerResult {
@@ -35,6 +37,10 @@ export async function downServer(
   const info = await engine.containers.inspect(spec.containerName)
   if (!info) return { action: 'missing', containerRemoved: false }
   assertOurs(spec, info, 'down')
+  await assertNotCopy(
+    { kind: 'container', name: spec.containerName, labels: info.Config.Labels },
+    options.project,
+  )
   const wasRunning = info.State.Running || info.State.Restarting
   if (wasRunning) {
     options.onProgress?.({ step: 'stop', message: `Stopping ${spec.containerName}` })
@@ -68,6 +74,13 @@ export async function resetServer(
   if (info) assertOurs(spec, info, 'reset')
   const volume = await engine.volumes.inspect(spec.volumeName)
   if (volume) assertProjectOf(spec, { kind: 'volume', name: spec.volumeName, labels: volume.Labels })
+  if (info)
+    await assertNotCopy(
+      { kind: 'container', name: spec.containerName, labels: info.Config.Labels },
+      options.project,
+    )
+  if (volume)
+    await assertNotCopy({ kind: 'volume', name: spec.volumeName, labels: volume.Labels }, options.project)
   const password = options.password ?? (await requirePasswordFile(spec.passwordFile))
   await ensureImage(engine, spec.image, options.onProgress)
   await assertPortAvailable(engine, spec, { current: info, portFlag: options.portFlag })

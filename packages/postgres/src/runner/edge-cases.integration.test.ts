@@ -290,6 +290,8 @@ describe('adoption of a shared server made by another project', () => {
       containerName: a.spec.containerName,
       volumeName: a.spec.volumeName,
       port: a.spec.port,
+      // The one machine-wide server: one compose project, whichever project declares it.
+      project: a.spec.project,
     })
     dirs.push(b.dir)
     const adopted = await adoptSharedServer(engine, b.spec)

@@ -1,7 +1,7 @@
 import { basename, join } from 'node:path'
 import { configHash } from '@systemprompt/compose'
 import { connectEngine, type Engine } from '@systemprompt/engine'
-import { childEnv, freePort, newRunId } from '@systemprompt/testkit'
+import { childEnv, docker, freePort, newRunId, testImage, testLabels } from '@systemprompt/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acceptsLogins, verifyLogin } from './probe.js'
 import { serverStatus } from './status.js'
@@ -44,6 +44,34 @@ describe('verifyLogin: a real login over the protocol, without the pg driver', (
     // Nothing listening: unavailable, at once.
     expect((await verifyLogin(await freePort(), { ...login, password })).kind).toBe('unavailable')
   })
+})
+
+describe('verifyLogin: no proof without a password exchange', () => {
+  it('a trust-auth server lets anyone in: unproven, whatever the password', async () => {
+    const port = await freePort()
+    const labels = Object.entries(testLabels(run)).flatMap(([k, v]) => ['--label', `${k}=${v}`])
+    docker([
+      'run',
+      '-d',
+      '--name',
+      `sp-test-trust-${run}`,
+      ...labels,
+      '-e',
+      'POSTGRES_HOST_AUTH_METHOD=trust',
+      '-p',
+      `127.0.0.1:${port}:5432`,
+      testImage(),
+    ])
+    const login = { user: 'postgres', database: 'postgres' }
+    // Wait until it answers (the image's init restarts the server once).
+    let outcome = await verifyLogin(port, { ...login, password: 'anything' })
+    for (let i = 0; i < 120 && outcome.kind === 'unavailable'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      outcome = await verifyLogin(port, { ...login, password: 'anything' })
+    }
+    expect(outcome.kind).toBe('unproven')
+    expect(await verifyLogin(port, { ...login, password: 'another one' })).toMatchObject({ kind: 'unproven' })
+  }, 120_000)
 })
 
 describe('serverStatus: drift of the password file', () => {

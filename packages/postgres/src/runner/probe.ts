@@ -38,18 +38,23 @@ export function acceptsLogins(
 }
 
 /**
- * What one real login attempt gave: `ok` (authenticated, the server said ReadyForQuery), `rejected` (the
- * server refused this user/password: SQLSTATE 28P01 or 28000), or `unavailable` (not listening, starting
- * up, another error, an authentication method we do not speak, or no answer in time).
+ * What one real login attempt gave: `ok` (the server checked this password: a SCRAM-SHA-256 exchange whose
+ * server signature verified, or an md5 answer it accepted), `unproven` (it let us in without checking any
+ * password — trust — or asked for it in cleartext, which is not sent: nothing about the password is known,
+ * so callers must not write or cache it), `rejected` (the server refused this user/password: SQLSTATE 28P01
+ * or 28000), or `unavailable` (not listening, starting up, another error, an authentication method we do
+ * not speak, or no answer in time).
  */
 export type LoginOutcome =
   | { kind: 'ok' }
+  | { kind: 'unproven'; reason: string }
   | { kind: 'rejected'; sqlstate: string }
   | { kind: 'unavailable'; sqlstate?: string; reason: string }
 
 /**
  * A real login as `user` with `password` on 127.0.0.1:port, over the protocol itself: SCRAM-SHA-256 (the
- * default of PostgreSQL 14+ and of our servers), md5 and cleartext, then a Terminate. Proves what
+ * default of PostgreSQL 14+ and of our servers) or md5, then a Terminate. A server that lets us in without
+ * such an exchange (trust) or asks for the password in cleartext proves nothing: `unproven`. Proves what
  * `acceptsLogins` cannot — that this password opens the server — for the price of a few round trips and
  * one PBKDF2, without loading the pg driver (the `db up` fast path cannot afford its import). The server's
  * SCRAM signature is checked too, so a stand-in that accepts anything does not pass.
@@ -105,6 +110,8 @@ class LoginConversation {
     clientFirstBare: '',
     nonce: '',
   }
+  /** The server checked the password: its SCRAM signature verified, or it asked for (and got) an md5 answer. */
+  private proven = false
 
   constructor(
     private readonly login: { user: string; password: string },
@@ -114,20 +121,22 @@ class LoginConversation {
   /** Handles one message; returns the outcome once there is one. */
   receive(type: number, body: Buffer): LoginOutcome | undefined {
     if (type === 0x45 /* 'E' */) return errorOutcome(body)
-    if (type === 0x5a /* 'Z' ReadyForQuery */) return { kind: 'ok' }
+    if (type === 0x5a /* 'Z' ReadyForQuery */)
+      return this.proven ? { kind: 'ok' } : unproven('no password exchange')
     if (type !== 0x52 /* 'R' */) return undefined // ParameterStatus, BackendKeyData, notices
     const code = body.readInt32BE(0)
     const data = body.subarray(4)
     switch (code) {
-      case 0: // AuthenticationOk: ReadyForQuery follows
-        return undefined
-      case 3: // cleartext
-        this.send(message(0x70, cstring(this.login.password)))
-        return undefined
+      case 0: // AuthenticationOk: ReadyForQuery follows, when a password exchange came first
+        return this.proven ? undefined : unproven('the server let us in without checking a password (trust)')
+      case 3: // cleartext: proves nothing the server could not fake, and would hand the password out
+        return unproven('the server asked for the password in cleartext (not sent)')
       case 5: {
         const inner = md5Hex(`${this.login.password}${this.login.user}`)
         const outer = md5Hex(Buffer.concat([Buffer.from(inner), data.subarray(0, 4)]))
         this.send(message(0x70, cstring(`md5${outer}`)))
+        // Only the password's md5 opens an md5 challenge: AuthenticationOk after it means the server checked it.
+        this.proven = true
         return undefined
       }
       case 10:
@@ -195,8 +204,13 @@ class LoginConversation {
     const got = Buffer.from(verifier, 'base64')
     if (got.length !== expected.length || !timingSafeEqual(got, expected))
       return { kind: 'unavailable', reason: 'the server did not prove it knows the password (SCRAM)' }
+    this.proven = true
     return undefined
   }
+}
+
+function unproven(reason: string): LoginOutcome {
+  return { kind: 'unproven', reason }
 }
 
 function errorOutcome(body: Buffer): LoginOutcome {

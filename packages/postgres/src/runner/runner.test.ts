@@ -106,6 +106,22 @@ describe('ownership of dedicated servers', () => {
     ).toBeDefined()
   })
 
+  it("a dedicated object of another tenant of the project is not this tenant's", () => {
+    const tenantLabels = (tenant?: string) => ({
+      ...labels('a1b2c3d4'),
+      ...(tenant ? { 'systemprompt.tenant': tenant } : {}),
+    })
+    expect(ownershipProblem(container(tenantLabels('a')), { ...mine, tenant: 'a' })).toBeUndefined()
+    expect(ownershipProblem(container(tenantLabels('a')), { ...mine, tenant: 'b' })).toMatchObject({
+      code: 'SERVER_OWNED_ELSEWHERE',
+      message: 'Container c belongs to tenant a of this project, not to tenant b; it is left as it is',
+    })
+    expect(ownershipProblem(volume(tenantLabels('a')), { ...mine, tenant: 'b' })).toBeDefined()
+    expect(
+      ownershipProblem(volume(labels()), { ...mine, tenant: 'b', acceptUnlabelled: true }),
+    ).toBeUndefined()
+  })
+
   it("the shared server's objects are not checked against a project", () => {
     expect(() => assertProjectOf(spec, container(labels('ffff0000', 'postgres-shared')))).not.toThrow()
   })

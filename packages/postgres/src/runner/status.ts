@@ -74,7 +74,8 @@ export async function serverStatus(engine: Engine, spec: PostgresServerSpec): Pr
     containerName: spec.containerName,
     containerId: info.Id,
     state,
-    health: (info.State.Health?.Status as ServerStatus['health']) ?? 'none',
+    // The engine keeps the last health of a stopped container: it says nothing about a server that is not running.
+    health: running ? ((info.State.Health?.Status as ServerStatus['health']) ?? 'none') : 'none',
     image: info.Config.Image,
     volume: volumeStatus,
     drift: driftOf(spec, info, port),

@@ -10,7 +10,7 @@ import {
 } from './create-options.js'
 import { dbCommand, serverLabel } from './errors.js'
 import { ensureImage } from './image.js'
-import { assertOurs, assertProjectOf } from './ownership.js'
+import { type ActingProject, assertNotCopy, assertOurs, assertProjectOf } from './ownership.js'
 import { assertPortAvailable, findPortHolder, portInUseError, suggestFreePort } from './ports.js'
 import { acceptsLogins } from './probe.js'
 import type { RunnerProgress } from './progress.js'
@@ -35,6 +35,16 @@ export interface UpServerOptions extends RealiseOptions {
   portFlag?: string
   /** Re-create the container even when its config hash matches (e.g. its password file moved). */
   recreate?: boolean
+  /**
+   * The project this is run from: a copy of it (same id, another directory) never re-creates the original's
+   * container nor removes its volume.
+   */
+  project?: ActingProject
+  /**
+   * Called once the container is started with its port bound (before the readiness wait), so a caller can
+   * let go of what it holds for the port choice.
+   */
+  onPortBound?: () => void
 }
 
 export type UpAction = 'created' | 'started' | 'recreated' | 'unchanged'
@@ -131,6 +141,7 @@ async function realise(
     await assertPortAvailable(engine, spec, { portFlag: options.portFlag })
     progress?.({ step: 'start', message: `Starting ${spec.containerName}` })
     await startOrExplain(engine, spec, existing.Id, options)
+    options.onPortBound?.()
     progress?.({ step: 'wait', message: `Waiting for PostgreSQL on 127.0.0.1:${spec.port}` })
     await waitReady(engine, spec, {
       password,
@@ -151,6 +162,13 @@ async function realise(
   if (volume) assertProjectOf(spec, { kind: 'volume', name: spec.volumeName, labels: volume.Labels })
   const orphaned = Boolean(volume) && !existing && options.volumeKnown === false
   if (volume && orphaned && !options.resetVolume) throw volumeOrphanedError(spec, volume)
+  if (existing)
+    await assertNotCopy(
+      { kind: 'container', name: spec.containerName, labels: existing.Config.Labels },
+      options.project,
+    )
+  if (volume && orphaned)
+    await assertNotCopy({ kind: 'volume', name: spec.volumeName, labels: volume.Labels }, options.project)
 
   if (existing) {
     progress?.({
@@ -183,6 +201,7 @@ async function realise(
     if (volumeCreated) await engine.volumes.remove(spec.volumeName, { force: true }).catch(() => {})
     throw error
   }
+  options.onPortBound?.()
   progress?.({ step: 'wait', message: `Waiting for PostgreSQL on 127.0.0.1:${spec.port}` })
   await waitReady(engine, spec, {
     password,

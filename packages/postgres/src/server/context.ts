@@ -97,3 +97,11 @@ export function generatorVersion(): string {
 export function sharedPasswordFile(dataDir: string, containerName: string): string {
   return join(dataDir, containerName, 'shared.password')
 }
+
+/**
+ * The machine-wide lock of one shared server (`<dataDir>/.locks/<container>.lock`): every project's slow
+ * `db up`, and the shared `db reset` and `db down`, change that one server one at a time.
+ */
+export function sharedServerLockFile(dataDir: string, containerName: string): string {
+  return join(dataDir, '.locks', `${containerName}.lock`)
+}

@@ -4,12 +4,18 @@
  * id are adopted (when provably ours) with their data; ports are chosen under a per-user lock.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { dirname, join } from 'node:path'
 import type { PostgresServerSpec } from '@systemprompt/compose'
 import { dedicatedServerSpec, writeComposeFile } from '@systemprompt/compose'
-import { projectLayout, readTenantsFile, TenantsFileSchema, updateJsonFile } from '@systemprompt/config'
+import {
+  projectLayout,
+  readTenantsFile,
+  TenantsFileSchema,
+  updateJsonFile,
+  withFileLock,
+} from '@systemprompt/config'
 import { connectEngine, type Engine } from '@systemprompt/engine'
 import {
   childEnv,
@@ -366,5 +372,153 @@ describe('port choice across projects', () => {
     hogs.push(hog)
     await new Promise<void>((resolve) => hog.listen(port, '127.0.0.1', resolve))
     await expect(ensure(p, tenant, { port })).rejects.toMatchObject({ code: 'PORT_IN_USE' })
+  })
+})
+
+describe('a copy of a project (same project id, another directory)', () => {
+  it("never stops, resets or removes the original's server; once the original is gone (moved), it may", async () => {
+    const tenant = tenantName()
+    const a = await project(tenant)
+    const upA = await ensure(a, tenant, { portStart: await freePort() })
+    await putMarker(upA.spec, upA.adminPassword, 'original')
+    const idA = (await engine.containers.inspect(upA.spec.containerName))?.Id
+    // The copy: the whole .systemprompt directory (same project id, compose and password files).
+    const copy = tempDir('sp-dedicated-copy-').path
+    dirs.push(copy)
+    await cp(join(a.root, '.systemprompt'), join(copy, '.systemprompt'), { recursive: true })
+
+    const target = { root: copy, ...machine, engine, tenant }
+    const copied = { code: 'SERVER_OWNED_ELSEWHERE', message: expect.stringContaining('is a copy of it') }
+    await expect(stopServer(target)).rejects.toMatchObject(copied)
+    await expect(resetProjectServer(target)).rejects.toMatchObject(copied)
+    const removed = await removeTenantServer(copy, tenant, { ...machine, engine })
+    expect(removed.removed).toEqual([])
+    expect(removed.skipped.map((o) => o.name).sort()).toEqual(
+      [upA.spec.containerName, upA.spec.volumeName].sort(),
+    )
+    const after = await engine.containers.inspect(upA.spec.containerName)
+    expect(after?.Id).toBe(idA)
+    expect(after?.State.Running).toBe(true)
+    expect(await markers(upA.spec, upA.adminPassword)).toEqual([{ v: 'original' }])
+
+    // The original directory now holds another project: this one moved, and may manage its server.
+    const tenantsA = projectLayout(a.root).tenantsFile
+    const other = JSON.parse(await readFile(tenantsA, 'utf8')) as { project_id: string }
+    await writeFile(tenantsA, JSON.stringify({ ...other, project_id: newRunId() }))
+    expect(await stopServer({ ...target, tenant })).toMatchObject({ action: 'stopped' })
+  })
+})
+
+describe('a legacy volume without its container', () => {
+  it("is adopted only to start a server, never reset or removed on a volume's name alone", async () => {
+    const tenant = tenantName()
+    const owner = await project(tenant)
+    const other = await project(tenant)
+    const legacy = await legacyServer(owner, tenant)
+    await engine.containers.remove((await engine.containers.inspect(legacy.spec.containerName))?.Id ?? '', {
+      force: true,
+    })
+    // The other project has the compose file the old code wrote there too (legacy names are the same everywhere).
+    const layout = projectLayout(other.root)
+    const oldFiles = async () => {
+      await writeComposeFile(
+        layout.tenantCompose(tenant),
+        { ...legacy.spec, passwordFile: layout.tenantPasswordFile(tenant) },
+        { generatorVersion: '0.1.0' },
+      )
+      await writeFileWithDirs(layout.tenantPasswordFile(tenant), 'other-password')
+    }
+
+    await oldFiles()
+    const removed = await removeTenantServer(other.root, tenant, { ...machine, engine })
+    expect(removed.removed).toEqual([])
+    expect(removed.skipped).toEqual([
+      expect.objectContaining({ kind: 'volume', name: legacy.spec.volumeName }),
+    ])
+    expect(await engine.volumes.inspect(legacy.spec.volumeName)).toBeDefined()
+
+    await oldFiles()
+    const reset = await resetProjectServer({ root: other.root, ...machine, engine, tenant })
+    expect(reset.volumeName).not.toBe(legacy.spec.volumeName)
+    expect(await engine.volumes.inspect(legacy.spec.volumeName)).toBeDefined()
+  })
+
+  it('an unlabelled volume a hand-edited file names, that the record does not, is never reset', async () => {
+    const tenant = tenantName()
+    const owner = await project(tenant)
+    const p = await project(tenant)
+    const legacy = await legacyServer(owner, tenant)
+    await putMarker(legacy.spec, legacy.password, 'theirs')
+    const layout = projectLayout(p.root)
+    const own = dedicatedServerSpec(tenant, {
+      dockerDir: layout.dockerDir,
+      projectId: p.id,
+      projectDir: p.root,
+      image: testImage(),
+      port: await freePort(),
+      labels: testLabels(run),
+    })
+    const spec = { ...own, containerName: `${own.containerName}-${run}`, volumeName: legacy.spec.volumeName }
+    await writeComposeFile(layout.tenantCompose(tenant), spec, { generatorVersion: '0.1.0' })
+    await writeFile(
+      layout.tenantCompose(tenant),
+      `${await readFile(layout.tenantCompose(tenant), 'utf8')}# edited\n`,
+    )
+    await writeFileWithDirs(layout.tenantPasswordFile(tenant), 'p-password')
+
+    await expect(resetProjectServer({ root: p.root, ...machine, engine, tenant })).rejects.toMatchObject({
+      code: 'SERVER_OWNED_ELSEWHERE',
+      message: expect.stringContaining(`cannot prove it is this project's`),
+    })
+    expect(await markers(legacy.spec, legacy.password)).toEqual([{ v: 'theirs' }])
+  })
+})
+
+describe('the per-user dedicated-ports lock', () => {
+  it('is let go once the container is started with its port, before the readiness wait', async () => {
+    const tenant = tenantName()
+    const p = await project(tenant)
+    let probe: Promise<string> | undefined
+    const up = await ensureTenantServer(p.root, tenant, {
+      ...machine,
+      engine,
+      portStart: await freePort(),
+      onProgress: (event) => {
+        if (event.step !== 'wait' || probe) return
+        probe = withFileLock(join(dataDir, '.locks', 'dedicated-ports.lock'), () => 'free', {
+          timeoutMs: 300,
+        }).catch((error: { code?: string }) => String(error.code))
+      },
+    })
+    expect(up.action).toBe('created')
+    expect(await probe).toBe('free')
+  })
+})
+
+describe('two tenants of one project', () => {
+  it("a copy of a.yaml as b.yaml never has b's removal or life cycle touch a's server", async () => {
+    const a = tenantName()
+    const b = tenantName()
+    const p = await project(a, b)
+    const upA = await ensure(p, a, { portStart: await freePort() })
+    const idA = (await engine.containers.inspect(upA.spec.containerName))?.Id
+    const layout = projectLayout(p.root)
+    const text = await readFile(layout.tenantCompose(a), 'utf8')
+    await writeFile(layout.tenantCompose(b), `${text}# edited\n`)
+    const target = { root: p.root, ...machine, engine, tenant: b }
+    const invalid = { code: 'COMPOSE_INVALID', message: expect.stringContaining(`tenant ${b}'s file`) }
+    await expect(stopServer(target)).rejects.toMatchObject(invalid)
+    await expect(resetProjectServer(target)).rejects.toMatchObject(invalid)
+
+    await writeFile(layout.tenantCompose(b), text)
+    const removed = await removeTenantServer(p.root, b, { ...machine, engine })
+    expect(removed.removed).toEqual([])
+    expect(removed.skipped.map((o) => o.name).sort()).toEqual(
+      [upA.spec.containerName, upA.spec.volumeName].sort(),
+    )
+    const after = await engine.containers.inspect(upA.spec.containerName)
+    expect(after?.Id).toBe(idA)
+    expect(after?.State.Running).toBe(true)
+    expect(await engine.volumes.inspect(upA.spec.volumeName)).toBeDefined()
   })
 })

@@ -3,6 +3,8 @@ export {
   sharedPasswordFile,
 } from './context.js'
 
+export { declaredPortOf } from './declare.js'
+
 export {
   declaredTarget,
   type ProjectServerStatus,

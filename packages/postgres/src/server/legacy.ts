@@ -28,9 +28,11 @@ export type LegacyLookup =
 
 /**
  * Looks for a legacy server of `tenant`. Ours when its container mounts this project's password file at the
- * secret path; or, with no container, when this project's compose file declares its volume (the caller
- * only asks for a tenant it has a record of). A container of that name with a project label is a
- * project-scoped server of another tenant name, not a legacy one.
+ * secret path; or — only to start the server (`purpose: 'up'`) — with no container, when this project's
+ * compose file declares its volume (the caller only asks for a tenant it has a record of). Legacy names are
+ * the same in every project, so a volume alone never proves enough to stop, reset or remove anything. A
+ * container of that name with a project label is a project-scoped server of another tenant name, not a
+ * legacy one.
  */
 export async function findLegacyServer(
   engine: Engine,
@@ -38,6 +40,7 @@ export async function findLegacyServer(
   tenant: string,
   instance: string | undefined,
   declared: PostgresServerSpec | undefined,
+  purpose: 'up' | 'change',
 ): Promise<LegacyLookup> {
   const names = withInstance(legacyDedicatedNames(tenant), instance)
   const container = await engine.containers.inspect(names.containerName)
@@ -48,7 +51,8 @@ export async function findLegacyServer(
     const volumeName = data?.Name ?? names.volumeName
     return { kind: 'ours', server: { containerName: names.containerName, volumeName, container } }
   }
-  if (declared?.projectId !== undefined || declared?.volumeName !== names.volumeName) return { kind: 'none' }
+  if (purpose !== 'up' || declared?.projectId !== undefined || declared?.volumeName !== names.volumeName)
+    return { kind: 'none' }
   const volume = await engine.volumes.inspect(names.volumeName)
   if (!volume || volume.Labels?.[LABELS.project] !== undefined) return { kind: 'none' }
   return { kind: 'ours', server: { containerName: names.containerName, volumeName: names.volumeName } }

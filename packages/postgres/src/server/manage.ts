@@ -8,19 +8,34 @@ import {
   parseComposeFile,
   writeComposeProjectEnv,
 } from '@systemprompt/compose'
-import { assertTenantName, type ProjectLayout, projectLayout, withFileLock } from '@systemprompt/config/core'
+import {
+  assertTenantName,
+  LABELS,
+  type ProjectLayout,
+  projectLayout,
+  readPasswordFile,
+  SystempromptError,
+  withFileLock,
+} from '@systemprompt/config/core'
 import type { Engine } from '@systemprompt/engine'
 import { type DownServerResult, downServer, resetServer } from '../runner/down.js'
 import { type ServerLogsOptions, serverLogs } from '../runner/logs.js'
-import { isManaged, type ObjectOwner, ownerOf, ownershipProblem } from '../runner/ownership.js'
+import {
+  type ActingProject,
+  copyProblem,
+  isManaged,
+  type ObjectOwner,
+  ownerOf,
+  ownershipProblem,
+} from '../runner/ownership.js'
 import type { RunnerProgress } from '../runner/progress.js'
 import { type ServerStatus, serverStatus } from '../runner/status.js'
 import { DEFAULT_READY_TIMEOUT_MS, type UpServerResult } from '../runner/up.js'
-import { engineFor, type ProjectServerOptions, resolveImage } from './context.js'
+import { engineFor, type ProjectServerOptions, resolveImage, sharedServerLockFile } from './context.js'
 import { commitServer, type PlannedServer, planServer } from './declare.js'
 import { findLegacyServer, type LegacyServer, legacySpec, retireLegacyServer } from './legacy.js'
 import { ensurePasswordFile } from './passwords.js'
-import { readSharedConfig } from './shared-config.js'
+import { readSharedConfig, recordSharedConfig } from './shared-config.js'
 import { sharedSpec } from './shared-spec.js'
 import {
   assertDeclaresProject,
@@ -74,6 +89,8 @@ interface TenantTarget extends DeclaredTarget {
   plan: PlannedServer
   /** A server of this tenant made before names carried the project id, provably this project's. */
   legacy?: LegacyServer
+  /** The project's root directory. */
+  root: string
 }
 
 /**
@@ -91,7 +108,7 @@ async function tenantTarget(
   const engine = await engineFor(options)
   const composeFile = layout.tenantCompose(tenant)
   const existing = await readDeclared(composeFile)
-  const lookup = await findLegacyServer(engine, layout, tenant, options.instance, existing)
+  const lookup = await findLegacyServer(engine, layout, tenant, options.instance, existing, 'change')
   const legacy = lookup.kind === 'ours' ? lookup.server : undefined
   const owner = legacy ? { ...found, record: { ...found.record, volume_name: legacy.volumeName } } : found
   const desired = tenantSpec(layout, owner, options, {
@@ -99,10 +116,10 @@ async function tenantTarget(
     port: existing?.port ?? owner.record.port ?? DEFAULT_DEDICATED_PORT,
   })
   const plan: PlannedServer =
-    existing?.projectId === owner.projectId
+    existing?.projectId === owner.projectId && existing.tenant === tenant
       ? { spec: existing, handEdited: false, needsWrite: false, generated: false }
       : await planServer(composeFile, desired)
-  assertDeclaresProject(plan.spec, owner.projectId, composeFile)
+  assertDeclaresProject(plan.spec, owner.projectId, composeFile, tenant)
   return {
     spec: plan.spec,
     composeFile,
@@ -110,6 +127,7 @@ async function tenantTarget(
     owner: found,
     engine,
     plan,
+    root: layout.root,
     ...(legacy ? { legacy } : {}),
   }
 }
@@ -139,11 +157,16 @@ export async function stopServer(
   if (options.tenant !== undefined) {
     const target = await tenantTarget(projectLayout(options.root), options.tenant, options)
     const spec = await standIn(target)
-    const result = await downServer(target.engine, spec, down)
+    const result = await downServer(target.engine, spec, { ...down, project: acting(target) })
     return { ...result, containerName: spec.containerName }
   }
   const { spec } = await declaredTarget(options)
-  const result = await downServer(await engineFor(options), spec, down)
+  // The shared server's machine-wide lock: never stopped while another project's `db up` realises it.
+  const result = await withFileLock(
+    sharedServerLockFile(options.dataDir, spec.containerName),
+    async () => downServer(await engineFor(options), spec, down),
+    { timeoutMs: DEFAULT_READY_TIMEOUT_MS + 30_000 },
+  )
   return { ...result, containerName: spec.containerName }
 }
 
@@ -175,16 +198,12 @@ export async function resetProjectServer(
   const tenant = options.tenant
   if (tenant === undefined) {
     const { spec, composeFile, fileExists } = await declaredTarget(options)
-    const config = await readSharedConfig(layout)
-    // Keep the recorded admin password: the fresh cluster is initialised with it.
-    if (config) await ensurePasswordFile(spec.passwordFile, config.admin_password)
-    const result = await resetServer(await engineFor(options), spec, {
-      timeoutMs,
-      ...(fileExists ? { composeFile } : {}),
-      ...progress,
-    })
-    const lostDatabases = config?.tenant_databases.map((d) => d.database_name) ?? []
-    return { ...result, ...where(spec), lostDatabases }
+    // The shared server's machine-wide lock: no other project's `db up` realises it while it is reset.
+    return withFileLock(
+      sharedServerLockFile(options.dataDir, spec.containerName),
+      () => resetShared(options, layout, { spec, composeFile, fileExists }, timeoutMs),
+      { timeoutMs: timeoutMs + 30_000 },
+    )
   }
   assertTenantName(tenant)
   return withFileLock(
@@ -192,14 +211,69 @@ export async function resetProjectServer(
     async () => {
       const target = await tenantTarget(layout, tenant, options)
       const { engine, spec, composeFile } = target
-      if (target.legacy)
-        await retireLegacyServer(engine, layout, target.owner.record, target.legacy, options.onProgress)
-      const result = await resetServer(engine, spec, { timeoutMs, composeFile, ...progress })
+      const record = target.legacy
+        ? await retireLegacyServer(engine, layout, target.owner.record, target.legacy, options.onProgress)
+        : target.owner.record
+      await assertRecordedVolume(engine, spec, record.volume_name)
+      const project = acting(target)
+      const result = await resetServer(engine, spec, { timeoutMs, composeFile, ...progress, project })
       if (await commitServer(composeFile, target.plan)) await writeProjectEnv(layout, spec)
       return { ...result, ...where(spec), lostDatabases: [] }
     },
     { timeoutMs: timeoutMs + 30_000 },
   )
+}
+
+/** The project a tenant target belongs to, as the runner's copy check wants it. */
+function acting(target: TenantTarget): ActingProject {
+  return { projectId: target.owner.projectId, root: target.root }
+}
+
+/**
+ * A volume without a project label is this tenant's only when its record names it (set when a container of
+ * ours once proved the volume is this project's): legacy names are the same in every project, so a volume
+ * alone proves nothing and its data is never deleted on that ground.
+ */
+async function assertRecordedVolume(
+  engine: Engine,
+  spec: PostgresServerSpec,
+  recorded: string | undefined,
+): Promise<void> {
+  const volume = await engine.volumes.inspect(spec.volumeName)
+  if (!volume || volume.Labels?.[LABELS.project] !== undefined || spec.volumeName === recorded) return
+  throw new SystempromptError({
+    code: 'SERVER_OWNED_ELSEWHERE',
+    category: 'conflict',
+    message: `Volume ${spec.volumeName} carries no ${LABELS.project} label and tenant ${spec.tenant ?? ''}'s record does not name it: systemprompt cannot prove it is this project's, so its data is not deleted`,
+    fix: `Run \`systemprompt db up ${spec.tenant ?? ''}\` first (it adopts a server of this project made before names carried the project id), or remove the volume yourself if it is really not needed (\`docker volume rm ${spec.volumeName}\`)`,
+    details: { volume: spec.volumeName, labels: volume.Labels ?? {} },
+  })
+}
+
+/** `db reset` of the shared server, under its machine-wide lock. */
+async function resetShared(
+  options: ResetProjectServerOptions,
+  layout: ProjectLayout,
+  { spec, composeFile, fileExists }: DeclaredTarget,
+  timeoutMs: number,
+): Promise<ResetProjectServerResult> {
+  const progress = options.onProgress ? { onProgress: options.onProgress } : {}
+  const config = await readSharedConfig(layout)
+  // The fresh cluster is initialised from the machine-wide password file. Keep the password the server
+  // runs with (other projects recorded it): a wrong admin_password in this project must not become the
+  // server's. Only without such a file does this project's record provide it.
+  const serverPassword = (await readPasswordFile(spec.passwordFile)) || undefined
+  if (serverPassword === undefined && config)
+    await ensurePasswordFile(spec.passwordFile, config.admin_password)
+  const result = await resetServer(await engineFor(options), spec, {
+    timeoutMs,
+    ...(fileExists ? { composeFile } : {}),
+    ...progress,
+  })
+  if (config && serverPassword !== undefined && serverPassword !== config.admin_password)
+    await recordSharedConfig(layout, config, { password: serverPassword })
+  const lostDatabases = config?.tenant_databases.map((d) => d.database_name) ?? []
+  return { ...result, ...where(spec), lostDatabases }
 }
 
 function where(spec: PostgresServerSpec) {
@@ -313,7 +387,7 @@ export async function removeTenantServer(
     const composeFile = layout.tenantCompose(tenant)
     // Whatever the file says (even a hand edit naming another project's server): each object is checked.
     const declared = await readDeclared(composeFile).catch(() => undefined)
-    const lookup = await findLegacyServer(engine, layout, tenant, options.instance, declared)
+    const lookup = await findLegacyServer(engine, layout, tenant, options.instance, declared, 'change')
     const legacy = lookup.kind === 'ours' ? lookup.server : undefined
     const own = tenantSpec(layout, owner, options, {
       image: resolveImage(options.postgresImage),
@@ -321,12 +395,14 @@ export async function removeTenantServer(
     })
     const adopted = new Set([owner.record.volume_name, legacy?.volumeName].filter((v) => v !== undefined))
     const result: RemovedTenantServer = { removed: [], skipped: [] }
+    const project: ActingProject = { projectId: owner.projectId, root: layout.root }
+    const expected = { projectId: owner.projectId, tenant }
     const containers = unique([own.containerName, declared?.containerName])
     for (const name of containers) {
       const info = await engine.containers.inspect(name)
       if (!info) continue
       const object = { kind: 'container' as const, name, labels: info.Config.Labels }
-      if (!isManaged(info) || ownershipProblem(object, { projectId: owner.projectId })) {
+      if (!isManaged(info) || ownershipProblem(object, expected) || (await copyProblem(object, project))) {
         result.skipped.push({ kind: 'container', name, owner: ownerOf(info.Config.Labels) })
         continue
       }
@@ -343,7 +419,11 @@ export async function removeTenantServer(
       const volume = await engine.volumes.inspect(name)
       if (!volume) continue
       const object = { kind: 'volume' as const, name, labels: volume.Labels }
-      if (ownershipProblem(object, { projectId: owner.projectId, acceptUnlabelled: adopted.has(name) })) {
+      const acceptUnlabelled = adopted.has(name)
+      if (
+        ownershipProblem(object, { ...expected, acceptUnlabelled }) ||
+        (await copyProblem(object, project))
+      ) {
         result.skipped.push({ kind: 'volume', name, owner: ownerOf(volume.Labels) })
         continue
       }

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { dirname, join } from 'node:path'
-import { projectLayout, SharedConfigSchema, TenantsFileSchema, updateJsonFile } from '@systemprompt/config'
+import {
+  projectLayout,
+  readSharedConfig,
+  SharedConfigSchema,
+  TenantsFileSchema,
+  updateJsonFile,
+} from '@systemprompt/config'
 import { connectEngine, type Engine } from '@systemprompt/engine'
 import {
   childEnv,
@@ -509,7 +515,7 @@ describe('ensureTenantServer', () => {
 })
 
 describe('password file vs volume at project level', () => {
-  it('explains a volume initialised with another password', async () => {
+  it('a volume initialised with another password: back with the machine-wide file, else explained', async () => {
     const root = await project()
     const layout = projectLayout(root)
     const overrides = sharedNames('mismatch')
@@ -521,8 +527,21 @@ describe('password file vs volume at project level', () => {
     await updateJsonFile(layout.sharedConfig, SharedConfigSchema, () =>
       SharedConfigSchema.parse({ admin_password: 'not-the-volume-password', port }),
     )
+    // The machine-wide password file still holds the volume's password: the server comes back with it, and
+    // this project's wrong record is proven wrong by a login and corrected (never the other way round).
+    const back = await ensureSharedServer({ root, ...env, engine, ...overrides })
+    expect(back.adminPassword).toBe(earlier.adminPassword)
+    expect(back.warnings.join('\n')).not.toContain('not-the-volume-password')
+    expect((await readSharedConfig(layout))?.admin_password).toBe(earlier.adminPassword)
+    // Neither the record nor the machine-wide file opens the volume: said exactly, nothing rewritten.
+    await engine.containers.remove(back.spec.containerName, { force: true })
+    await updateJsonFile(layout.sharedConfig, SharedConfigSchema, () =>
+      SharedConfigSchema.parse({ admin_password: 'not-the-volume-password', port }),
+    )
+    await writeFile(back.spec.passwordFile, 'not-the-volume-password', { mode: 0o600 })
     const error = await ensureSharedServer({ root, ...env, engine, ...overrides }).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'VOLUME_PASSWORD_MISMATCH' })
     expect(JSON.stringify(error)).not.toContain('not-the-volume-password')
+    expect(await readFile(back.spec.passwordFile, 'utf8')).toBe('not-the-volume-password')
   })
 })

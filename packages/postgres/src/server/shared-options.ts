@@ -23,4 +23,9 @@ export interface EnsureSharedServerOptions extends ProjectServerOptions {
    * port, image or password file. Without it such a change throws SHARED_SERVER_IN_USE naming them.
    */
   allowAffectingOthers?: boolean
+  /**
+   * The caller passes --yes as `allowAffectingOthers` (`db up`): a refusal says "rerun with --yes". Other
+   * callers (tenant creation) get the command that can apply it: `systemprompt db up --yes`.
+   */
+  yesApplies?: boolean
 }

@@ -7,7 +7,7 @@
 import type { PostgresServerSpec } from '@systemprompt/compose'
 import type { SharedConfig } from '@systemprompt/config'
 import { isSystempromptError, readPasswordFile, SystempromptError } from '@systemprompt/config/core'
-import type { ContainerInfo } from '@systemprompt/engine'
+import { type ContainerInfo, LABELS } from '@systemprompt/engine'
 import { adoptSharedServer } from '../runner/adopt.js'
 import { publishedPort } from '../runner/ownership.js'
 import { verifyLogin } from '../runner/probe.js'
@@ -56,6 +56,10 @@ export async function realiseExisting(
   known: KnownPassword,
 ): Promise<Realised> {
   const changes = container ? sharedChanges(container, plan.spec, run.layout.dockerDir) : []
+  if (container && changes.length === 0 && recreates(container, plan.spec)) {
+    const kept = await keptAsItIs(run, plan, container, config, known)
+    if (kept) return kept
+  }
   const changed = await allowChanges(run, plan.spec, container, changes, known.password)
   // Before the start, the password file is written only when there is nothing to overwrite, or when a fresh
   // volume will be initialised from it; otherwise only once a login proved the password (below).
@@ -97,6 +101,90 @@ export async function realiseExisting(
   }
 }
 
+/** Realising `spec` re-creates `container`: its config hash differs, or it mounts another password file. */
+function recreates(container: ContainerInfo, spec: PostgresServerSpec): boolean {
+  return differsFromDeclared(container, spec) || secretSource(container) !== spec.passwordFile
+}
+
+/**
+ * Only details differ (labels, another CLI version, a hand-edited shared.yaml: the config hash), yet
+ * realising them re-creates the server for everyone. With other users and without `allowAffectingOthers`,
+ * it is adopted as it runs (as joining does: its password read from it and proven by a login) and a warning
+ * says what differs and how to apply it. Undefined: nobody else uses it, or the caller allowed it.
+ */
+async function keptAsItIs(
+  run: SharedRun,
+  plan: PlannedServer,
+  container: ContainerInfo,
+  config: SharedConfig | undefined,
+  known: KnownPassword,
+): Promise<Realised | undefined> {
+  if (run.options.allowAffectingOthers) return undefined
+  const users = await usersOf(run, plan.spec, container, known.password)
+  if (users.others.length === 0) return undefined
+  const adoption = await adoptSharedServer(
+    run.engine,
+    { ...plan.spec, port: publishedPort(container) ?? plan.spec.port },
+    {
+      timeoutMs: run.timeoutMs,
+      fallbackPassword: known.password,
+      ...(run.options.onProgress ? { onProgress: run.options.onProgress } : {}),
+    },
+  )
+  await ensurePasswordFile(plan.spec.passwordFile, adoption.password)
+  const name = container.Name.replace(/^\//, '')
+  run.warnings.push(
+    `The shared server ${name} differs from what this project declares (${describeDrift(container, plan.spec)}); other projects use it (${describeSharedServerUsers(users.others)}), so it was not re-created and runs as it is. To re-create it for every project, run \`systemprompt db up --yes\`.`,
+  )
+  const started = known.startedByAdoption || adoption.started
+  return {
+    password: adoption.password,
+    action: started ? 'started' : 'unchanged',
+    adopted: known.adopted || adoption.password !== known.password,
+    previousPort: config?.port ?? publishedPort(container),
+    changed: undefined,
+  }
+}
+
+/** What differs between the container and `spec` beyond port, image and password file, for the warning. */
+function describeDrift(container: ContainerInfo, spec: PostgresServerSpec): string {
+  const labels = container.Config.Labels ?? {}
+  const keys = [...new Set([...Object.keys(spec.labels), ...Object.keys(labels)])]
+    .filter((key) => key !== LABELS.configHash && spec.labels[key] !== labels[key])
+    .sort()
+  const parts = keys.map(
+    (key) => `label ${key}: ${labels[key] ?? '(none)'} → ${spec.labels[key] ?? '(none)'}`,
+  )
+  if (secretSource(container) !== spec.passwordFile)
+    parts.push(`password file ${secretSource(container) ?? '(none)'} → ${spec.passwordFile}`)
+  return parts.length > 0
+    ? parts.join(', ')
+    : 'its configuration hash: another systemprompt version made it, or shared.yaml was edited'
+}
+
+/** The command that applies a change of the shared server for everyone (only `db up` takes --yes for it). */
+function applyCommand(run: SharedRun): string {
+  return run.options.yesApplies ? 'rerun with --yes' : 'run `systemprompt db up --yes`'
+}
+
+async function usersOf(
+  run: SharedRun,
+  spec: PostgresServerSpec,
+  container: ContainerInfo | undefined,
+  password: string,
+): Promise<SharedServerUsers> {
+  const mounted = container ? secretSource(container) : undefined
+  return findSharedServerUsers({
+    dataDir: run.options.dataDir,
+    containerName: spec.containerName,
+    projectId: await run.projectId(),
+    container,
+    adminUser: spec.adminUser,
+    database: spec.database,
+    passwords: [password, mounted ? await readPasswordFile(mounted) : undefined],
+  })
+}
+
 /**
  * A change that other projects would feel goes ahead only when none uses the server, or the caller allowed
  * it (`allowAffectingOthers`: the user passed --yes or confirmed). SHARED_SERVER_IN_USE names them otherwise.
@@ -109,18 +197,9 @@ async function allowChanges(
   password: string,
 ): Promise<SharedChangeReport | undefined> {
   if (changes.length === 0) return undefined
-  const mounted = container ? secretSource(container) : undefined
-  const users = await findSharedServerUsers({
-    dataDir: run.options.dataDir,
-    containerName: spec.containerName,
-    projectId: await run.projectId(),
-    container,
-    adminUser: spec.adminUser,
-    database: spec.database,
-    passwords: [password, mounted ? await readPasswordFile(mounted) : undefined],
-  })
+  const users = await usersOf(run, spec, container, password)
   if (users.others.length > 0 && !run.options.allowAffectingOthers)
-    throw sharedServerInUse(spec, changes, users)
+    throw sharedServerInUse(run, spec, changes, users)
   for (const change of changes)
     if (change.what === 'password-file')
       run.warnings.push(
@@ -137,6 +216,7 @@ const ALTERNATIVE: Record<SharedChange['what'], (from: string) => string> = {
 }
 
 function sharedServerInUse(
+  run: SharedRun,
   spec: PostgresServerSpec,
   changes: SharedChange[],
   users: SharedServerUsers,
@@ -147,7 +227,7 @@ function sharedServerInUse(
     code: 'SHARED_SERVER_IN_USE',
     category: 'conflict',
     message: `This would change the machine-wide shared PostgreSQL server ${spec.containerName} (${describeChanges(changes)}) and re-create it, which other projects use: ${describeSharedServerUsers(users.others)}. Their sessions would drop${port ? ` and their DATABASE_URLs would still name port ${port.from}` : ''}`,
-    fix: `Rerun with --yes to change it for every project${port ? ' (then run `systemprompt db doctor --fix` in each of them)' : ''}, or ${alternatives.join(', or ')}`,
+    fix: `${capitalize(applyCommand(run))} to change it for every project${port ? ' (then run `systemprompt db doctor --fix` in each of them)' : ''}, or ${alternatives.join(', or ')}`,
     details: {
       container: spec.containerName,
       changes,
@@ -272,6 +352,10 @@ async function learnServerPassword(
     fix: `Set admin_password in ${run.layout.sharedConfig} to the server's password (another project that uses it has it in its .systemprompt/docker/shared_config.json), then run \`systemprompt db up\`; or delete all its data with \`systemprompt db reset --yes\``,
     details: { container: spec.containerName, sqlstate: '28P01' },
   })
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
 function isCode(error: unknown, code: string): boolean {

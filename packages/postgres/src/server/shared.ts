@@ -6,8 +6,10 @@ import type { SharedConfig } from '@systemprompt/config'
 import {
   type ProjectLayout,
   projectLayout,
+  readPasswordFile,
   SECRET_DIR_MODE,
   SECRET_FILE_MODE,
+  SystempromptError,
   withFileLock,
   writeFileAtomic,
 } from '@systemprompt/config/core'
@@ -21,7 +23,7 @@ import {
   upServer,
   volumeOrphanedError,
 } from '../runner/up.js'
-import { engineFor } from './context.js'
+import { engineFor, sharedServerLockFile } from './context.js'
 import { commitServer, type PlannedServer, planServer } from './declare.js'
 import { ensurePasswordFile, newPassword } from './passwords.js'
 import { type EnsureServerResult, type SharedChangeReport, serverResult } from './server-result.js'
@@ -40,7 +42,7 @@ import { type KnownPassword, realiseExisting } from './shared-realise.js'
 import type { SharedRun } from './shared-run.js'
 import { sharedSpec } from './shared-spec.js'
 import { adoptUnmanagedShared } from './shared-unmanaged.js'
-import { recordSharedUser } from './shared-users.js'
+import { describeSharedServerUsers, findSharedServerUsers, recordSharedUser } from './shared-users.js'
 
 /**
  * `db up` for the shared server: make sure shared_config.json (admin password generated once, kept), the
@@ -66,15 +68,27 @@ export async function ensureSharedServer(options: EnsureSharedServerOptions): Pr
   const result =
     (await runningAsDeclared(engine, layout, options, started)) ??
     // One `db up` per project at a time; concurrent `tenant create`s queue here instead of racing the engine.
+    // Then the server's machine-wide lock: other projects' `db up`, `db reset` and `db down` of it wait.
     (await withFileLock(
       join(layout.locksDir, 'shared-server.lock'),
-      () => ensureLocked(engine, layout, options, timeoutMs, started),
+      () =>
+        withFileLock(
+          sharedServerLockFile(options.dataDir, sharedContainerName(layout, options)),
+          () => ensureLocked(engine, layout, options, timeoutMs, started),
+          { timeoutMs: timeoutMs + 30_000 },
+        ),
       { timeoutMs: timeoutMs + 30_000 },
     ))
   // The per-user index learns who uses the server after every success: changes that affect others name them.
   const warning = await recordSharedUser(layout, options.dataDir, result.spec.containerName)
   if (warning) result.warnings.push(warning)
   return result
+}
+
+/** The container's name depends on neither image nor port; what the project declares depends on it. */
+function sharedContainerName(layout: ProjectLayout, options: EnsureSharedServerOptions): string {
+  return sharedSpec(layout, options, { image: DEFAULT_POSTGRES_IMAGE, port: DEFAULT_SHARED_PORT })
+    .containerName
 }
 
 /** Decide which case this is, then take that case's way; every way answers through `serverResult`. */
@@ -86,11 +100,7 @@ async function ensureLocked(
   started: number,
 ): Promise<EnsureServerResult> {
   const config = await readSharedConfig(layout)
-  // The container's name depends on neither image nor port; what the project declares depends on it.
-  const { containerName } = sharedSpec(layout, options, {
-    image: DEFAULT_POSTGRES_IMAGE,
-    port: DEFAULT_SHARED_PORT,
-  })
+  const containerName = sharedContainerName(layout, options)
   const container = await engine.containers.inspect(containerName)
   const names = sharedSpec(layout, options, declaredSettings(options, config, container))
   const followed = publishedPort(container)
@@ -145,7 +155,23 @@ async function ensureLocked(
  */
 async function ensureFresh(run: SharedRun): Promise<EnsureServerResult> {
   const volume = await run.engine.volumes.inspect(run.names.volumeName)
-  if (volume && !run.options.resetVolume) throw volumeOrphanedError(run.names, volume)
+  if (volume) {
+    // Only the container is gone (removed while stopped): the machine-wide password file still says what
+    // the volume was initialised with. Re-create the server on it; the runner's wait proves the login.
+    const machinePassword = (await readPasswordFile(run.names.passwordFile)) || undefined
+    if (machinePassword !== undefined && !run.options.resetVolume) {
+      run.warnings.push(
+        `The shared server ${run.names.containerName} had no container; it was re-created on its volume ${run.names.volumeName} (data kept) with the machine-wide password file ${run.names.passwordFile}.`,
+      )
+      return ensureRealised(run, await planShared(run, run.names), undefined, undefined, {
+        password: machinePassword,
+        adopted: true,
+        startedByAdoption: false,
+      })
+    }
+    if (!run.options.resetVolume) throw volumeOrphanedError(run.names, volume)
+    await assertNoOtherUsers(run)
+  }
   const password = newPassword()
   const plan = await planShared(run, run.names)
   const previousPasswordText = await readFile(plan.spec.passwordFile, 'utf8').catch(() => undefined)
@@ -159,6 +185,36 @@ async function ensureFresh(run: SharedRun): Promise<EnsureServerResult> {
     throw error
   }
   return commitShared(run, plan, recorded, { password, action: up.action, adopted: false })
+}
+
+/**
+ * Deleting the shared volume deletes every project's databases: the projects the per-user index knows as
+ * users of this server (it is down: no databases to list) are named, and `allowAffectingOthers` is needed.
+ */
+async function assertNoOtherUsers(run: SharedRun): Promise<void> {
+  if (run.options.allowAffectingOthers) return
+  const users = await findSharedServerUsers({
+    dataDir: run.options.dataDir,
+    containerName: run.names.containerName,
+    projectId: await run.projectId(),
+    container: undefined,
+    adminUser: run.names.adminUser,
+    database: run.names.database,
+    passwords: [],
+  })
+  if (users.others.length === 0) return
+  throw new SystempromptError({
+    code: 'SHARED_SERVER_IN_USE',
+    category: 'conflict',
+    message: `Deleting volume ${run.names.volumeName} deletes the data of the machine-wide shared PostgreSQL server ${run.names.containerName}, which other projects use: ${describeSharedServerUsers(users.others)}`,
+    fix: `Keep their data: run \`systemprompt db up\` in one of those projects first (it re-creates the server on the volume). Delete it for every project: ${run.options.yesApplies ? 'rerun with --reset-volume --yes' : 'run `systemprompt db up --reset-volume --yes`'}`,
+    details: {
+      container: run.names.containerName,
+      volume: run.names.volumeName,
+      projects: users.others,
+      databasesListed: false,
+    },
+  })
 }
 
 /**

@@ -90,11 +90,28 @@ export async function readDeclared(file: string): Promise<PostgresServerSpec | u
 }
 
 /**
- * A hand-edited compose file is realised as it is, but only for this project: one that declares no project
- * or another project's id would have us create, change or remove what is not ours.
+ * A hand-edited compose file is realised as it is, but only for this project and its tenant: one that
+ * declares no project, another project's id or another tenant (a copy of a.yaml as b.yaml) would have us
+ * create, change or remove what is not ours.
  */
-export function assertDeclaresProject(spec: PostgresServerSpec, projectId: string, file: string): void {
-  if (spec.projectId === projectId) return
+export function assertDeclaresProject(
+  spec: PostgresServerSpec,
+  projectId: string,
+  file: string,
+  tenant: string,
+): void {
+  if (spec.projectId === projectId && spec.tenant === tenant) return
+  if (spec.projectId === projectId) {
+    throw new SystempromptError({
+      code: 'COMPOSE_INVALID',
+      category: 'user',
+      file,
+      keyPath: ['services', spec.service, 'labels', LABELS.tenant],
+      message: `${file} was edited by hand and declares ${spec.tenant === undefined ? `no ${LABELS.tenant} label` : `${LABELS.tenant}: ${spec.tenant}`}, but it is tenant ${tenant}'s file`,
+      fix: `Set the label ${LABELS.tenant}: "${tenant}" in ${file} and point it at tenant ${tenant}'s own container and volume, or delete the file to have it generated again`,
+      details: { declared: spec.tenant ?? null, tenant },
+    })
+  }
   throw new SystempromptError({
     code: 'COMPOSE_INVALID',
     category: 'user',

@@ -91,7 +91,7 @@ async function ensureLocked(job: EnsureJob): Promise<EnsureServerResult> {
   const composeFile = layout.tenantCompose(tenant)
   const passwordFile = layout.tenantPasswordFile(tenant)
   const existingFile = await readDeclared(composeFile)
-  const legacy = await findLegacyServer(engine, layout, tenant, options.instance, existingFile)
+  const legacy = await findLegacyServer(engine, layout, tenant, options.instance, existingFile, 'up')
   if (legacy.kind === 'foreign')
     warnings.push(
       `Container ${legacy.containerName} (a server of a tenant ${tenant} made before names carried the project id) belongs to another project; it was left alone.`,
@@ -125,7 +125,7 @@ async function ensureLocked(job: EnsureJob): Promise<EnsureServerResult> {
   const realise = realiser(job, { names, composeFile, passwordFile, password, known, legacy, warnings })
   try {
     if (fixedPort !== undefined) return await realise(fixedPort)
-    return await withChosenPort(job, tenant, realise)
+    return await withChosenPort(job, tenant, names.image, realise)
   } catch (error) {
     // A first attempt that failed before any volume existed (no image, port taken): nothing depends on
     // the new password, so the password file this call created goes again.
@@ -134,6 +134,9 @@ async function ensureLocked(job: EnsureJob): Promise<EnsureServerResult> {
     throw error
   }
 }
+
+/** Realises the server on a port; `onPortBound` is called once its container is started with the port bound. */
+type Realise = (port: number, onPortBound?: () => void) => Promise<EnsureServerResult>
 
 interface Realisation {
   names: PostgresServerSpec
@@ -146,13 +149,13 @@ interface Realisation {
 }
 
 /** Plans the compose file for a port, moves a legacy server of ours out of the way (once), realises, commits. */
-function realiser(job: EnsureJob, r: Realisation): (port: number) => Promise<EnsureServerResult> {
+function realiser(job: EnsureJob, r: Realisation): Realise {
   const { engine, layout, owner, options } = job
   let legacy = r.legacy
-  return async (port) => {
+  return async (port, onPortBound) => {
     const plan = await planServer(r.composeFile, { ...r.names, port }, { port: options.port })
     if (plan.handEdited) {
-      assertDeclaresProject(plan.spec, owner.projectId, r.composeFile)
+      assertDeclaresProject(plan.spec, owner.projectId, r.composeFile, owner.record.name)
       const note = `${r.composeFile} was edited by hand; it was used as it is.`
       if (!r.warnings.includes(note)) r.warnings.push(note)
     }
@@ -171,6 +174,8 @@ function realiser(job: EnsureJob, r: Realisation): (port: number) => Promise<Ens
       password: r.password,
       composeFile: r.composeFile,
       volumeKnown: r.known,
+      project: { projectId: owner.projectId, root: layout.root },
+      ...(onPortBound ? { onPortBound } : {}),
       ...(options.resetVolume ? { resetVolume: true } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     })
@@ -194,14 +199,18 @@ function realiser(job: EnsureJob, r: Realisation): (port: number) => Promise<Ens
  * No port given or recorded: pick the first free one under a per-user lock held until the container
  * publishes it, so concurrent creates in two projects never pick the same port. A port taken by someone else
  * between the pick and the start (a process that is not ours) is given up for the next free one, a few times.
+ * The image is made present before the lock, and the lock is let go as soon as the container is started
+ * with its port bound: a cold pull or a slow first start never keeps other projects' creates waiting.
  */
 async function withChosenPort(
   job: EnsureJob,
   tenant: string,
-  realise: (port: number) => Promise<EnsureServerResult>,
+  image: string,
+  realise: Realise,
 ): Promise<EnsureServerResult> {
   const { engine, options } = job
-  return withFileLock(
+  await ensureImage(engine, image, options.onProgress)
+  const started = await withFileLock(
     join(options.dataDir, '.locks', 'dedicated-ports.lock'),
     async () => {
       const exclude = [
@@ -210,8 +219,15 @@ async function withChosenPort(
       ]
       let port = await suggestFreePort(engine, options.portStart ?? DEFAULT_DEDICATED_PORT, exclude)
       for (let attempt = 1; ; attempt++) {
+        let portBound: () => void = () => {}
+        const bound = new Promise<void>((resolve) => {
+          portBound = resolve
+        })
+        const running = realise(port, portBound)
         try {
-          return await realise(port)
+          await Promise.race([running, bound])
+          // Wrapped: returning the promise itself would have the lock wait for it.
+          return { running }
         } catch (error) {
           if (!isSystempromptError(error) || error.code !== 'PORT_IN_USE' || attempt >= PORT_ATTEMPTS)
             throw error
@@ -226,6 +242,7 @@ async function withChosenPort(
     },
     { timeoutMs: job.timeoutMs + 30_000 },
   )
+  return started.running
 }
 
 /** Ports declared by the other compose files of the project, so two stopped tenants never get one port. */

@@ -157,7 +157,7 @@ export function existingRefusal(
       code: 'TENANT_BUSY',
       category: 'conflict',
       message: `Tenant ${JSON.stringify(name)} is half deleted (an earlier delete was interrupted)`,
-      fix: `Finish it with \`systemprompt cloud tenant delete ${name} --yes\` or \`systemprompt db doctor --fix\``,
+      fix: `Finish it with \`systemprompt cloud tenant delete ${name} --yes\` or \`systemprompt db doctor --fix --yes\``,
     })
   }
   if (existing && existing.database !== database) {

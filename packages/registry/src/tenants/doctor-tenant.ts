@@ -11,7 +11,13 @@ import {
   withFileLock,
   writeProfileFiles,
 } from '@systemprompt/config'
-import { formatDatabaseUrl, type PgTarget, parseDatabaseUrl, withClient } from '@systemprompt/pg'
+import {
+  formatDatabaseUrl,
+  type PgTarget,
+  parseDatabaseUrl,
+  repointLocalUrl,
+  withClient,
+} from '@systemprompt/pg'
 import {
   closeMaintenanceDatabases,
   createTenantDatabase,
@@ -21,7 +27,6 @@ import { type DoctorContext, report } from './doctor-types.js'
 import type { ServerSnapshot } from './live.js'
 import { type AdminServer, adminTarget } from './servers.js'
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
 /** Codes of a login the server refused (as opposed to a server that is not there). */
 const REFUSED = new Set<string>([
   ErrorCode.DATABASE_AUTH_FAILED,
@@ -49,7 +54,8 @@ export async function checkTenantOnServer(
   let url = secrets?.database_url
   let target = url === undefined ? undefined : parseUrl(url)
   let portOk = true
-  if (url !== undefined && target && LOOPBACK.has(target.host) && target.port !== server.port) {
+  const repointed = url === undefined ? undefined : repointLocalUrl(url, server.port)
+  if (url !== undefined && target && repointed !== undefined && repointed !== url) {
     const issue = report(ctx, {
       code: ErrorCode.TENANT_URL_WRONG_PORT,
       severity: 'error',
@@ -59,7 +65,7 @@ export async function checkTenantOnServer(
       fix: "Run `systemprompt db doctor --fix` to rewrite the URL's port (nothing else in secrets.json changes)",
     })
     if (ctx.fix) {
-      url = withPort(url, server.port)
+      url = repointed
       await setProfileDatabaseUrl(layout, record.profile, url)
       target = parseUrl(url)
       issue.fixed = `port set to ${server.port} in ${layout.profileSecrets(record.profile)}`
@@ -157,13 +163,6 @@ function parseUrl(url: string): PgTarget | undefined {
   } catch {
     return undefined
   }
-}
-
-/** The URL with only its port changed (user, password, database and parameters as they were). */
-function withPort(url: string, port: number): string {
-  const parsed = new URL(url)
-  parsed.port = String(port)
-  return parsed.toString()
 }
 
 async function canLogin(url: string): Promise<boolean> {

@@ -3,7 +3,6 @@ import {
   ADMIN_DATABASE,
   ADMIN_USER,
   isSystempromptError,
-  pathExists,
   readPasswordFile,
   readSharedConfig,
 } from '@systemprompt/config'
@@ -100,11 +99,6 @@ export async function recordedDedicatedServer(
 
 /** The port in docker/<tenant>.yaml, read by @systemprompt/postgres (the owner of that file); undefined without one. */
 async function declaredDedicatedPort(layout: ProjectLayout, tenant: string): Promise<number | undefined> {
-  if (!(await pathExists(layout.tenantCompose(tenant)))) return undefined
-  const { declaredTarget } = await import('@systemprompt/postgres')
-  // Only the file's port is read: the machine settings shape the names of a server without a file.
-  const target = await declaredTarget({ root: layout.root, tenant, dataDir: layout.dir }).catch(
-    () => undefined,
-  )
-  return target?.fileExists ? target.spec.port : undefined
+  const { declaredPortOf } = await import('@systemprompt/postgres')
+  return declaredPortOf(layout.tenantCompose(tenant))
 }

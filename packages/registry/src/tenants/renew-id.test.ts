@@ -1,7 +1,7 @@
 // `renewProjectId` on real files (no server: it never talks to one). A project with a shared, a dedicated and
 // an external tenant, another profile that logs in as the shared tenant's role and one that does not; its
 // copy gets a new id and forgets exactly the shared and dedicated tenants. The CLI test runs it end to end.
-import { cpSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { bindProject, projectIndexFile } from '@systemprompt/config'
 import { snapshotTree, type TempDir, tempDir } from '@systemprompt/testkit'
@@ -33,11 +33,12 @@ function record(name: string, database: string, extra: Record<string, unknown> =
   return { name, database, state: 'ready', profile: name, created_at: NOW, updated_at: NOW, ...extra }
 }
 
-function profile(root: string, name: string, url: string, tenant?: string): void {
+function profile(root: string, name: string, url: string, tenant?: string, internal?: string): void {
   write(root, `profiles/${name}/profile.yaml`, `name: ${name}\n${tenant ? `tenant: ${tenant}\n` : ''}`)
   write(root, `profiles/${name}/secrets.json`, {
     jwt_secret: 'x'.repeat(64),
     database_url: url,
+    ...(internal ? { internal_database_url: internal } : {}),
     custom: 'kept',
   })
 }
@@ -64,7 +65,7 @@ beforeEach(async () => {
   write(original, 'docker/d.yaml', 'services: {}\n')
   write(original, 'docker/.secrets/d.password', 'dedicated-admin\n')
   profile(original, 's', SHARED_URL, 's')
-  profile(original, 'd', DEDICATED_URL, 'd')
+  profile(original, 'd', DEDICATED_URL, 'd', DEDICATED_URL.replace('127.0.0.1:5440', 'postgres-d:5432'))
   profile(original, 'e', EXTERNAL_URL, 'e')
   profile(original, 'reader', SHARED_URL)
   profile(original, 'other', OTHER_URL)
@@ -108,18 +109,24 @@ describe('renewProjectId in a copy', () => {
       admin_password: 'admin-secret',
       tenant_databases: [],
     })
-    expect(result.removedFiles.sort()).toEqual(
-      [join(b, '.systemprompt/docker/d.yaml'), join(b, '.systemprompt/docker/.secrets/d.password')].sort(),
-    )
+    // Moved aside, never deleted: with --force they may be the only copy of a server's admin password.
+    const aside = join(b, `.systemprompt/docker/.forgotten-${ID}`)
+    expect(result.movedFiles).toEqual([
+      { from: join(b, '.systemprompt/docker/d.yaml'), to: join(aside, 'd.yaml') },
+      { from: join(b, '.systemprompt/docker/.secrets/d.password'), to: join(aside, 'd.password') },
+    ])
+    expect(readFileSync(join(aside, 'd.password'), 'utf8')).toBe('dedicated-admin\n')
+    expect(existsSync(join(b, '.systemprompt/docker/d.yaml'))).toBe(false)
     // Passwords that open the original's databases are gone; the rest of each file stays.
     expect(read(b, 'profiles/s/secrets.json')).toEqual({
       jwt_secret: 'x'.repeat(64),
       database_url: `postgresql://sp_s_${ID}@127.0.0.1:5432/sp_s_${ID}`,
       custom: 'kept',
     })
-    expect(read(b, 'profiles/d/secrets.json').database_url).toBe(
-      `postgresql://sp_d_${ID}@127.0.0.1:5440/sp_d_${ID}`,
-    )
+    expect(read(b, 'profiles/d/secrets.json')).toMatchObject({
+      database_url: `postgresql://sp_d_${ID}@127.0.0.1:5440/sp_d_${ID}`,
+      internal_database_url: `postgresql://sp_d_${ID}@postgres-d:5432/sp_d_${ID}`,
+    })
     expect(new URL(read(b, 'profiles/reader/secrets.json').database_url as string).password).toBe('')
     expect(read(b, 'profiles/e/secrets.json').database_url).toBe(EXTERNAL_URL)
     expect(read(b, 'profiles/other/secrets.json').database_url).toBe(OTHER_URL)

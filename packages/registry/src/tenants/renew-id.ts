@@ -1,7 +1,8 @@
 // `config new-id`: a copied project (cp -a, a restored backup) gets a project id of its own. The copied
 // records of its shared and dedicated tenants name the original's databases, roles and containers (the id is
 // in every name), so the copy forgets them; no server, container or database is ever touched.
-import { readdir, rm } from 'node:fs/promises'
+import { mkdir, readdir, rename } from 'node:fs/promises'
+import { basename, join } from 'node:path'
 import {
   bindProject,
   ErrorCode,
@@ -13,6 +14,7 @@ import {
   projectLayout,
   readProfileSecrets,
   readTenantsFile,
+  SECRET_DIR_MODE,
   SystempromptError,
   setProfileDatabaseUrl,
   type TenantRecord,
@@ -57,8 +59,12 @@ export interface NewProjectIdResult {
   kept: string[]
   /** Profiles whose DATABASE_URL lost its password (it opened the original's database). */
   clearedProfiles: string[]
-  /** Compose and password files of forgotten dedicated tenants, removed from this copy. */
-  removedFiles: string[]
+  /**
+   * Compose and password files of forgotten dedicated tenants, moved out of the way into
+   * `.systemprompt/docker/.forgotten-<old id>/` (0700): never deleted, since with --force (or a wrongly
+   * judged copy) they may be the only record of a running server's admin password.
+   */
+  movedFiles: { from: string; to: string }[]
   /** What could not be done (a profile whose secrets.json does not validate keeps its URL). */
   warnings: string[]
 }
@@ -100,7 +106,7 @@ export async function renewProjectId(options: NewProjectIdOptions): Promise<NewP
     forgotten: [],
     kept: [],
     clearedProfiles: [],
-    removedFiles: [],
+    movedFiles: [],
     warnings: [],
   }
   await updateTenantsFile(layout, async (current) => {
@@ -109,11 +115,14 @@ export async function renewProjectId(options: NewProjectIdOptions): Promise<NewP
     const kept = new Set(keep.map((t) => t.name))
     // Every tenant database entry of the copy names a database of the old id: only kept tenants' stay.
     await updateSharedTenantDatabases(layout, (entries) => entries.filter((e) => kept.has(e.tenant_id)))
+    const aside = join(layout.dockerDir, `.forgotten-${current.project_id}`)
     for (const record of forget) {
       for (const file of [layout.tenantCompose(record.name), layout.tenantPasswordFile(record.name)]) {
         if (!(await pathExists(file))) continue
-        await rm(file, { force: true })
-        result.removedFiles.push(file)
+        await mkdir(aside, { recursive: true, mode: SECRET_DIR_MODE })
+        const to = join(aside, basename(file))
+        await rename(file, to)
+        result.movedFiles.push({ from: file, to })
       }
     }
     await clearPasswords(layout, forget, new Set(keep.map((t) => t.profile)), result)
@@ -156,10 +165,12 @@ async function clearPasswords(
   for (const name of names.sort()) {
     if (!isValidProfileName(name) || keptProfiles.has(name)) continue
     let url: URL
+    let internal: URL | undefined
     try {
       const secrets = await readProfileSecrets(layout, name)
       if (!secrets) continue
       url = new URL(secrets.database_url)
+      internal = secrets.internal_database_url ? new URL(secrets.internal_database_url) : undefined
     } catch (error) {
       if (profiles.has(name))
         result.warnings.push(
@@ -168,9 +179,18 @@ async function clearPasswords(
       continue
     }
     if (!profiles.has(name) && !roles.has(decodeURIComponent(url.username))) continue
-    if (url.password === '') continue
-    url.password = ''
-    await setProfileDatabaseUrl(layout, name, url.toString())
+    // The in-container URL of the same role opens the original's database just as well.
+    const cleared = [
+      ...(url.password !== '' ? [{ key: 'database_url' as const, url }] : []),
+      ...(internal && internal.password !== ''
+        ? [{ key: 'internal_database_url' as const, url: internal }]
+        : []),
+    ]
+    if (cleared.length === 0) continue
+    for (const entry of cleared) {
+      entry.url.password = ''
+      await setProfileDatabaseUrl(layout, name, entry.url.toString(), entry.key)
+    }
     result.clearedProfiles.push(name)
   }
 }

@@ -51,7 +51,7 @@ describe('repointSharedTenantUrls', () => {
       {
         tenant: 'elsewhere',
         profile: 'elsewhere',
-        reason: 'its DATABASE_URL does not point at 127.0.0.1:5432',
+        reason: 'its DATABASE_URL does not point at this machine (127.0.0.1, localhost, ::1) on port 5432',
       },
     ])
     const after = JSON.parse(await readFile(file, 'utf8'))

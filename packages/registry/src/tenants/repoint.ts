@@ -8,6 +8,7 @@ import {
   readTenantsFile,
   setProfileDatabaseUrl,
 } from '@systemprompt/config'
+import { repointLocalUrl } from '@systemprompt/pg'
 
 interface RepointedProfile {
   tenant: string
@@ -19,16 +20,6 @@ export interface RepointResult {
   rewritten: RepointedProfile[]
   /** Profiles left as they were, and why (another address, no secrets.json, a file that does not load). */
   skipped: (RepointedProfile & { reason: string })[]
-}
-
-/** `postgres://user:pw@127.0.0.1:<port>` up to the port; the rest of the URL is kept byte for byte. */
-const LOCAL_AUTHORITY = /^(postgres(?:ql)?:\/\/(?:[^/?#@]*@)?127\.0\.0\.1):(\d+)(?=[/?#]|$)/
-
-/** The URL with its port replaced, when it points at 127.0.0.1:`from`; undefined otherwise. */
-function repointedUrl(url: string, from: number, to: number): string | undefined {
-  const match = LOCAL_AUTHORITY.exec(url)
-  if (!match || Number(match[2]) !== from) return undefined
-  return `${match[1]}:${to}${url.slice(match[0].length)}`
 }
 
 /**
@@ -51,11 +42,11 @@ export async function repointSharedTenantUrls(
         result.skipped.push({ ...which, reason: 'no secrets.json' })
         continue
       }
-      const next = repointedUrl(url, ports.from, ports.to)
+      const next = repointLocalUrl(url, ports.to, ports.from)
       if (next === undefined) {
         result.skipped.push({
           ...which,
-          reason: `its DATABASE_URL does not point at 127.0.0.1:${ports.from}`,
+          reason: `its DATABASE_URL does not point at this machine (127.0.0.1, localhost, ::1) on port ${ports.from}`,
         })
         continue
       }

@@ -10,7 +10,7 @@ export default class ConfigNewId extends BaseCommand<typeof ConfigNewId> {
   static override description =
     `A copy keeps the project id of its original, and every database, role and container name carries that id: the copy's tenants are the original's. Commands that change tenants or servers refuse to run in a copy (PROJECT_COPIED) until it has its own id.
 
-This gives the copy a fresh id and forgets its shared and dedicated tenants: their records in tenants.json and shared_config.json, the compose and password files of dedicated ones, and the password in their profiles' DATABASE_URL (it opened the original's database). No server, container or database is touched: the original keeps its tenants. External tenants stay. Recreate the others with \`systemprompt cloud tenant create\`.
+This gives the copy a fresh id and forgets its shared and dedicated tenants: their records in tenants.json and shared_config.json, the compose and password files of dedicated ones (moved aside into .systemprompt/docker/.forgotten-<old id>/, never deleted), and the password in their profiles' DATABASE_URL (it opened the original's database). No server, container or database is touched: the original keeps its tenants. External tenants stay. Recreate the others with \`systemprompt cloud tenant create\`.
 
 Refused in a directory that is not a copy; --force renews the id anyway, and then this project's own shared and dedicated tenants stay behind under the old id, owned by no project (delete them first). Needs --yes, or a confirmation on a terminal.`
 
@@ -44,6 +44,7 @@ Refused in a directory that is not a copy; --force renews the id anyway, and the
       )
     if (result.clearedProfiles.length > 0)
       this.log(`Removed the password from DATABASE_URL in profile(s) ${result.clearedProfiles.join(', ')}.`)
+    for (const moved of result.movedFiles) this.log(`Moved ${moved.from} to ${moved.to} (kept, not deleted).`)
     if (result.kept.length > 0) this.log(`Kept external tenant(s) ${result.kept.join(', ')}.`)
     for (const warning of result.warnings) this.warn(warning)
     if (result.forgotten.length > 0) {

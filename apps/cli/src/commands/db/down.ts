@@ -52,9 +52,10 @@ The shared server is machine-wide: when other projects use it, they are named an
       ? undefined
       : await compose.sharedServerUsers({ root: layout.root, ...machineOptions(server) })
     const others = users?.others ?? []
-    if (users?.running && others.length > 0)
+    // --remove asks even when it is stopped: without its container, the others' next `db up` must re-create it.
+    if (others.length > 0 && (users?.running || this.flags.remove))
       await this.confirm({
-        message: `Stop the shared server for every project that uses it (${compose.describeSharedServerUsers(others)})`,
+        message: `${users?.running ? 'Stop' : 'Remove'} the shared server${this.flags.remove && users?.running ? ' and its container' : ''} for every project that uses it (${compose.describeSharedServerUsers(others)})`,
       })
     const spinner = this.spinner(
       tenant ? `Stopping PostgreSQL of tenant ${tenant}` : 'Stopping the shared PostgreSQL',

@@ -1,4 +1,5 @@
-import { readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { parseDatabaseUrl, withClient } from '@systemprompt/pg'
 import {
@@ -9,6 +10,7 @@ import {
   newRunId,
   removeRun,
   runCli,
+  spawnCli,
   type TempProject,
   tempDir,
   tempProject,
@@ -227,6 +229,28 @@ describe('the machine-wide shared server with several projects (issue 8)', () =>
     expect(await marker(a.url('alpha'))).toBe('alpha kept')
   }, 400_000)
 
+  it('db reset keeps the password the server runs with, not a wrong one recorded in this project', async () => {
+    const m = machine()
+    const [a, b] = [m.project(), m.project()]
+    upOn(a, await freePort())
+    expect(b.cli(['db', 'up', '--json']).status).toBe(0)
+    const right = a.sharedConfig().admin_password
+    const machineFile = join(m.dataDir, m.container, 'shared.password')
+    writeFileSync(
+      join(b.root, '.systemprompt', 'docker', 'shared_config.json'),
+      JSON.stringify({ ...b.sharedConfig(), admin_password: 'wrong-password-0123456789' }),
+      { mode: 0o600 },
+    )
+    const reset = b.cli(['db', 'reset', '--yes', '--json'])
+    expect(reset.status, reset.stderr + reset.stdout).toBe(0)
+    // The fresh cluster has the machine-wide password: A's record still opens it, B's record is corrected.
+    expect(readFileSync(machineFile, 'utf8')).toBe(right)
+    expect(b.sharedConfig().admin_password).toBe(right)
+    const again = a.cli(['db', 'up', '--json'])
+    expect(again.status, again.stderr + again.stdout).toBe(0)
+    expect(again.json?.warnings.join('\n')).not.toContain('28P01')
+  }, 400_000)
+
   it('case 10: another image needs --yes when others use it; one that is no PostgreSQL server is rolled back', async () => {
     const m = machine()
     const [a, b] = [m.project(), m.project()]
@@ -327,5 +351,103 @@ describe('the machine-wide shared server with several projects (issue 8)', () =>
     )
     expect(a.cli(['db', 'up', '--json']).json?.result.action).toBe('started')
     expect(await marker(b.url('beta'))).toBe('beta kept')
+  }, 400_000)
+
+  it('a removed container is re-created on its volume from the machine-wide password file; deleting the volume names the others', async () => {
+    const m = machine()
+    const [a, b] = [m.project(), m.project()]
+    const port = await freePort()
+    upOn(a, port)
+    const bDatabase = await b.tenantWithMarker('beta')
+    expect(a.cli(['db', 'down', '--yes', '--json']).status).toBe(0)
+
+    // Stopped, yet others use it: removing its container needs --yes too.
+    const remove = b.cli(['db', 'down', '--remove', '--json'])
+    expect(remove.status, remove.stdout).toBe(3)
+    expect(remove.json?.error.code).toBe('CONFIRMATION_REQUIRED')
+    expect(remove.json?.error.message).toContain(a.root)
+    expect(inspect(m.container, '{{.State.Running}}')).toBe('false')
+    const removed = b.cli(['db', 'down', '--remove', '--yes', '--json'])
+    expect(removed.status, removed.stderr + removed.stdout).toBe(0)
+    expect(removed.json?.result).toMatchObject({ containerRemoved: true })
+
+    // A new project finds the volume without a container: not an orphan, the password file still opens it.
+    const c = m.project()
+    // (--port: the removed container took its port with it; the others' URLs name this one.)
+    const up = c.cli(['db', 'up', '--port', String(port), '--json'])
+    expect(up.status, up.stderr + up.stdout).toBe(0)
+    expect(up.json?.result).toMatchObject({ action: 'created' })
+    expect(up.json?.warnings.join('\n')).toContain('re-created on its volume')
+    expect(c.sharedConfig().admin_password).toBe(a.sharedConfig().admin_password)
+    expect(await marker(b.url('beta'))).toBe('beta kept')
+
+    // Container and password file gone: the volume is orphaned, and deleting it names the projects using it.
+    docker(['rm', '-f', m.container])
+    rmSync(join(m.dataDir, m.container, 'shared.password'))
+    const d = m.project()
+    expect(d.cli(['db', 'up', '--json']).json?.error.code).toBe('VOLUME_ORPHANED')
+    const wipe = d.cli(['db', 'up', '--reset-volume', '--json'])
+    expect(wipe.status, wipe.stdout).toBe(6)
+    expect(wipe.json?.error).toMatchObject({
+      code: 'SHARED_SERVER_IN_USE',
+      fix: expect.stringContaining('--yes'),
+    })
+    for (const other of [a, b, c]) expect(wipe.json?.error.message).toContain(other.root)
+    expect(docker(['volume', 'ls', '-q', '--filter', `name=${m.container}`])).not.toBe('')
+    expect(bDatabase).toMatch(/^sp_/)
+  }, 400_000)
+
+  it('other labels (config hash only) never re-create a server others use without --yes; then they do', async () => {
+    const m = machine()
+    const [a, b] = [m.project(), m.project()]
+    upOn(a, await freePort())
+    await b.tenantWithMarker('beta')
+    const id = inspect(m.container, '{{.Id}}')
+    const labels = {
+      SYSTEMPROMPT_LABELS: `${cliTestEnv(run, m.instance).SYSTEMPROMPT_LABELS},systemprompt.test-extra=1`,
+    }
+
+    const kept = a.cli(['db', 'up', '--json'], labels)
+    expect(kept.status, kept.stderr + kept.stdout).toBe(0)
+    expect(kept.json?.result.action).toBe('unchanged')
+    const warning = kept.json?.warnings.join('\n')
+    expect(warning).toContain('label systemprompt.test-extra')
+    expect(warning).toContain(b.root)
+    expect(warning).toContain('systemprompt db up --yes')
+    expect(inspect(m.container, '{{.Id}}')).toBe(id)
+
+    const applied = a.cli(['db', 'up', '--yes', '--json'], labels)
+    expect(applied.status, applied.stderr + applied.stdout).toBe(0)
+    expect(applied.json?.result.action).toBe('recreated')
+    expect(inspect(m.container, '{{index .Config.Labels "systemprompt.test-extra"}}')).toBe('1')
+    expect(await marker(b.url('beta'))).toBe('beta kept')
+  }, 400_000)
+
+  it('db down waits for the machine-wide lock of the shared server', async () => {
+    const m = machine()
+    const [a, b] = [m.project(), m.project()]
+    upOn(a, await freePort())
+    expect(b.cli(['db', 'up', '--json']).status).toBe(0)
+    const lock = join(m.dataDir, '.locks', `${m.container}.lock`)
+    mkdirSync(join(m.dataDir, '.locks'), { recursive: true })
+    // Held by a live process on this host (this test), as another project's `db up` would hold it.
+    writeFileSync(
+      lock,
+      JSON.stringify({
+        pid: process.pid,
+        host: hostname(),
+        token: 'test',
+        acquired_at: new Date().toISOString(),
+      }),
+    )
+    const env = { ...cliTestEnv(run, m.instance), SYSTEMPROMPT_DATA_DIR: m.dataDir }
+    const down = spawnCli(['db', 'down', '--yes', '--json'], { cwd: a.root, env, killAfterMs: 120_000 })
+    await new Promise((resolve) => setTimeout(resolve, 5000))
+    expect(inspect(m.container, '{{.State.Running}}')).toBe('true')
+    rmSync(lock)
+    const done = await down
+    expect(done.status, done.stderr + done.stdout).toBe(0)
+    expect(done.json?.result).toMatchObject({ action: 'stopped' })
+    expect(existsSync(lock)).toBe(false)
   }, 400_000)
 })

@@ -117,6 +117,8 @@ The shared server is machine-wide: a change that other projects would feel (--po
             ...common,
             ...(preferredPort !== undefined ? { preferredPort } : {}),
             ...(asked.allowAffectingOthers ? { allowAffectingOthers: true } : {}),
+            // This command's --yes is allowAffectingOthers: a refusal may say "rerun with --yes".
+            yesApplies: true,
           })
     }
     const asked = { resetVolume: this.flags['reset-volume'], allowAffectingOthers: this.flags.yes }
