@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '@systemprompt/command'
 import type { ScaffoldResult } from '@systemprompt/scaffold'
+import { guardProject } from '../settings.js'
 
 export default class Init extends BaseCommand<typeof Init> {
   static override summary = 'Create the .systemprompt/ layout and a justfile in a project (idempotent).'
@@ -32,6 +33,9 @@ Running it again changes nothing: existing files are kept. --force rewrites the 
   async run(): Promise<ScaffoldResult> {
     const { scaffoldProject } = await import('@systemprompt/scaffold')
     const result = await scaffoldProject(this.flags.dir, { force: this.flags.force })
+    // Record the new project's id in the per-user index: a copy made from here on is told apart from it.
+    const { projectLayout } = await import('@systemprompt/config/core')
+    await guardProject(this, projectLayout(result.root), 'read')
     for (const note of result.notes) this.warn(note)
     this.log(`Project: ${result.root}`)
     for (const entry of result.entries) {

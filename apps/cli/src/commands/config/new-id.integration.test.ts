@@ -218,6 +218,20 @@ describe('a copied project', () => {
   })
 })
 
+describe('a copy made right after init', () => {
+  it('is one: init records the project, so the copy is refused before it has any tenant', async () => {
+    const w = world()
+    const a = await initProject(w, 'a')
+    const b = join(w.base, 'b')
+    execFileSync('cp', ['-a', a, b])
+    expectCopied(
+      w.cli(b, ['cloud', 'tenant', 'create', '--name', 't', '--database', 'shared', '--yes', '--json']),
+      a,
+    )
+    expect(tenantsOf(b).tenants).toEqual([])
+  }, 120_000)
+})
+
 describe('not a copy', () => {
   it('a moved project (mv) is the same project: its commands run', async () => {
     const w = world()

@@ -77,6 +77,8 @@ On a terminal, missing values are asked for; every question has a flag. Running 
     spinner.succeed(
       `Tenant ${result.tenant.name} ${result.resumed ? 'finished (resumed an interrupted create)' : 'created'}`,
     )
+    // A project that got its id just now is recorded in the per-user index, so a copy made next is one.
+    await guardProject(this, layout, 'read')
     const where =
       result.tenant.database === 'external'
         ? 'external database'
