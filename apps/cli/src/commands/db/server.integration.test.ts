@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { projectLayout, TenantsFileSchema, updateJsonFile } from '@systemprompt/config'
 import { cliTestEnv, docker, freePort, newRunId, removeRun, runCli, tempDir } from '@systemprompt/testkit'
@@ -46,6 +46,11 @@ async function recordDedicatedTenant(name: string): Promise<void> {
       ],
     }
   })
+}
+
+function projectIdOf(): string {
+  const file = projectLayout(project.path).tenantsFile
+  return (JSON.parse(readFileSync(file, 'utf8')) as { project_id: string }).project_id
 }
 
 describe('systemprompt db up/status/logs/down/reset (real binary)', () => {
@@ -108,7 +113,8 @@ describe('systemprompt db up/status/logs/down/reset (real binary)', () => {
       result: {
         target: { tenant },
         action: 'created',
-        container: `systemprompt-postgres-${tenant}-abcd1234-${run}`,
+        // `db up` of the shared server above already gave the project an id (or the record did: abcd1234).
+        container: `systemprompt-postgres-${tenant}-${projectIdOf()}-${run}`,
       },
     })
     const down = cli(['db', 'down', '--tenant', tenant, '--json'])
