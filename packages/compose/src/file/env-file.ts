@@ -1,6 +1,7 @@
-import { mkdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
-import { errnoOf, SystempromptError, writeFileAtomic } from '@systemprompt/config/core'
+import { errnoOf, SystempromptError } from '@systemprompt/config/core'
+import { writeGeneratedFile } from './write.js'
 
 /** Compose (v1 and v2) reads this file from the directory of the compose file. */
 const ENV_FILE = '.env'
@@ -29,19 +30,7 @@ export async function writeComposeProjectEnv(dockerDir: string, project: string)
   })
   const next = withProjectName(current ?? '', project)
   if (next === current) return false
-  await mkdir(dockerDir, { recursive: true })
-  try {
-    await writeFileAtomic(file, next, { mode: 0o644 })
-  } catch (error) {
-    throw new SystempromptError({
-      code: 'FILE_WRITE_FAILED',
-      message: `Could not write ${file}: ${(error as Error).message}`,
-      fix: 'Check that the directory exists and is writable.',
-      category: 'user',
-      file,
-      cause: error,
-    })
-  }
+  await writeGeneratedFile(file, next)
   return true
 }
 

@@ -31,6 +31,12 @@ export async function writeComposeFile(
   const text = renderComposeFile(spec, { generatorVersion: opts.generatorVersion, composeDir: dirname(file) })
   const source = parseYamlSource(text, file)
   validateComposeDocument(source.data, file, source.locate)
+  await writeGeneratedFile(file, text)
+  return text
+}
+
+/** Writes a generated file (0644) atomically, its directory made; a failure is FILE_WRITE_FAILED naming it. */
+export async function writeGeneratedFile(file: string, text: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true })
   try {
     await writeFileAtomic(file, text, { mode: 0o644 })
@@ -44,5 +50,4 @@ export async function writeComposeFile(
       cause: error,
     })
   }
-  return text
 }
