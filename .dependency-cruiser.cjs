@@ -8,8 +8,10 @@ const allowed = {
   dockerfile: ['config'],
   scaffold: ['config', 'dockerfile'],
   postgres: ['config', 'engine', 'pg', 'compose'],
-  registry: ['config', 'engine', 'pg', 'compose', 'postgres'],
-  deploy: ['config', 'engine', 'dockerfile'],
+  registry: ['config', 'engine', 'pg', 'compose', 'postgres', 'dockerfile'],
+  runtime: ['config', 'pg'],
+  build: ['config'],
+  deploy: ['config', 'engine', 'dockerfile', 'build'],
   command: ['config'],
 }
 const all = Object.keys(allowed)

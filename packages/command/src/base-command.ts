@@ -7,7 +7,7 @@ import { exitCodeFor } from './exit-codes.js'
 import { parseTenantTarget } from './flags.js'
 import { isInteractive, type PromptBlocker, promptBlocker } from './interactive.js'
 import { maskSecrets, maskString } from './mask.js'
-import { isOclifExit, normalizeError } from './normalize.js'
+import { isOclifExit, type NormalizedError, normalizeError } from './normalize.js'
 import { printable, printableJson } from './printable.js'
 import { renderError } from './render.js'
 import { createSpinner, type Spinner } from './spinner.js'
@@ -102,13 +102,23 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       return
     }
     const normalized = normalizeError(err)
-    process.exitCode = exitCodeFor(normalized.category)
+    const exitCode = this.exitCodeOf(normalized) ?? exitCodeFor(normalized.category)
+    process.exitCode = exitCode
     if (this.jsonEnabled()) {
-      this.writeJson(errorEnvelope(normalized, this.warnings))
+      // The envelope's status is the process exit code, also when the command maps its own.
+      this.writeJson({ ...errorEnvelope(normalized, this.warnings), status: exitCode })
       return
     }
     const text = renderError(normalized, { debug: debugEnabled() })
     process.stderr.write(`${this.showSecrets ? text : maskString(text)}\n`)
+  }
+
+  /**
+   * A command with its own documented exit codes (`infra db migrate`: 0 / 2 pending / 3 drift or failed /
+   * 1 unreachable; `infra services health`: 0 / 1) maps an error here; undefined keeps the category's code.
+   */
+  protected exitCodeOf(_error: NormalizedError): number | undefined {
+    return undefined
   }
 
   /** Human text as it is printed: masked unless --show-secrets, every control character escaped. */

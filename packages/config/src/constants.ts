@@ -54,3 +54,10 @@ export const COMPOSE_LABELS = {
 
 /** How long a local server may take to accept a login, when neither --timeout nor the profile says. */
 export const DEFAULT_READY_TIMEOUT_SECONDS = 60
+
+/**
+ * Set by the MCP supervisor (`infra services start --all`, @systemprompt/runtime) in each MCP server's
+ * environment to its own pid; the artifacts `build mcp` writes (@systemprompt/build) watch it and stop when
+ * their parent is no longer that process (a SIGKILLed supervisor leaves no orphans).
+ */
+export const MCP_SUPERVISOR_PID_ENV = 'SYSTEMPROMPT_MCP_SUPERVISOR_PID'

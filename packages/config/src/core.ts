@@ -15,6 +15,7 @@ export * from './lock.js'
 export * from './names.js'
 export * from './object-names.js'
 export * from './password-file.js'
+export * from './runtime-env.js'
 // Pure syntax checks (no zod): the pg edge and the engine check URLs and image references with the same rules.
 export { isDockerImageRef, POSTGRES_URL_RULE, postgresUrlProblem } from './schema/formats.js'
 // The project index is light (no zod): every command that changes a server checks it, `db up` included.

@@ -106,6 +106,58 @@ export const ErrorCode = {
   TENANT_SERVER_DOWN: 'TENANT_SERVER_DOWN',
   /** Doctor: a profile's DATABASE_URL points at another port than the one its server is declared on. */
   TENANT_URL_WRONG_PORT: 'TENANT_URL_WRONG_PORT',
+  // The runtime inside the image (SPEC 5): migrations, the API server, the MCP supervisor
+  /** No DATABASE_URL: not in the environment, not in <NAME>_FILE, not in the active profile's secrets. */
+  DATABASE_URL_MISSING: 'DATABASE_URL_MISSING',
+  /** A `<NAME>_FILE` secret file that cannot be read (or both NAME and NAME_FILE set). */
+  SECRET_FILE_UNREADABLE: 'SECRET_FILE_UNREADABLE',
+  /** The migrations path is missing, a file, or unreadable. */
+  MIGRATIONS_PATH_INVALID: 'MIGRATIONS_PATH_INVALID',
+  /** A file in the migrations directory whose name is not NNNN_name.sql. */
+  MIGRATION_NAME_INVALID: 'MIGRATION_NAME_INVALID',
+  /** Two migration files share a version. */
+  MIGRATION_DUPLICATE_VERSION: 'MIGRATION_DUPLICATE_VERSION',
+  /** A pending version lower than the highest applied one (without --allow-out-of-order). */
+  MIGRATION_OUT_OF_ORDER: 'MIGRATION_OUT_OF_ORDER',
+  /** An applied migration file was edited: its sha256 differs from the recorded one. */
+  MIGRATION_CHECKSUM_MISMATCH: 'MIGRATION_CHECKSUM_MISMATCH',
+  /** An applied migration's file is gone from disk (a warning). */
+  MIGRATION_FILE_MISSING: 'MIGRATION_FILE_MISSING',
+  /** A migration's SQL failed; rolled back; file, line and SQLSTATE in the message. */
+  MIGRATION_FAILED: 'MIGRATION_FAILED',
+  /** The migration lock was not acquired within --lock-timeout; the holder is named. */
+  MIGRATION_LOCK_TIMEOUT: 'MIGRATION_LOCK_TIMEOUT',
+  /** Migrations are pending (`infra db status`, exit 2). */
+  MIGRATIONS_PENDING: 'MIGRATIONS_PENDING',
+  /** The API server could not bind HOST:PORT (address not available, in use, no permission). */
+  LISTEN_FAILED: 'LISTEN_FAILED',
+  /** `infra services health`: the server did not answer healthy. */
+  HEALTH_CHECK_FAILED: 'HEALTH_CHECK_FAILED',
+  /** An unknown RUST_LOG level (a warning: info is used). */
+  LOG_LEVEL_UNKNOWN: 'LOG_LEVEL_UNKNOWN',
+  /** services/mcp/<name>/: no package.json, no main, or a main that does not exist. */
+  MCP_SERVER_INVALID: 'MCP_SERVER_INVALID',
+  /** Bundling an MCP server failed (esbuild's errors with file:line). */
+  MCP_BUILD_FAILED: 'MCP_BUILD_FAILED',
+  /** `start --all` found no built MCP artifacts where the sources say there should be some. */
+  MCP_NOT_BUILT: 'MCP_NOT_BUILT',
+  /** `start --all`: an MCP artifact whose sources changed since `build mcp` made it (a warning: it still runs). */
+  MCP_ARTIFACT_STALE: 'MCP_ARTIFACT_STALE',
+  /** `build release` failed (bundle, blob, strip, inject). */
+  RELEASE_BUILD_FAILED: 'RELEASE_BUILD_FAILED',
+  /** `build release` / `build mcp` cannot run here (not Linux x64, or run from inside the release binary). */
+  RELEASE_UNSUPPORTED: 'RELEASE_UNSUPPORTED',
+  // The application image (SPEC 6): a profile's Dockerfile, Dockerfile.dockerignore and entrypoint.sh
+  /** A profile has no generated Dockerfile (made before they existed): `cloud dockerfile --write` makes it. */
+  DOCKERFILE_MISSING: 'DOCKERFILE_MISSING',
+  /** A generated Docker file was edited by hand: `--write` keeps it unless `--force`. */
+  DOCKERFILE_HAND_EDITED: 'DOCKERFILE_HAND_EDITED',
+  /** `cloud dockerfile --check`: a file is missing, stale, hand-edited, or breaks a rule (file:line). */
+  DOCKERFILE_CHECK_FAILED: 'DOCKERFILE_CHECK_FAILED',
+  /** What a profile asks of its image cannot be generated (an untagged base image). */
+  DOCKERFILE_INPUT_INVALID: 'DOCKERFILE_INPUT_INVALID',
+  /** Several profiles and none chosen (no --profile, no SYSTEMPROMPT_PROFILE), or none at all. */
+  PROFILE_NOT_CHOSEN: 'PROFILE_NOT_CHOSEN',
   /** A generator was handed a relative path (a bug in the caller). */
   INTERNAL_RELATIVE_PATH: 'INTERNAL_RELATIVE_PATH',
 } as const

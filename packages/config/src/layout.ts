@@ -24,6 +24,15 @@ export interface ProjectLayout {
   locksDir: string
   profilesDir: string
   justfile: string
+  /** The application's directories at the project root (SPEC 5): `services/` (migrations, MCP servers), `web/`. */
+  servicesDir: string
+  migrationsDir: string
+  mcpSourcesDir: string
+  webDir: string
+  /** `target/release/`: the release binary `systemprompt` and the MCP artifacts under `mcp/`. */
+  releaseDir: string
+  releaseBinary: string
+  mcpArtifactsDir: string
   tenantCompose(tenant: string): string
   tenantPasswordFile(tenant: string): string
   profileDir(name: string): string
@@ -90,6 +99,13 @@ export function projectLayout(root: string): ProjectLayout {
     locksDir: join(dir, '.locks'),
     profilesDir,
     justfile: join(absRoot, 'justfile'),
+    servicesDir: join(absRoot, 'services'),
+    migrationsDir: join(absRoot, 'services', 'database', 'migrations'),
+    mcpSourcesDir: join(absRoot, 'services', 'mcp'),
+    webDir: join(absRoot, 'web'),
+    releaseDir: join(absRoot, 'target', 'release'),
+    releaseBinary: join(absRoot, 'target', 'release', 'systemprompt'),
+    mcpArtifactsDir: join(absRoot, 'target', 'release', 'mcp'),
     tenantCompose: (tenant) => join(dockerDir, `${pathSegment(tenant, 'tenant name')}.yaml`),
     tenantPasswordFile: (tenant) => join(secretsDir, `${pathSegment(tenant, 'tenant name')}.password`),
     profileDir,

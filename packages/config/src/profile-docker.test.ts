@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { activeProfileFile } from './active-profile.js'
 import { projectLayout } from './layout.js'
-import { readProfileServerSettings } from './profile-docker.js'
+import { readProfileImageSettings, readProfileServerSettings } from './profile-docker.js'
 
 const dirs: string[] = []
 afterEach(async () => {
@@ -45,6 +45,29 @@ describe('readProfileServerSettings', () => {
     await expect(readProfileServerSettings(file)).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
       keyPath: ['docker', 'shared_port'],
+    })
+  })
+})
+
+describe('readProfileImageSettings', () => {
+  it('returns only what the profile writes down (the schema says variant local for every profile)', async () => {
+    expect(await readProfileImageSettings(await profileFile('name: local\n'))).toEqual({})
+    const file = await profileFile(
+      'name: local\ndocker:\n  variant: production\n  base_image: debian:bookworm-20250101-slim\nruntime:\n  log_level: trace\n',
+    )
+    expect(await readProfileImageSettings(file)).toEqual({
+      variant: 'production',
+      baseImage: 'debian:bookworm-20250101-slim',
+      logLevel: 'trace',
+    })
+  })
+
+  it('is undefined for a missing file and refuses an invalid one with its key path', async () => {
+    expect(await readProfileImageSettings('/nonexistent/profile.yaml')).toBeUndefined()
+    const file = await profileFile('name: local\ndocker:\n  variant: tiny\n')
+    await expect(readProfileImageSettings(file)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      keyPath: ['docker', 'variant'],
     })
   })
 })

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { parse } from 'yaml'
 import { errnoOf } from './errno.js'
 import { parseYamlText } from './load.js'
-import { type ProfileDockerSettings, ProfileSchema } from './schema/profile.js'
+import { type Profile, type ProfileDockerSettings, ProfileSchema } from './schema/profile.js'
 
 /** The server keys of a profile's `docker:` section. */
 const SERVER_KEYS = [
@@ -34,4 +34,38 @@ export async function readProfileServerSettings(file: string): Promise<ProfileSe
   const settings: Record<string, unknown> = {}
   for (const key of SERVER_KEYS) if (Object.hasOwn(written, key)) settings[key] = profile.docker[key]
   return settings as ProfileServerSettings
+}
+
+/**
+ * What a profile asks of its application image (SPEC 6), only what it writes down itself: the schema's
+ * defaults (`variant: local`, `log_level: info`) would turn every profile into a local one, while a profile
+ * not named `local` is production unless it says otherwise.
+ */
+export interface ProfileImageSettings {
+  variant?: ProfileDockerSettings['variant']
+  baseImage?: string
+  logLevel?: Profile['runtime']['log_level']
+}
+
+/** Validates the profile (errors name file, key and line) and returns its explicit image settings; undefined when the file is missing. */
+export async function readProfileImageSettings(file: string): Promise<ProfileImageSettings | undefined> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return undefined
+    throw error
+  }
+  const profile = parseYamlText(text, file, ProfileSchema)
+  const written = (parse(text) ?? {}) as {
+    docker?: Record<string, unknown>
+    runtime?: Record<string, unknown>
+  }
+  const has = (section: Record<string, unknown> | undefined, key: string) =>
+    section !== null && typeof section === 'object' && Object.hasOwn(section, key)
+  return {
+    ...(has(written.docker, 'variant') ? { variant: profile.docker.variant } : {}),
+    ...(has(written.docker, 'base_image') ? { baseImage: profile.docker.base_image } : {}),
+    ...(has(written.runtime, 'log_level') ? { logLevel: profile.runtime.log_level } : {}),
+  }
 }

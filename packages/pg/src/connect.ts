@@ -25,13 +25,15 @@ export interface ConnectOptions {
   unreachableFix?: string
   /** Whose credentials these are, for the fix of a refused login (see PgErrorContext.login). */
   login?: PgLogin
+  /** The session's `application_name` (what pg_stat_activity shows); default `systemprompt`. */
+  applicationName?: string
 }
 
 /**
  * A client for `target`, not yet connected. A server that goes away (or drops a connection during its
  * startup) emits 'error' on the client; without a listener Node would crash, so one is always attached.
  */
-export function newClient(target: PgTarget, timeoutMs: number): PgClient {
+export function newClient(target: PgTarget, timeoutMs: number, applicationName = 'systemprompt'): PgClient {
   const client = new pg.Client({
     host: target.host,
     port: target.port,
@@ -39,14 +41,14 @@ export function newClient(target: PgTarget, timeoutMs: number): PgClient {
     password: target.password,
     database: target.database,
     connectionTimeoutMillis: Math.max(1, Math.round(timeoutMs)),
-    application_name: 'systemprompt',
+    application_name: applicationName,
   })
   client.on('error', () => {})
   return client
 }
 
 export async function connect(target: PgTarget, options: ConnectOptions = {}): Promise<PgClient> {
-  const client = newClient(target, options.timeoutMs ?? 5000)
+  const client = newClient(target, options.timeoutMs ?? 5000, options.applicationName)
   try {
     await client.connect()
   } catch (error) {

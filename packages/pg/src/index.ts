@@ -11,5 +11,6 @@ export {
 } from './connect.js'
 export { isTransientLoginError, sqlstateOf, tryLogin } from './login.js'
 export { isTransientPgError, mapPgError, type PgErrorContext } from './pg-errors.js'
+export { createPool, type PgPool } from './pool.js'
 export { generatePassword, scramSha256Verifier } from './scram.js'
 export { quoteIdent, quoteLiteral } from './sql.js'

@@ -27,10 +27,17 @@ describe('scaffoldProject', () => {
       '.systemprompt/docker',
       '.systemprompt/docker/.secrets',
       '.systemprompt/profiles',
+      'services',
+      'services/database',
+      'services/database/migrations',
+      'web',
       '.systemprompt/.gitignore',
       '.systemprompt/.dockerignore',
       '.systemprompt/Dockerfile',
       '.systemprompt/entrypoint.sh',
+      'services/database/migrations/README.md',
+      'web/README.md',
+      'web/index.html',
       '.systemprompt/tenants.json',
       'justfile',
     ])
@@ -39,6 +46,11 @@ describe('scaffoldProject', () => {
     expect(mode(join(sp, 'tenants.json'))).toBe(0o600)
     expect(mode(join(sp, 'entrypoint.sh'))).toBe(0o755)
     expect(mode(join(sp, 'Dockerfile'))).toBe(0o644)
+    // What the image's `COPY services/ web/` copies: each folder says what goes in it.
+    expect(readFileSync(join(dir.path, 'services/database/migrations/README.md'), 'utf8')).toContain(
+      'infra db migrate',
+    )
+    expect(readFileSync(join(dir.path, 'web/README.md'), 'utf8')).toContain('infra services serve')
 
     const tenants = JSON.parse(readFileSync(join(sp, 'tenants.json'), 'utf8'))
     expect(tenants).toMatchObject({ version: 1, tenants: [] })
@@ -58,7 +70,10 @@ describe('scaffoldProject', () => {
     expect(dockerfile).toMatch(/^FROM debian:bookworm-slim$/m)
     expect(dockerfile).toContain('EXPOSE 8080')
     expect(dockerfile).not.toMatch(/^(ENV|ARG) .*(SECRET|PASSWORD|TOKEN|DATABASE_URL)/im)
-    expect(readFileSync(join(sp, 'entrypoint.sh'), 'utf8')).toMatch(/^#!\/bin\/sh\nset -e\n/)
+    // The health check runs the binary itself: the image has no curl (issue 10).
+    expect(dockerfile).toContain('CMD ["/app/bin/systemprompt", "infra", "services", "health"]')
+    expect(dockerfile).not.toMatch(/CMD curl/)
+    expect(readFileSync(join(sp, 'entrypoint.sh'), 'utf8')).toMatch(/^#!\/bin\/sh\n(#.*\n)*set -e\n/)
     expect(readFileSync(join(dir.path, 'justfile'), 'utf8')).toContain('db-up TENANT="":')
   })
 
@@ -77,6 +92,8 @@ describe('scaffoldProject', () => {
     const tenantsFile = join(dir.path, '.systemprompt', 'tenants.json')
     const tenantsBefore = readFileSync(tenantsFile, 'utf8')
     writeFileSync(dockerfile, 'FROM scratch\n')
+    const index = join(dir.path, 'web', 'index.html')
+    writeFileSync(index, '<p>mine</p>\n')
     const keep = await scaffoldProject(dir.path)
     expect(keep.kept).toContain('.systemprompt/Dockerfile')
     expect(readFileSync(dockerfile, 'utf8')).toBe('FROM scratch\n')
@@ -85,6 +102,8 @@ describe('scaffoldProject', () => {
     expect(force.changed).toEqual(['.systemprompt/Dockerfile'])
     expect(readFileSync(dockerfile, 'utf8')).toContain('FROM debian:bookworm-slim')
     expect(readFileSync(tenantsFile, 'utf8')).toBe(tenantsBefore)
+    // The user's own starter files (web/, migrations) are never rewritten, not even with --force.
+    expect(readFileSync(index, 'utf8')).toBe('<p>mine</p>\n')
   })
 
   it('creates a missing directory', async () => {

@@ -1,5 +1,5 @@
 import { chmod, mkdir, readdir, readFile, stat } from 'node:fs/promises'
-import { join, relative, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import {
   type ErrorLocationIssue,
   ensureTenantsFile,
@@ -10,17 +10,19 @@ import {
   SystempromptError,
   writeFileAtomic,
 } from '@systemprompt/config'
+import { ROOT_ENTRYPOINT, renderRootDockerfile } from '@systemprompt/dockerfile/templates'
 import { justfileNames } from './justfile.js'
 import {
-  DOCKERFILE,
   DOCKERIGNORE,
-  ENTRYPOINT,
   GITIGNORE,
   JUST_BLOCK_END,
   JUST_BLOCK_START,
   JUST_NAMES,
   JUST_RECIPES,
   justRecipes,
+  MIGRATIONS_README,
+  WEB_INDEX,
+  WEB_README,
 } from './templates.js'
 
 type ScaffoldAction = 'created' | 'kept' | 'overwritten' | 'updated'
@@ -84,12 +86,23 @@ export async function scaffoldProject(dir: string, options: ScaffoldOptions = {}
     { path: layout.dockerDir, mode: 0o755 },
     { path: layout.secretsDir, mode: SECRET_DIR_MODE },
     { path: layout.profilesDir, mode: 0o755 },
+    // The application's own directories (SPEC 5): the image copies services/ and web/.
+    { path: layout.servicesDir, mode: 0o755 },
+    { path: dirname(layout.migrationsDir), mode: 0o755 },
+    { path: layout.migrationsDir, mode: 0o755 },
+    { path: layout.webDir, mode: 0o755 },
+  ]
+  // Starter files of the user's own: written when missing, never overwritten (not even with --force).
+  const starters: GeneratedFile[] = [
+    { file: join(layout.migrationsDir, 'README.md'), content: MIGRATIONS_README, mode: 0o644 },
+    { file: join(layout.webDir, 'README.md'), content: WEB_README, mode: 0o644 },
+    { file: join(layout.webDir, 'index.html'), content: WEB_INDEX, mode: 0o644 },
   ]
   const generated: GeneratedFile[] = [
     { file: layout.gitignore, content: GITIGNORE, mode: 0o644 },
     { file: layout.dockerignore, content: DOCKERIGNORE, mode: 0o644 },
-    { file: layout.dockerfile, content: DOCKERFILE, mode: 0o644 },
-    { file: layout.entrypoint, content: ENTRYPOINT, mode: 0o755 },
+    { file: layout.dockerfile, content: renderRootDockerfile(), mode: 0o644 },
+    { file: layout.entrypoint, content: ROOT_ENTRYPOINT, mode: 0o755 },
   ]
   const justInclude = join(layout.dir, JUST_INCLUDE)
   // just also reads Justfile and .justfile; a second candidate would make it refuse to run.
@@ -103,7 +116,13 @@ export async function scaffoldProject(dir: string, options: ScaffoldOptions = {}
     const found = await probe(d.path)
     if (found !== 'missing' && found !== 'directory') issues.push(notADirectory(d.path))
   }
-  for (const f of [...generated.map((g) => g.file), layout.tenantsFile, justfile, justInclude]) {
+  for (const f of [
+    ...generated.map((g) => g.file),
+    ...starters.map((g) => g.file),
+    layout.tenantsFile,
+    justfile,
+    justInclude,
+  ]) {
     const found = await probe(f)
     if (found === 'directory' || found === 'other') issues.push(notAFile(f))
   }
@@ -137,6 +156,12 @@ export async function scaffoldProject(dir: string, options: ScaffoldOptions = {}
   }
   for (const g of generated) {
     entries.push({ path: rel(g.file), kind: 'file', action: await writeGenerated(g, options.force === true) })
+  }
+
+  for (const g of starters) {
+    const action = (await probe(g.file)) === 'missing' ? 'created' : 'kept'
+    if (action === 'created') await writeFileAtomic(g.file, g.content, { mode: g.mode })
+    entries.push({ path: rel(g.file), kind: 'file', action })
   }
 
   if ((await probe(layout.tenantsFile)) === 'missing') {

@@ -39,40 +39,8 @@ export const DOCKERIGNORE = `# Written by \`systemprompt init\`: files that must
 target/debug
 `
 
-/**
- * .systemprompt/Dockerfile: the seed's shape, as the template profiles start from. Unlike the original it
- * really runs entrypoint.sh (migrations, then exec the server) and declares the health check.
- * Build context: the project root.
- */
-export const DOCKERFILE = `# Written by \`systemprompt init\`: template for local testing. Each profile gets its own
-# Dockerfile in profiles/<name>/docker/. Build context: the project root.
-FROM debian:bookworm-slim
-
-RUN apt-get update && apt-get install -y --no-install-recommends \\
-    ca-certificates libssl3 curl \\
-    && rm -rf /var/lib/apt/lists/*
-
-WORKDIR /app
-COPY target/release/systemprompt /app/bin/
-COPY services/ /app/services/
-COPY web/ /app/web/
-COPY .systemprompt/entrypoint.sh /app/entrypoint.sh
-
-ENV HOST=0.0.0.0 PORT=8080
-EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \\
-  CMD curl -f http://localhost:8080/api/v1/health || exit 1
-ENTRYPOINT ["/app/entrypoint.sh"]
-`
-
-/** .systemprompt/entrypoint.sh: the seed's script (migrations, then exec the server as PID 1). */
-export const ENTRYPOINT = `#!/bin/sh
-set -e
-echo "Running database migrations..."
-/app/bin/systemprompt infra db migrate
-echo "Starting services..."
-exec /app/bin/systemprompt infra services serve --foreground
-`
+// .systemprompt/Dockerfile and entrypoint.sh come from @systemprompt/dockerfile (the generator of every
+// Dockerfile of ours, with the rules they keep).
 
 export const JUST_BLOCK_START = '# >>> systemprompt recipes'
 export const JUST_BLOCK_END = '# <<< systemprompt recipes'
@@ -179,3 +147,32 @@ export function justRecipes(skip: ReadonlySet<string> = new Set()): string {
 }
 
 export const JUST_RECIPES = justRecipes()
+
+/** services/database/migrations/README.md: what goes in the folder. */
+export const MIGRATIONS_README = `# Database migrations
+
+Files named \`NNNN_name.sql\` (e.g. \`0001_init.sql\`), applied in version order by \`systemprompt infra db migrate\`
+(the image's entrypoint runs it before the app serves), each in one transaction; \`systemprompt infra db status\`
+shows what is applied and pending. Never edit a file once applied: add a new one. A first line
+\`-- systemprompt:no-transaction\` runs a file outside a transaction (CREATE INDEX CONCURRENTLY).
+`
+
+/** web/README.md: what goes in the folder. */
+export const WEB_README = `# Static files
+
+Served by \`systemprompt infra services serve\` at \`/\` (index.html for \`/\`), next to the API under \`/api/v1/\`;
+the image copies this folder to /app/web (SYSTEMPROMPT_WEB_PATH).
+`
+
+/** web/index.html: a placeholder page, so a new project's health check finds its static content. */
+export const WEB_INDEX = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <title>systemprompt</title>
+  </head>
+  <body>
+    <p>This page is web/index.html of your project. Replace it with your own.</p>
+  </body>
+</html>
+`

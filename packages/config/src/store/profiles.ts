@@ -17,8 +17,8 @@ import { type Secrets, SecretsSchema } from '../schema/secrets.js'
 /** How long a writer waits for the profile's lock. */
 const LOCK_TIMEOUT_MS = 30_000
 
-/** The only lock of a profile's two files, in .systemprompt/.locks (the profile directory may be deleted). */
-function lockPath(layout: ProjectLayout, name: string): string {
+/** The only lock of a profile's files (profile.yaml, secrets.json, and docker/ written by @systemprompt/dockerfile), in .systemprompt/.locks (the profile directory may be deleted). */
+export function profileLockPath(layout: ProjectLayout, name: string): string {
   return join(layout.locksDir, `profile-${name}.lock`)
 }
 
@@ -63,7 +63,7 @@ export async function writeProfileFiles(layout: ProjectLayout, input: WriteProfi
   const yaml = `# systemprompt profile; see \`systemprompt config validate\` and the JSON Schema for every key.\n${stringify(profile)}`
 
   await withFileLock(
-    lockPath(layout, input.name),
+    profileLockPath(layout, input.name),
     async () => {
       const previous = input.keepSecrets ? await readRawSecrets(layout, input.name) : undefined
       const secrets: Record<string, unknown> = previous
@@ -99,7 +99,7 @@ export async function setProfileDatabaseUrl(
   assertProfileName(name)
   const file = layout.profileSecrets(name)
   await withFileLock(
-    lockPath(layout, name),
+    profileLockPath(layout, name),
     async () => {
       if (!(await readProfileSecrets(layout, name))) {
         throw new SystempromptError({
@@ -142,7 +142,7 @@ async function readRawSecrets(
 export async function deleteProfileFiles(layout: ProjectLayout, name: string): Promise<void> {
   assertProfileName(name)
   await withFileLock(
-    lockPath(layout, name),
+    profileLockPath(layout, name),
     () => rm(layout.profileDir(name), { recursive: true, force: true }),
     {
       timeoutMs: LOCK_TIMEOUT_MS,

@@ -17,6 +17,29 @@ afterEach(async () => {
 })
 
 describe('profiles', () => {
+  it('create writes the image files too: Dockerfile, Dockerfile.dockerignore, entrypoint.sh (0755)', async () => {
+    const layout = projectLayout(root)
+    const made = await createProfile({ root, name: 'production', databaseUrl: URL, target: 'cloud' })
+    expect(made.dockerFiles).toEqual([
+      '.systemprompt/profiles/production/docker/Dockerfile',
+      '.systemprompt/profiles/production/docker/entrypoint.sh',
+      '.systemprompt/profiles/production/docker/Dockerfile.dockerignore',
+    ])
+    expect(await readFile(layout.profileDockerfile('production'), 'utf8')).toMatch(/^USER 10001:10001$/m)
+    expect((await stat(layout.profileEntrypoint('production'))).mode & 0o777).toBe(0o755)
+    expect(await readFile(layout.profileDockerignore('production'), 'utf8')).toContain('**/secrets.json')
+  })
+
+  it('create refuses an MCP server the image cannot copy before writing the profile', async () => {
+    const layout = projectLayout(root)
+    await mkdir(join(layout.mcpSourcesDir, 'bad name'), { recursive: true })
+    await writeFile(join(layout.mcpSourcesDir, 'bad name', 'package.json'), '{}')
+    await expect(createProfile({ root, name: 'production', databaseUrl: URL })).rejects.toMatchObject({
+      code: 'DOCKERFILE_INPUT_INVALID',
+    })
+    await expect(stat(layout.profileDir('production'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
   it('writes profile.yaml and a 0600 secrets.json with a 64-char jwt_secret', async () => {
     const layout = projectLayout(root)
     await writeProfileFiles(layout, { name: 'alpha', tenant: 'alpha', databaseUrl: URL })

@@ -11,6 +11,7 @@ import {
   SystempromptError,
   writeProfileFiles,
 } from '@systemprompt/config'
+import { profileDockerModel, writeProfileDockerFiles } from '@systemprompt/dockerfile'
 import { tenantNotFound } from '../tenants/errors.js'
 
 export interface CreateProfileOptions {
@@ -30,11 +31,14 @@ export interface CreateProfileResult {
   /** With its password: the caller masks it for display. */
   databaseUrl: string
   dir: string
+  /** The generated docker/Dockerfile, Dockerfile.dockerignore and entrypoint.sh, relative to the project root. */
+  dockerFiles: string[]
 }
 
 /**
- * A new profile: profile.yaml + secrets.json (0600, a fresh 64-character jwt_secret). DATABASE_URL comes from
- * --database-url or from the tenant's existing profile (the tenant's password lives only there).
+ * A new profile: profile.yaml + secrets.json (0600, a fresh 64-character jwt_secret), and its image's
+ * docker/{Dockerfile, Dockerfile.dockerignore, entrypoint.sh}. DATABASE_URL comes from --database-url or from
+ * the tenant's existing profile (the tenant's password lives only there).
  */
 export async function createProfile(options: CreateProfileOptions): Promise<CreateProfileResult> {
   assertProfileName(options.name)
@@ -82,13 +86,17 @@ export async function createProfile(options: CreateProfileOptions): Promise<Crea
     })
   }
   const target = options.target ?? 'local'
+  // The Docker files' inputs are checked before the profile exists (a new profile.yaml sets no image key).
+  const docker = await profileDockerModel(layout, options.name, { settings: {} })
   await writeProfileFiles(layout, { name: options.name, tenant: options.tenant, target, databaseUrl })
+  const written = await writeProfileDockerFiles(layout, docker)
   return {
     name: options.name,
     tenant: options.tenant,
     target,
     databaseUrl,
     dir: layout.profileDir(options.name),
+    dockerFiles: written.files.map((f) => f.file),
   }
 }
 

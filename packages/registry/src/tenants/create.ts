@@ -22,6 +22,7 @@ import {
   withFileLock,
   writeProfileFiles,
 } from '@systemprompt/config'
+import { type DockerfileModel, profileDockerModel, writeProfileDockerFiles } from '@systemprompt/dockerfile'
 import { formatDatabaseUrl, type PgClient, parseDatabaseUrl, withClient } from '@systemprompt/pg'
 import type { ServerSettings } from '@systemprompt/postgres'
 import { tenantObjectName } from '../names.js'
@@ -200,6 +201,8 @@ interface CreateJob {
   now: string
   servers: () => Promise<ServerProvider>
   step: (step: CreateStep) => Promise<void>
+  /** What the profile's Dockerfile, Dockerfile.dockerignore and entrypoint.sh are generated from. */
+  docker: DockerfileModel
 }
 
 /** What a case leaves behind: the pending record and the URL of a database that exists. */
@@ -239,6 +242,8 @@ export async function createTenant(options: CreateTenantOptions): Promise<Create
       if (owner) await readProfileSecrets(layout, plan.profile)
       // shared_config.json gets the tenant's entry at the end: a broken one must refuse before the start.
       if (plan.target.kind === 'shared') await readSharedConfig(layout)
+      // The profile's Docker files are written with it: their inputs must be good before anything exists.
+      const docker = await profileDockerModel(layout, plan.profile, { settings: {} })
       const now = new Date().toISOString()
       const job: CreateJob = {
         layout,
@@ -249,6 +254,7 @@ export async function createTenant(options: CreateTenantOptions): Promise<Create
         now,
         servers: lazyServerProvider(options.servers),
         step,
+        docker,
       }
       return finishCreate(job, await makeDatabase(job, plan.target))
     },
@@ -458,6 +464,9 @@ async function finishCreate(job: CreateJob, made: MadeDatabase): Promise<CreateT
   const { layout, options, profile } = job
   const { record, databaseUrl } = made
   await writeProfileFiles(layout, { name: profile, tenant: options.name, databaseUrl, keepSecrets: true })
+  // Dockerfile last of the three: an interruption leaves a pending record (resumed or undone with the whole
+  // profile directory by `db doctor --fix`); a resumed create keeps a Dockerfile edited by hand.
+  await writeProfileDockerFiles(layout, job.docker, { keepHandEdited: true })
   await job.step('profile-written')
   const ready = await patchTenantRecord(layout, options.name, { state: 'ready' })
   if (options.database === 'shared') {

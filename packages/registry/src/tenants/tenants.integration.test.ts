@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import {
   loadProfile,
   loadSecrets,
@@ -92,6 +92,10 @@ describe('createTenant (shared)', () => {
     expect((await stat(layout.tenantsFile)).mode & 0o777).toBe(0o600)
     expect((await stat(layout.sharedConfig)).mode & 0o777).toBe(0o600)
     expect((await loadProfile(layout.profileYaml('alpha'))).tenant).toBe('alpha')
+    // The profile's image files come with it (issue 10); `local` only by name, so this one is production.
+    expect(await readFile(layout.profileDockerfile('alpha'), 'utf8')).toContain('RUST_LOG=info')
+    expect((await stat(layout.profileEntrypoint('alpha'))).mode & 0o777).toBe(0o755)
+    expect(await readFile(layout.profileDockerignore('alpha'), 'utf8')).toContain('**/secrets.json')
     const shared = await readOptionalJsonFile(layout.sharedConfig, SharedConfigSchema)
     expect(shared?.tenant_databases).toEqual([
       expect.objectContaining({ tenant_id: 'alpha', database_name: `sp_alpha_${id}`, state: 'ready' }),
@@ -232,6 +236,10 @@ describe('interrupted creates', () => {
       expect(result.remaining).toBe(0)
       const file = await readTenantsFile(projectLayout(project.root))
       expect(file?.tenants.find((t) => t.name === name)).toBeUndefined()
+      // Nothing of its profile is left half-done: the whole directory (docker/ files included) is gone.
+      await expect(stat(projectLayout(project.root).profileDir(name))).rejects.toMatchObject({
+        code: 'ENOENT',
+      })
       const objectName = `sp_${name.replaceAll('-', '_')}_${id}`
       const names = await serverNames()
       expect(names.databases).not.toContain(objectName)

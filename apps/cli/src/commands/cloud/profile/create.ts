@@ -3,7 +3,8 @@ import { BaseCommand, nameFromArgOrFlag } from '@systemprompt/command'
 import type { CreateProfileResult } from '@systemprompt/registry'
 
 export default class ProfileCreate extends BaseCommand<typeof ProfileCreate> {
-  static override summary = 'Create a profile: profile.yaml and secrets.json (0600, fresh jwt_secret).'
+  static override summary =
+    "Create a profile: profile.yaml, secrets.json (0600, fresh jwt_secret) and its image's docker/ files."
 
   static override description =
     `DATABASE_URL comes from --database-url, or from an existing tenant's profile with --tenant. (Creating a tenant creates its profile already.)`
@@ -66,6 +67,7 @@ export default class ProfileCreate extends BaseCommand<typeof ProfileCreate> {
     })
     this.log(`Profile ${result.name} created in ${result.dir}`)
     this.log(`DATABASE_URL: ${result.databaseUrl}`)
+    this.log(`Docker files: ${result.dockerFiles.join(', ')} (\`systemprompt cloud dockerfile --check\`)`)
     return result
   }
 }

@@ -13,7 +13,7 @@ export default class TenantCreate extends BaseCommand<typeof TenantCreate> {
 dedicated: the tenant's own PostgreSQL container (docker/<tenant>.yaml), first free port from 5433 unless --port.
 external: an existing database, checked by connecting (5 s).
 
-The profile (default: the tenant name) gets profile.yaml and secrets.json (a 64-character jwt_secret and DATABASE_URL with the tenant's own role on 127.0.0.1).
+The profile (default: the tenant name) gets profile.yaml and secrets.json (a 64-character jwt_secret and DATABASE_URL with the tenant's own role on 127.0.0.1), and its image's docker/Dockerfile, Dockerfile.dockerignore and entrypoint.sh (see systemprompt cloud dockerfile).
 On a terminal, missing values are asked for; every question has a flag. Running it again after an interruption finishes the create.`
 
   static override examples = [

@@ -1,0 +1,130 @@
+// The runtime commands' settings (`infra db *`, `infra services *`): the environment read once through
+// @systemprompt/config (readRuntimeEnv documents every variable), then the project's files as fallbacks.
+// Inside the image there is no project: everything comes from the environment the Dockerfile sets.
+import { join } from 'node:path'
+import type { ProjectLayout, RuntimeEnv } from '@systemprompt/config/core'
+
+let env: RuntimeEnv | undefined
+
+/** The runtime's environment variables, parsed once (ENV_INVALID / DATABASE_URL_INVALID name a bad one). */
+export async function runtimeEnv(): Promise<RuntimeEnv> {
+  if (!env) {
+    const { readRuntimeEnv } = await import('@systemprompt/config/core')
+    env = readRuntimeEnv()
+  }
+  return env
+}
+
+/** The project around the working directory, or undefined (inside an image there is none). */
+async function optionalProject(cwd: string = process.cwd()): Promise<ProjectLayout | undefined> {
+  const { findProjectRoot, projectLayout } = await import('@systemprompt/config/core')
+  const root = findProjectRoot(cwd)
+  return root === undefined ? undefined : projectLayout(root)
+}
+
+export interface RuntimeDatabase {
+  url: string
+  /** Where it came from, for messages: `DATABASE_URL`, `DATABASE_URL_FILE`, or `profile <name>`. */
+  from: string
+}
+
+/**
+ * The application's database: DATABASE_URL, else DATABASE_URL_FILE, else (in a project) the active profile's
+ * secrets.json (SYSTEMPROMPT_PROFILE; without it, the project's only profile), else DATABASE_URL_MISSING with
+ * the ways to give one.
+ */
+export async function runtimeDatabase(): Promise<RuntimeDatabase> {
+  const runtime = await runtimeEnv()
+  if (runtime.databaseUrl !== undefined)
+    return { url: runtime.databaseUrl, from: runtime.databaseUrlFrom ?? 'DATABASE_URL' }
+  const layout = await optionalProject()
+  if (layout && runtime.profile !== undefined) {
+    const { tenantUrl } = await import('./commands/db/url.js')
+    const found = await tenantUrl(layout, undefined)
+    return { url: found.url, from: `profile ${found.profile}` }
+  }
+  const profiles = layout ? await profilesWithSecrets(layout) : []
+  if (layout && profiles.length === 1) {
+    const [name] = profiles as [string]
+    const { readProfileSecrets } = await import('@systemprompt/config')
+    const secrets = await readProfileSecrets(layout, name)
+    if (secrets) return { url: secrets.database_url, from: `profile ${name}` }
+  }
+  const { ErrorCode, SystempromptError } = await import('@systemprompt/config/core')
+  throw new SystempromptError({
+    code: ErrorCode.DATABASE_URL_MISSING,
+    category: 'user',
+    message: layout
+      ? `No database: DATABASE_URL and DATABASE_URL_FILE are not set and no profile is active${profiles.length > 1 ? ` (profiles: ${profiles.join(', ')})` : ''}`
+      : 'No database: DATABASE_URL and DATABASE_URL_FILE are not set',
+    fix: layout
+      ? `Set SYSTEMPROMPT_PROFILE=.systemprompt/profiles/${profiles[0] ?? '<name>'} (its secrets.json has the URL), or set DATABASE_URL`
+      : 'Set DATABASE_URL=postgres://user:password@host:5432/database (or DATABASE_URL_FILE=/run/secrets/...)',
+  })
+}
+
+/** Names of the project's profiles that have a secrets.json, sorted. */
+async function profilesWithSecrets(layout: ProjectLayout): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises')
+  const { existsSync } = await import('node:fs')
+  let names: string[]
+  try {
+    names = await readdir(layout.profilesDir)
+  } catch {
+    return []
+  }
+  return names.filter((name) => existsSync(layout.profileSecrets(name))).sort()
+}
+
+export interface RuntimePaths {
+  /** The services directory: SYSTEMPROMPT_SERVICES_PATH, else the project's `services/`, else (the release binary outside a project) `../services` from the binary, else undefined. */
+  services: string | undefined
+  /** `<services>/database/migrations`. */
+  migrations: string | undefined
+  /** SYSTEMPROMPT_WEB_PATH, else the project's `web/`, else (the release binary outside a project) `../web` from the binary, else undefined. */
+  web: string | undefined
+  /** SYSTEMPROMPT_MCP_PATH, else `mcp/` next to the release binary when running as one, else the project's `target/release/mcp`. */
+  mcp: string | undefined
+  layout: ProjectLayout | undefined
+}
+
+/**
+ * Where the runtime finds its files (see RuntimePaths). Inside the image (the release binary, no project
+ * around it) the defaults follow the image's layout from the binary's place: `/app/bin/systemprompt` →
+ * `/app/services`, `/app/web`, `/app/bin/mcp`.
+ */
+export async function runtimePaths(): Promise<RuntimePaths> {
+  const runtime = await runtimeEnv()
+  const layout = await optionalProject()
+  const { isSingleExecutable } = await import('./startup/sea.js')
+  const { dirname } = await import('node:path')
+  const binaryDir = isSingleExecutable() ? dirname(process.execPath) : undefined
+  const imageRoot = binaryDir === undefined || layout !== undefined ? undefined : dirname(binaryDir)
+  const services = runtime.servicesPath ?? layout?.servicesDir ?? (imageRoot && join(imageRoot, 'services'))
+  return {
+    services,
+    migrations: services === undefined ? undefined : join(services, 'database', 'migrations'),
+    web: runtime.webPath ?? layout?.webDir ?? (imageRoot && join(imageRoot, 'web')),
+    mcp: runtime.mcpPath ?? (binaryDir === undefined ? layout?.mcpArtifactsDir : join(binaryDir, 'mcp')),
+    layout,
+  }
+}
+
+/**
+ * What `infra db migrate` and `infra db status` work on: the database (runtimeDatabase) and the migrations
+ * directory (runtimePaths().migrations); no services directory at all is MIGRATIONS_PATH_INVALID.
+ */
+export async function migrationsSettings(): Promise<{ database: RuntimeDatabase; directory: string }> {
+  const database = await runtimeDatabase()
+  const { migrations } = await runtimePaths()
+  if (migrations === undefined) {
+    const { ErrorCode, SystempromptError } = await import('@systemprompt/config/core')
+    throw new SystempromptError({
+      code: ErrorCode.MIGRATIONS_PATH_INVALID,
+      category: 'user',
+      message: 'No migrations directory: SYSTEMPROMPT_SERVICES_PATH is not set and there is no project here',
+      fix: 'Set SYSTEMPROMPT_SERVICES_PATH to the services directory (its database/migrations/ holds NNNN_name.sql), or run inside a project',
+    })
+  }
+  return { database, directory: migrations }
+}

@@ -1,0 +1,6 @@
+export { buildMcpServers, type McpBuildEntry, type McpBuildResult } from './mcp/build.js'
+export type { McpArtifact } from './mcp/manifest.js'
+export { mcpArtifactsState } from './mcp/state.js'
+export { bundleCli } from './release/bundle.js'
+export { buildRelease } from './release/sea.js'
+export * from './require-gate.js'

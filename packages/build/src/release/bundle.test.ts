@@ -1,0 +1,232 @@
+// bundleCli on a fixture CLI with the real esbuild, its output run the way a single executable runs its main
+// script (a vm script whose require loads built-ins only and with no dynamic import()), from another
+// directory: explicit commands, lazy imports kept lazy, import() of built-ins, import.meta.url and createRequire
+// in our packages, missing modules as MODULE_NOT_FOUND, a UMD main, the require gate, esbuild errors.
+import { spawnSync } from 'node:child_process'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { type TempDir, tempDir } from '@systemprompt/testkit'
+import { afterEach, describe, expect, it } from 'vitest'
+import { bundleCli } from './bundle.js'
+
+const dirs: TempDir[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) dir.remove()
+})
+
+// The runtime the entry calls (stands in for apps/cli's bundle-entry.js): reports what it sees, then runs
+// every command.
+const RUNTIME = `export function requireShim(original, target, commands) {
+  return (id) => (id.endsWith(target) ? { COMMANDS: commands } : original(id))
+}
+export async function runBundled({ commands, pjson }) {
+  const report = { heavyBeforeRun: globalThis.heavyLoaded === true, ids: Object.keys(commands), strategy: pjson.oclif.commands,
+    viaShim: Object.keys(require('/nowhere/' + pjson.oclif.commands.target.slice(2)).COMMANDS), url: import.meta.url, out: [] }
+  for (const id of report.ids) report.out.push(await commands[id].run())
+  report.heavyAfterRun = globalThis.heavyLoaded === true
+  console.log(JSON.stringify(report))
+}
+`
+
+interface Fixture {
+  root: string
+  write(path: string, text: string): void
+  bundle(): ReturnType<typeof bundleCli>
+  outfile: string
+}
+
+/** A CLI package at <tmp>/packages/fx (a path our createRequire rewrite applies to, as for the workspace). */
+function fixture(commands: Record<string, string>): Fixture {
+  const dir = tempDir('sp-bundle-')
+  dirs.push(dir)
+  const root = join(dir.path, 'packages', 'fx')
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true })
+    writeFileSync(join(root, path), text)
+  }
+  write(
+    'package.json',
+    JSON.stringify({ name: 'fx', version: '4.5.6', type: 'module', oclif: { bin: 'fx' } }),
+  )
+  write(
+    'oclif.manifest.json',
+    JSON.stringify({
+      version: '4.5.6',
+      commands: Object.fromEntries(
+        Object.keys(commands).map((id) => [id, { id, relativePath: ['dist', 'commands', `${id}.js`] }]),
+      ),
+    }),
+  )
+  for (const [id, text] of Object.entries(commands)) write(`dist/commands/${id}.js`, text)
+  write('dist/runtime.js', RUNTIME)
+  const outfile = join(dir.path, 'out', 'fx.cjs')
+  return {
+    root,
+    write,
+    outfile,
+    bundle: () => bundleCli({ cliRoot: root, runtime: join(root, 'dist', 'runtime.js'), outfile }),
+  }
+}
+
+/** What a single executable does with its main script (Node 20's embedderRunCjs, in short). */
+const LIKE_A_SEA = `const { isBuiltin } = require('node:module')
+const file = process.argv[1]
+const builtinOnly = (id) => {
+  if (isBuiltin(id)) return require(id)
+  throw Object.assign(new Error('No such built-in module: ' + id), { code: 'ERR_UNKNOWN_BUILTIN_MODULE' })
+}
+const source = require('node:fs').readFileSync(file, 'utf8')
+const wrapper = new (require('node:vm').Script)('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})', { filename: file })
+const module = { exports: {} }
+wrapper.runInThisContext()(module.exports, builtinOnly, module, file, require('node:path').dirname(file))
+`
+
+/** Runs a bundle copied to a directory of its own as a single executable would: only what it embeds. */
+function runAlone(bundle: string): {
+  status: number | null
+  report: Record<string, unknown>
+  stderr: string
+} {
+  const dir = tempDir('sp-bundle-run-')
+  dirs.push(dir)
+  const file = join(dir.path, 'alone.cjs')
+  copyFileSync(bundle, file)
+  const result = spawnSync(process.execPath, ['-e', LIKE_A_SEA, file], { cwd: dir.path, encoding: 'utf8' })
+  const line = result.stdout.trim().split('\n').pop() ?? ''
+  return { status: result.status, report: line ? JSON.parse(line) : {}, stderr: result.stderr }
+}
+
+const command = (body: string, imports = '') => `${imports}
+export default class C { static async run() { ${body} } }
+`
+
+describe('bundleCli', () => {
+  it('puts every command behind COMMANDS, keeps await import() lazy and embeds what createRequire loads', async () => {
+    const fx = fixture({
+      hello: command(`const { heavy } = await import('../heavy.js'); return heavy()`),
+      version: command(`return version()`, `import { version } from '../version.js'`),
+    })
+    fx.write('dist/data.json', '{"answer": 42}')
+    fx.write('dist/heavy.js', `globalThis.heavyLoaded = true\nexport const heavy = () => 'heavy ran'\n`)
+    fx.write(
+      'dist/version.js',
+      `import { createRequire } from 'node:module'
+export function version() {
+  const require = createRequire(import.meta.url)
+  return require('../package.json').version + ' ' + createRequire(import.meta.url)('./data.json').answer
+}
+`,
+    )
+    const result = await fx.bundle()
+    expect(result).toMatchObject({ outfile: fx.outfile, commands: ['hello', 'version'], warnings: [] })
+    const ran = runAlone(fx.outfile)
+    expect(ran.stderr).toBe('')
+    expect(ran.status).toBe(0)
+    expect(ran.report).toMatchObject({
+      heavyBeforeRun: false,
+      heavyAfterRun: true,
+      ids: ['hello', 'version'],
+      viaShim: ['hello', 'version'],
+      strategy: {
+        strategy: 'explicit',
+        target: './systemprompt-bundled-commands.cjs',
+        identifier: 'COMMANDS',
+      },
+      out: ['heavy ran', '4.5.6 42'],
+    })
+    // import.meta.url names the bundle that runs (here: the copy).
+    expect(String(ran.report.url)).toMatch(/\/alone\.cjs$/)
+  })
+
+  it('turns import() of built-ins and of the allowed externals into require() (a SEA has no dynamic import)', async () => {
+    const fx = fixture({
+      builtin: command(
+        `const { sep } = await import('node:path'); const os = await import('os'); return [sep, typeof os.platform]`,
+      ),
+      external: command(`try { await import('postject') } catch (error) { return error.code }`),
+    })
+    await fx.bundle()
+    const ran = runAlone(fx.outfile)
+    expect(ran.stderr).toBe('')
+    expect(ran.report.out).toEqual([['/', 'function'], 'ERR_UNKNOWN_BUILTIN_MODULE'])
+  })
+
+  it('makes typescript and native addons fail as MODULE_NOT_FOUND at run time, not at build time', async () => {
+    const fx = fixture({
+      optional: command(`const codes = []
+      for (const load of [() => require('typescript'), () => require('./addon.node')]) {
+        try { load() } catch (error) { codes.push(error.code) }
+      }
+      return codes`),
+    })
+    fx.write('dist/commands/addon.node', 'not an ELF file')
+    await fx.bundle()
+    expect(runAlone(fx.outfile).report.out).toEqual([['MODULE_NOT_FOUND', 'MODULE_NOT_FOUND']])
+  })
+
+  it("bundles jsonc-parser's ESM build (its UMD main requires its own files at run time)", async () => {
+    const fx = fixture({
+      parse: command(`return parse('{"a": 1, // comment\\n}')`, `import { parse } from 'jsonc-parser'`),
+    })
+    // jsonc-parser as a dependency of the fixture, from where the workspace has it (@systemprompt/config's)
+    const config = realpathSync(
+      join(createRequire(import.meta.url).resolve('@systemprompt/config/core'), '..', '..'),
+    )
+    const jsonc = dirname(createRequire(join(config, 'package.json')).resolve('jsonc-parser/package.json'))
+    mkdirSync(join(fx.root, 'node_modules'), { recursive: true })
+    symlinkSync(jsonc, join(fx.root, 'node_modules', 'jsonc-parser'))
+    await fx.bundle()
+    expect(runAlone(fx.outfile).report.out).toEqual([{ a: 1 }])
+  })
+
+  it('fails on a module left to load at run time (the gate), a createRequire it cannot follow, an unresolved import', async () => {
+    const gated = fixture({
+      left: command(`try { return require('definitely-not-installed-xyz') } catch { return null }`),
+    })
+    await expect(gated.bundle()).rejects.toMatchObject({
+      code: 'RELEASE_BUILD_FAILED',
+      message:
+        'The CLI bundle still loads a module at run time that is not built into Node: definitely-not-installed-xyz',
+    })
+    expect(existsSync(gated.outfile)).toBe(false)
+
+    const other = fixture({ other: command(`return load('yaml')`, `import { load } from '../load.js'`) })
+    other.write(
+      'dist/load.js',
+      `import { createRequire } from 'node:module'\nconst req = createRequire(import.meta.url)\nexport const load = (name) => req(name)\n`,
+    )
+    await expect(other.bundle()).rejects.toMatchObject({
+      code: 'RELEASE_BUILD_FAILED',
+      message: expect.stringMatching(
+        /dist\/load\.js:2:1: a createRequire of import\.meta\.url in a form the bundle cannot follow/,
+      ),
+    })
+
+    const broken = fixture({ broken: command('return 1', `import { nope } from './missing.js'`) })
+    const error = await broken.bundle().catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'RELEASE_BUILD_FAILED' })
+    expect((error as Error).message).toContain(`dist/commands/broken.js:1:`)
+    expect((error as Error).message).toContain('Could not resolve "./missing.js"')
+  })
+
+  it('may leave only pg-native, esbuild and postject to load at run time', async () => {
+    const fx = fixture({
+      allowed: command(
+        `return [() => require('pg-native'), () => require('esbuild'), () => require('postject')].length`,
+      ),
+    })
+    await fx.bundle()
+    const text = readFileSync(fx.outfile, 'utf8')
+    for (const name of ['pg-native', 'esbuild', 'postject']) expect(text).toContain(`require("${name}")`)
+    expect(runAlone(fx.outfile).status).toBe(0)
+  })
+})

@@ -1,0 +1,148 @@
+// The CLI as one CommonJS file (`apps/cli/dist/bundle/systemprompt.cjs`): what the release binary embeds.
+import { ErrorCode, SystempromptError, writeFileAtomic } from '@systemprompt/config/core'
+import type { BuildFailure, Message, Metafile } from 'esbuild'
+import { assertSelfContained, type BundleMetafile } from '../require-gate.js'
+import { cliEntry } from './cli-entry.js'
+import {
+  missingModules,
+  ownCreateRequire,
+  preferModuleBuild,
+  requireForDynamicImports,
+} from './esbuild-plugins.js'
+
+/**
+ * Modules the bundle may still load at run time, with the reason (everything else fails the build):
+ * - `pg-native`: pg's optional native binding, required only when `pg.native` is used (never by us).
+ * - `esbuild`: its JavaScript API cannot be bundled (it runs the native esbuild binary installed next to it).
+ *   Only `build mcp` and the CLI's own build use it; inside the single executable they cannot run anyway.
+ * - `postject`: only `build release` injects, which refuses to run inside a single executable; bundled, its
+ *   4.8 MB (WebAssembly as a string) would be read and compiled on every start.
+ */
+const BUNDLE_EXTERNALS: Readonly<Record<string, string>> = {
+  'pg-native': 'optional native binding of pg, loaded only for pg.native',
+  esbuild: 'its JavaScript API cannot be bundled; only build commands use it',
+  postject: 'only build release uses it (4.8 MB, most of it WebAssembly), and never inside the executable',
+}
+
+/**
+ * Runs first in the bundle: oclif's engine warning off (else every start warns that the node version is not
+ * tested); `import.meta.url` (undefined in CommonJS output) names the bundle file itself, or the executable in
+ * a single executable.
+ */
+const BANNER = `process.env.OCLIF_DISABLE_ENGINE_WARNING = "1";
+var __systemprompt_import_meta_url = require("node:url").pathToFileURL(__filename).href;`
+
+const DEFINE: Record<string, string> = {
+  'import.meta.url': '__systemprompt_import_meta_url',
+  'import.meta.dirname': '__dirname',
+  'import.meta.filename': '__filename',
+}
+
+export interface BundleCliOptions {
+  /** The CLI package: package.json, oclif.manifest.json, dist/ (compiled). */
+  cliRoot: string
+  /** The module with `requireShim` and `runBundled` (apps/cli/dist/startup/bundle-entry.js). */
+  runtime: string
+  /** Where the bundle goes (written atomically). */
+  outfile: string
+}
+
+export interface BundleCliResult {
+  outfile: string
+  bytes: number
+  ms: number
+  /** Every command id in COMMANDS. */
+  commands: string[]
+  bundledPlugins: string[]
+  /** Plugins of `oclif.plugins` left out (UNBUNDLED_PLUGINS says why). */
+  skippedPlugins: string[]
+  /** esbuild's warnings, `file:line:column: text`. */
+  warnings: string[]
+}
+
+function messageText(message: Message): string {
+  const at = message.location
+  return at ? `${at.file}:${at.line}:${at.column + 1}: ${message.text}` : message.text
+}
+
+/**
+ * Bundles the CLI: esbuild `--bundle --platform=node --target=node20 --format=cjs` of a generated entry that
+ * holds every command class (oclif's explicit strategy), then the gate: any module left to load at run time
+ * that is not a Node built-in (or in BUNDLE_EXTERNALS) fails with RELEASE_BUILD_FAILED.
+ */
+export async function bundleCli(options: BundleCliOptions): Promise<BundleCliResult> {
+  const started = performance.now()
+  const entry = cliEntry(options.cliRoot, options.runtime)
+  const esbuild = await import('esbuild')
+  let result: Awaited<ReturnType<typeof esbuild.build>>
+  try {
+    result = await esbuild.build({
+      stdin: {
+        contents: entry.source,
+        resolveDir: options.cliRoot,
+        sourcefile: 'systemprompt-bundle-entry.js',
+        loader: 'js',
+      },
+      absWorkingDir: options.cliRoot,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      outfile: options.outfile,
+      write: false,
+      metafile: true,
+      minifyWhitespace: true,
+      minifySyntax: true,
+      legalComments: 'none',
+      banner: { js: BANNER },
+      define: DEFINE,
+      external: Object.keys(BUNDLE_EXTERNALS),
+      plugins: [
+        missingModules(['typescript']),
+        ownCreateRequire(),
+        preferModuleBuild(['jsonc-parser']),
+        requireForDynamicImports(Object.keys(BUNDLE_EXTERNALS)),
+      ],
+      logLevel: 'silent',
+    })
+  } catch (error) {
+    const errors = (error as Partial<BuildFailure>).errors
+    throw new SystempromptError({
+      code: ErrorCode.RELEASE_BUILD_FAILED,
+      category: 'user',
+      message: `Bundling the CLI failed: ${errors?.length ? errors.map(messageText).join('; ') : (error as Error).message}`,
+      fix: 'Fix the import esbuild names, rebuild the packages (pnpm build), then bundle again',
+      cause: error,
+    })
+  }
+  const output = result.outputFiles?.[0]
+  if (result.metafile === undefined || output === undefined) throw new Error('esbuild returned no output')
+  assertSelfContained(loadsAtRunTime(result.metafile), 'The CLI bundle', {
+    allow: Object.keys(BUNDLE_EXTERNALS),
+  })
+  await writeFileAtomic(options.outfile, output.contents, { mode: 0o644, dirMode: 0o755 })
+  return {
+    outfile: options.outfile,
+    bytes: output.contents.byteLength,
+    ms: Math.round(performance.now() - started),
+    commands: Object.keys(entry.commands),
+    bundledPlugins: entry.bundledPlugins,
+    skippedPlugins: entry.skippedPlugins,
+    warnings: result.warnings.map(messageText),
+  }
+}
+
+/**
+ * The imports the gate checks: `require.resolve('x')` loads no code (fdir probes for picomatch that way, in a
+ * try), so only imports that load a module count.
+ */
+function loadsAtRunTime(metafile: Metafile): BundleMetafile {
+  return {
+    outputs: Object.fromEntries(
+      Object.entries(metafile.outputs).map(([file, output]) => [
+        file,
+        { imports: output.imports.filter((item) => item.kind !== 'require-resolve') },
+      ]),
+    ),
+  }
+}

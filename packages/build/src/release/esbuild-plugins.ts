@@ -1,0 +1,129 @@
+// esbuild plugins that make the CLI's module graph work as one CommonJS file (TESTBED.md "Single executable").
+import { readFile } from 'node:fs/promises'
+import { builtinModules } from 'node:module'
+import { dirname, join } from 'node:path'
+import type { Plugin } from 'esbuild'
+
+/**
+ * Modules that must fail as a missing module at run time, like an optional dependency that is not installed:
+ * native addons (`*.node`: a single executable cannot load one from its own image) and `typescript` (oclif's
+ * read-tsconfig tries it for its own development mode; bundling it would add 9.7 MB). Their importers already
+ * handle MODULE_NOT_FOUND (that is how optional dependencies work); the `empty` loader would instead hand them
+ * an empty object and fail later somewhere else.
+ */
+export function missingModules(names: readonly string[]): Plugin {
+  const named = new RegExp(`^(${names.map(escapeRegExp).join('|')})$`)
+  return {
+    name: 'systemprompt-missing-modules',
+    setup(build) {
+      const missing = (args: { path: string }) => ({ path: args.path, namespace: 'systemprompt-missing' })
+      build.onResolve({ filter: /\.node$/ }, missing)
+      if (names.length > 0) build.onResolve({ filter: named }, missing)
+      build.onLoad({ filter: /./, namespace: 'systemprompt-missing' }, (args) => ({
+        loader: 'js',
+        contents: `var error = new Error(${JSON.stringify(`Cannot find module '${args.path}' (not part of the systemprompt bundle)`)});
+error.code = "MODULE_NOT_FOUND";
+throw error;
+`,
+      }))
+    },
+  }
+}
+
+/**
+ * Our packages load a few modules synchronously on first use with a `createRequire` of `import.meta.url`, called
+ * at once (`(...)('yaml')`) or bound to a local `require` (`const require = ...`, then `require('ajv/...')`): it
+ * keeps their import cheap. In CommonJS output `import.meta.url` is undefined and esbuild cannot see through
+ * `createRequire`: both forms become the bundle's own `require`, which esbuild then resolves and bundles
+ * (`'../../package.json'` included, so a package still reads its own version). Any other form would load from
+ * disk at run time, which the gate cannot see: it fails the build with the file and line. (This comment avoids
+ * spelling the call out: the file is bundled, so it is checked too.)
+ */
+const OWN_CREATE_REQUIRE = /createRequire\(import\.meta\.url\)/
+
+export function ownCreateRequire(): Plugin {
+  return {
+    name: 'systemprompt-own-create-require',
+    setup(build) {
+      // Only our compiled packages (in the workspace or installed under @systemprompt/).
+      build.onLoad(
+        {
+          filter:
+            /[\\/](packages|apps)[\\/][^\\/]+[\\/]dist[\\/].+\.js$|[\\/]@systemprompt[\\/][^\\/]+[\\/]dist[\\/].+\.js$/,
+        },
+        async (args) => {
+          const text = await readFile(args.path, 'utf8')
+          if (!OWN_CREATE_REQUIRE.test(text)) return undefined
+          const contents = text
+            // `const require = ...` (the form above): the declaration goes, its calls stay.
+            .replace(
+              /\b(const|let|var)\s+require\s*=\s*createRequire\(import\.meta\.url\);?/g,
+              '/* bundled: require */',
+            )
+            .replace(/createRequire\(import\.meta\.url\)(?=\s*(\(|\.resolve\b))/g, 'require')
+          const left = contents.search(OWN_CREATE_REQUIRE)
+          if (left !== -1)
+            return {
+              errors: [
+                {
+                  text: 'a createRequire of import.meta.url in a form the bundle cannot follow (only calling it at once and `const require =` are rewritten): the module would be loaded from disk at run time',
+                  location: { file: args.path, line: contents.slice(0, left).split('\n').length, column: 0 },
+                },
+              ],
+            }
+          return { loader: 'js', resolveDir: dirname(args.path), contents }
+        },
+      )
+    },
+  }
+}
+
+/**
+ * A single executable has no dynamic `import()` (Node 20: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), and esbuild
+ * keeps `await import('node:fs')` (a built-in, so external) as a real `import()` in CommonJS output. Route the
+ * dynamic imports of built-ins, and of the externals in `names`, through a small bundled module that
+ * `require()`s them: esbuild then emits `Promise.resolve().then(() => require(...))`, as for bundled modules.
+ */
+export function requireForDynamicImports(names: readonly string[]): Plugin {
+  const filter = new RegExp(`^(node:.+|${[...builtinModules, ...names].map(escapeRegExp).join('|')})$`)
+  return {
+    name: 'systemprompt-require-for-dynamic-imports',
+    setup(build) {
+      build.onResolve({ filter }, (args) =>
+        args.kind === 'dynamic-import' ? { path: args.path, namespace: 'systemprompt-required' } : undefined,
+      )
+      build.onLoad({ filter: /./, namespace: 'systemprompt-required' }, (args) => ({
+        loader: 'js',
+        contents: `module.exports = require(${JSON.stringify(args.path)})\n`,
+      }))
+    },
+  }
+}
+
+/**
+ * Packages whose `main` is a UMD build that `require()`s its own files through a factory esbuild cannot follow
+ * (jsonc-parser: "Cannot find module './impl/format'" at run time): take their ESM build (`module`) instead.
+ */
+export function preferModuleBuild(names: readonly string[]): Plugin {
+  const filter = new RegExp(`^(${names.map(escapeRegExp).join('|')})$`)
+  return {
+    name: 'systemprompt-prefer-module-build',
+    setup(build) {
+      build.onResolve({ filter }, async (args) => {
+        if (args.pluginData === 'systemprompt-prefer-module-build') return undefined
+        const found = await build.resolve(`${args.path}/package.json`, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          pluginData: 'systemprompt-prefer-module-build',
+        })
+        if (found.errors.length > 0) return undefined
+        const pkg = JSON.parse(await readFile(found.path, 'utf8')) as { module?: string }
+        return pkg.module ? { path: join(dirname(found.path), pkg.module) } : undefined
+      })
+    },
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+}
