@@ -10,9 +10,9 @@
 //
 //   node bench/runtime.mjs [--runs N] [--starts N] [--seconds S] [--binary PATH] [--check]
 //
-// Needs the test bed's PostgreSQL image (bash tooling/testbed/up.sh) and a built CLI; the release binary
-// defaults to target/release/systemprompt of a project made here with `build release` when --binary is
-// not given and the CLI's bundle exists. --check exits 1 when a goal is missed.
+// Needs the test bed's PostgreSQL image (bash tooling/testbed/up.sh) and a built CLI; without --binary the
+// bench makes its own release binary (`init` + `build release` in its temp project). --check exits 1 when a
+// goal is missed.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -137,6 +137,7 @@ async function main() {
     SYSTEMPROMPT_SERVICES_PATH: services,
     SYSTEMPROMPT_WEB_PATH: join(work, 'web'),
     RUST_LOG: 'warn',
+    SYSTEMPROMPT_DATA_DIR: join(work, 'user-data'),
   }
   delete env.DEBUG
   delete env.SYSTEMPROMPT_DEBUG
@@ -144,14 +145,20 @@ async function main() {
   // The first migrate waits for the fresh server and applies the five files.
   timed(process.execPath, [bin, 'infra', 'db', 'migrate', '--wait', '120'], env)
 
-  const binary = option('--binary', join(root, 'target', 'release', 'systemprompt'))
+  // The release binary (what the image runs): --binary, else one built here in the bench's own project.
+  let binary = option('--binary', undefined)
+  if (binary === undefined) {
+    timed(process.execPath, [bin, 'init', '--json'], env)
+    timed(process.execPath, [bin, 'build', 'release'], env)
+    binary = join(work, 'target', 'release', 'systemprompt')
+  }
   const cases = [
     { name: "node -e ''", command: process.execPath, argv: ['-e', ''] },
     { name: 'infra db migrate (dev CLI, nothing pending)', command: process.execPath, argv: [bin, 'infra', 'db', 'migrate'] },
   ]
   if (existsSync(binary))
     cases.push({ name: 'infra db migrate (release binary, nothing pending)', command: binary, argv: ['infra', 'db', 'migrate'], goal: 2.5 })
-  else console.log(`(no release binary at ${binary}: run \`systemprompt build release\` in a project and pass --binary)`)
+  else console.log(`(no release binary at ${binary})`)
   const samples = new Map(cases.map((c) => [c.name, []]))
   for (let round = 0; round < runs + 2; round++)
     for (const c of cases) {

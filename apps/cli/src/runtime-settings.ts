@@ -3,6 +3,7 @@
 // Inside the image there is no project: everything comes from the environment the Dockerfile sets.
 import { join } from 'node:path'
 import type { ProjectLayout, RuntimeEnv } from '@systemprompt/config/core'
+import type { Logger } from '@systemprompt/runtime'
 
 let env: RuntimeEnv | undefined
 
@@ -127,4 +128,39 @@ export async function migrationsSettings(): Promise<{ database: RuntimeDatabase;
     })
   }
   return { database, directory: migrations }
+}
+
+/**
+ * The runtime's logger (RUST_LOG level, SYSTEMPROMPT_LOG_FORMAT) writing to stdout, the container's log, or
+ * to stderr under --json (whose envelope stdout holds); the environment's warnings are logged first.
+ */
+export async function runtimeLogger(json: boolean): Promise<Logger> {
+  const env = await runtimeEnv()
+  const { createLogger } = await import('@systemprompt/runtime')
+  const out = json ? process.stderr : process.stdout
+  const logger = createLogger({
+    level: env.logLevel,
+    format: env.logFormat,
+    write: (line) => out.write(line),
+  })
+  for (const warning of env.warnings) logger.warn(warning.message, { code: warning.code })
+  return logger
+}
+
+/**
+ * The API server's database (runtimeDatabase), or undefined with a warning when none is configured: the
+ * server runs all the same and its health check answers 503 `unconfigured`.
+ */
+export async function serverDatabase(logger: Logger): Promise<RuntimeDatabase | undefined> {
+  try {
+    return await runtimeDatabase()
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'DATABASE_URL_MISSING') throw error
+    const { message, fix } = error as { message: string; fix?: string }
+    logger.warn(`${message}: the health check answers 503 (unconfigured)`, {
+      code: 'DATABASE_URL_MISSING',
+      fix,
+    })
+    return undefined
+  }
 }

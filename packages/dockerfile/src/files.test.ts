@@ -133,7 +133,7 @@ describe('writeProfileDockerFiles / checkProfileDockerFiles', () => {
     ])
     // The old Dockerfile breaks the MCP rule too: reported with its line.
     expect(check.files[0]?.findings).toEqual([expect.objectContaining({ rule: 'mcp-copied' })])
-    expect(check.diff).toContain('+COPY target/release/mcp/search/ /app/bin/mcp/search/')
+    expect(check.diff).toContain('+COPY target/release/mcp/ /app/bin/mcp/')
     expect(check.diff).toContain('+exec /app/bin/systemprompt infra services start --all')
     expect(check.diff).toContain('--- a/.systemprompt/profiles/production/docker/Dockerfile')
     const written = await writeProfileDockerFiles(layout, model, V)

@@ -45,9 +45,8 @@ interface DockerfileShape {
 function dockerfileBody({ model, entrypointSource, intro }: DockerfileShape): string {
   const local = model.variant === 'local'
   const packages = PACKAGES[model.variant].join(' ')
-  const mcpCopies = model.mcpServers.map(
-    (name) => `COPY target/release/mcp/${name}/ ${IMAGE_PATHS.mcp}/${name}/`,
-  )
+  // The whole artifacts directory: each server's <name>/ and manifest.json, the list `start --all` runs.
+  const mcpCopies = model.mcpServers.length === 0 ? [] : [`COPY target/release/mcp/ ${IMAGE_PATHS.mcp}/`]
   return `${intro.map((line) => `# ${line}`.trimEnd()).join('\n')}
 
 # Stage "app" assembles /app with fixed modes (owned by root, read-only to everyone else, whatever the
@@ -80,8 +79,9 @@ ENV HOST=0.0.0.0 \\
 VOLUME ["${IMAGE_PATHS.storage}"]
 EXPOSE 8080
 USER ${APP_UID}:${APP_UID}
-# Exit 0/1 from the binary itself (no curl in the image); the start period leaves time for the migrations.
-HEALTHCHECK --interval=30s --timeout=3s --start-period=30s --retries=3 \\
+# Exit 0/1 from the binary itself (no curl in the image). The start period covers the migrations' wait for
+# the database (--wait 60); the first probe runs one interval after the start, so the interval is short.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \\
     CMD ${HEALTH_CMD}
 ENTRYPOINT ["${IMAGE_PATHS.entrypoint}"]
 `

@@ -161,30 +161,33 @@ ${GOOD_TAIL}`
     expect(found(text)).toEqual(['2 workdir-absolute', '3 copy-not-add'])
   })
 
-  it('every MCP artifact copied (per server, the whole mcp directory, or a parent)', () => {
+  it('every MCP artifact copied: the whole mcp directory (with its manifest) or a parent', () => {
     const text = `FROM debian:bookworm-slim
 COPY target/release/systemprompt /app/bin/systemprompt
-COPY target/release/mcp/search/ /app/bin/mcp/search/
+COPY target/release/mcp/ /app/bin/mcp/
 ${GOOD_TAIL}`
-    expect(found(text, { mcpServers: ['search'] })).toEqual([])
-    const missing = checkDockerfile(text, { mcpServers: ['notes', 'search'] })
-    expect(missing).toEqual([
+    expect(found(text, { mcpServers: ['notes', 'search'] })).toEqual([])
+    // One server's directory alone leaves out manifest.json, the list `start --all` runs: nothing would start.
+    const perServer = text.replace(
+      'COPY target/release/mcp/ /app/bin/mcp/',
+      'COPY target/release/mcp/search/ /app/bin/mcp/search/',
+    )
+    expect(checkDockerfile(perServer, { mcpServers: ['search'] })).toEqual([
       {
         line: 2,
         rule: 'mcp-copied',
-        message: expect.stringContaining('COPY target/release/mcp/notes/ /app/bin/mcp/notes/'),
+        message: expect.stringContaining('COPY target/release/mcp/ /app/bin/mcp/'),
       },
     ])
-    const whole = text.replace(
-      'COPY target/release/mcp/search/ /app/bin/mcp/search/',
+    const json = text.replace(
+      'COPY target/release/mcp/ /app/bin/mcp/',
       'COPY ["target/release/mcp/", "/app/bin/mcp/"]',
     )
-    expect(found(whole, { mcpServers: ['notes', 'search'] })).toEqual([])
+    expect(found(json, { mcpServers: ['notes', 'search'] })).toEqual([])
+    const parent = text.replace('COPY target/release/mcp/ /app/bin/mcp/', 'COPY target/release/ /app/bin/')
+    expect(found(parent, { mcpServers: ['search'] })).toEqual([])
     // Copied from another stage does not count: the artifact never entered the build.
-    const fromStage = text.replace(
-      'COPY target/release/mcp/search/',
-      'COPY --from=x target/release/mcp/search/',
-    )
+    const fromStage = text.replace('COPY target/release/mcp/', 'COPY --from=x target/release/mcp/')
     expect(found(fromStage, { mcpServers: ['search'] })).toEqual(['2 mcp-copied'])
   })
 
@@ -228,7 +231,12 @@ describe('dockerignore rules', () => {
       {
         line: targetLine,
         rule: 'dockerignore-needed',
-        message: expect.stringContaining('target/release/mcp/search'),
+        message: expect.stringContaining('target/release/mcp/search/server.cjs'),
+      },
+      {
+        line: targetLine,
+        rule: 'dockerignore-needed',
+        message: expect.stringContaining('target/release/mcp/manifest.json'),
       },
     ])
   })

@@ -339,23 +339,20 @@ function mcpCopied(ast: DockerfileAst, servers: readonly string[], last: From): 
   const binaryCopy = copies.find((c) => c.paths?.sources.includes('target/release/systemprompt'))
   const line = binaryCopy ? lineOf(binaryCopy.copy) : lineOf(last)
   const wholeTree = new Set(['', '.', 'target', 'target/release'])
-  return servers
-    .filter(
-      (name) =>
-        !copies.some(({ paths }) =>
-          paths?.sources.some(
-            (source) =>
-              wholeTree.has(source) ||
-              (source === 'target/release/mcp' && paths.dest === '/app/bin/mcp') ||
-              (source === `target/release/mcp/${name}` && paths.dest === `/app/bin/mcp/${name}`),
-          ),
-        ),
-    )
-    .map((name) => ({
+  // `start --all` runs what target/release/mcp/manifest.json lists: the directory goes in whole.
+  const copiesAll = copies.some(({ paths }) =>
+    paths?.sources.some(
+      (source) => wholeTree.has(source) || (source === 'target/release/mcp' && paths.dest === '/app/bin/mcp'),
+    ),
+  )
+  if (copiesAll) return []
+  return [
+    {
       line,
       rule: 'mcp-copied' as const,
-      message: `MCP server ${JSON.stringify(name)} (services/mcp/${name}) is not copied into the image: add \`COPY target/release/mcp/${name}/ /app/bin/mcp/${name}/\``,
-    }))
+      message: `The MCP servers (${servers.map((name) => `services/mcp/${name}`).join(', ')}) are not all copied into the image with their manifest: add \`COPY target/release/mcp/ /app/bin/mcp/\``,
+    },
+  ]
 }
 
 /** The rules of an entrypoint script: `#!/bin/sh`, `set -e` before the first command, `exec` last. */
@@ -432,7 +429,10 @@ export function checkDockerignore(
   }
   const needed = [
     'target/release/systemprompt',
-    ...(options.mcpServers ?? []).map((name) => `target/release/mcp/${name}/index.js`),
+    ...(options.mcpServers ?? []).flatMap((name) => [
+      `target/release/mcp/${name}/server.cjs`,
+      'target/release/mcp/manifest.json',
+    ]),
     'services/database/migrations/0001_init.sql',
     'web/index.html',
     `.systemprompt/profiles/${options.profile}/docker/entrypoint.sh`,

@@ -230,6 +230,11 @@ describe('buildMcpServers', () => {
     expect(state.artifacts.map((a) => a.name)).toEqual(['alpha', 'beta'])
     expect(state.stale).toEqual(['beta'])
     expect(mcpArtifactsState(p.artifacts).stale).toEqual([])
+    // An image that copied the server directories without the list would start none: refused, named.
+    rmSync(join(p.artifacts, 'manifest.json'))
+    expect(() => mcpArtifactsState(p.artifacts)).toThrow(
+      expect.objectContaining({ code: 'MCP_NOT_BUILT', message: expect.stringContaining('alpha, beta') }),
+    )
   })
 
   it('fails a bundle that still loads a non-built-in module at run time (the require gate)', async () => {

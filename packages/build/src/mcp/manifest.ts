@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ErrorCode, SystempromptError } from '@systemprompt/config/core'
 
@@ -103,7 +103,17 @@ export function readMcpArtifacts(artifactsDir: string): McpArtifact[] {
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      // Server directories without the list (an image that copied target/release/mcp/<name>/ alone) would
+      // silently start none of them.
+      const orphans = serverDirsIn(artifactsDir)
+      if (orphans.length === 0) return []
+      throw notBuilt(
+        `${artifactsDir} holds MCP server artifacts (${orphans.join(', ')}) but no ${MANIFEST_FILE} listing them: copy the whole target/release/mcp/ directory`,
+        file,
+        orphans,
+      )
+    }
     throw notBuilt(`The MCP artifacts manifest ${file} cannot be read (${(error as Error).message})`, file)
   }
   let value: ArtifactsManifest
@@ -139,6 +149,17 @@ export function notBuilt(message: string, file?: string, names?: string[]): Syst
     ...(file ? { file } : {}),
     ...(names ? { details: { servers: names } } : {}),
   })
+}
+
+/** Names of the subdirectories of `dir` that hold a server manifest (what `build mcp` writes per server). */
+function serverDirsIn(dir: string): string[] {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return []
+  }
+  return names.filter((name) => !name.startsWith('.') && isFile(join(dir, name, MANIFEST_FILE))).sort()
 }
 
 export function isFile(path: string): boolean {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { SystempromptError } from '@systemprompt/config/core'
 import { connect, isTransientLoginError, type PgClient, type PgTarget, tryLogin } from '@systemprompt/pg'
 import {
   docker,
@@ -329,6 +330,27 @@ describe('reaching the database', () => {
     expect(error.code).toBe('DATABASE_AUTH_FAILED')
     expect(error.message).toContain('28P01')
     expect(error.message).not.toContain('wrong-pw')
+  })
+
+  it('a role that may not create the history table (PostgreSQL 15: no CREATE on public): our error, no raw pg one', async () => {
+    threeFiles()
+    const role = `limited_${run}_${n}`
+    const password = randomBytes(8).toString('hex')
+    const client = await connect(admin)
+    try {
+      await client.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`)
+      await client.query(`GRANT CONNECT ON DATABASE ${db.database} TO ${role}`)
+    } finally {
+      await client.end()
+    }
+    const error = await errorOf(
+      migrate({ databaseUrl: urlOf({ ...db, user: role, password }), directory: dir.path, waitMs: 5000 }),
+    )
+    expect(error).toBeInstanceOf(SystempromptError)
+    expect(error.code).toBe('DATABASE_PERMISSION_DENIED')
+    expect(error.message).toContain(db.database)
+    expect(error.fix).toBeTruthy()
+    expect(await query(`SELECT to_regclass('users') AS t`)).toEqual([{ t: null }])
   })
 })
 

@@ -15,6 +15,7 @@ import {
   type LockHolder,
   openSession,
   readHistory,
+  sessionError,
 } from './session.js'
 import { lineOfPosition, splitStatements } from './split.js'
 
@@ -169,6 +170,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       upToDate: plan.pending.length === 0,
       warnings,
     }
+  } catch (error) {
+    throw await sessionError(error, target, `migrating ${database}`)
   } finally {
     // Ending the session releases the advisory lock.
     await client.end().catch(() => {})
@@ -222,6 +225,8 @@ export async function migrationStatus(options: StatusOptions): Promise<Migration
   let history: HistoryRow[]
   try {
     history = (await historyExists(client)) ? await readHistory(client, false) : []
+  } catch (error) {
+    throw await sessionError(error, target, `reading the migration history of ${database}`)
   } finally {
     await client.end().catch(() => {})
   }

@@ -58,7 +58,7 @@ export async function openSession(target: PgTarget, options: OpenOptions): Promi
       })
     } catch (error) {
       const raw = error instanceof SystempromptError && error.cause instanceof Error ? error.cause : error
-      if (!(raw instanceof Error) || !pg.isTransientLoginError(raw)) throw error
+      if (!(raw instanceof Error) || !(pg.isTransientLoginError(raw) || isNotResolvableYet(raw))) throw error
       const elapsed = Date.now() - started
       if (Date.now() >= deadline) throw unreachable(target, options, raw, error)
       if (elapsed - reported >= every) {
@@ -70,6 +70,15 @@ export async function openSession(target: PgTarget, options: OpenOptions): Promi
   }
 }
 
+/**
+ * A host name that does not resolve or route yet: in compose, Swarm or any Docker network the database's name
+ * exists only once its container runs, so the app may start first (SPEC 5: migrate waits for it).
+ */
+export function isNotResolvableYet(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code
+  return code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENETUNREACH' || code === 'EHOSTUNREACH'
+}
+
 function unreachable(target: PgTarget, options: OpenOptions, raw: Error, cause: unknown): SystempromptError {
   const seconds = Math.round(options.waitMs / 100) / 10
   return new SystempromptError({
@@ -79,6 +88,23 @@ function unreachable(target: PgTarget, options: OpenOptions, raw: Error, cause: 
     fix: `Check that PostgreSQL runs and that the host and port in ${options.from} are right${options.waitMs > 0 ? '; --wait S waits longer' : ''}`,
     cause,
     details: { host: target.host, port: target.port, database: target.database },
+  })
+}
+
+/**
+ * An error of a session query (the lock, the history table) as ours: a raw pg error (42501 no CREATE on
+ * schema public, the connection lost while waiting) gets its code and fix from the pg edge.
+ */
+export async function sessionError(error: unknown, target: PgTarget, action: string): Promise<unknown> {
+  if (error instanceof SystempromptError || !(error instanceof Error)) return error
+  const { mapPgError } = await import('@systemprompt/pg')
+  return mapPgError(error, {
+    action,
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    database: target.database,
+    login: 'url',
   })
 }
 

@@ -18,6 +18,8 @@ export interface ApiServerOptions {
   webPath?: string
   /** The application's database; undefined: the health check says `unconfigured` and answers 503. */
   databaseUrl?: string
+  /** Where the URL came from (`DATABASE_URL`, `DATABASE_URL_FILE`, `profile <name>`), for messages. */
+  databaseUrlFrom?: string
   /** Shown in the health body (the CLI's version). */
   version: string
   logger: Logger
@@ -61,7 +63,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let pool: PgPool | undefined
   let database: string | undefined
   if (pgEdge && options.databaseUrl !== undefined) {
-    const target = pgEdge.parseDatabaseUrl(options.databaseUrl, 'DATABASE_URL')
+    const target = pgEdge.parseDatabaseUrl(options.databaseUrl, options.databaseUrlFrom ?? 'DATABASE_URL')
     database = `${target.host}:${target.port}/${target.database}`
     pool = pgEdge.createPool(target, {
       max: 2,

@@ -104,11 +104,15 @@ export class HealthMonitor {
   /** Runs a probe now (shared with any running one) and caches it. */
   refresh(): Promise<{ database: DatabaseCheck; web: StaticCheck }> {
     if (!this.inflight) {
-      this.inflight = this.probe().then((result) => {
-        this.cached = { at: performance.now(), ...result }
-        this.inflight = undefined
-        return result
-      })
+      this.inflight = this.probe()
+        .then((result) => {
+          this.cached = { at: performance.now(), ...result }
+          return result
+        })
+        .finally(() => {
+          // Also after a rejection: a probe that threw must not answer every later request with it.
+          this.inflight = undefined
+        })
     }
     return this.inflight
   }

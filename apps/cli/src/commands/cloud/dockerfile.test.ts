@@ -90,7 +90,7 @@ describe('cloud dockerfile --check', () => {
       read(DOCKERFILE).split('\n').indexOf('COPY target/release/systemprompt /app/bin/systemprompt') + 1
     expect(human.stdout).toContain(`${DOCKERFILE}: stale`)
     expect(human.stdout).toContain(`${DOCKERFILE}:${line}: [mcp-copied]`)
-    expect(human.stdout).toContain('+COPY target/release/mcp/search/ /app/bin/mcp/search/')
+    expect(human.stdout).toContain('+COPY target/release/mcp/ /app/bin/mcp/')
     expect(human.stderr).toContain('DOCKERFILE_CHECK_FAILED')
     expect(human.stderr).toContain('--write')
     const json = cli(['--check', '--json'])
@@ -142,7 +142,7 @@ describe('cloud dockerfile --write', () => {
       'updated',
       'updated',
     ])
-    expect(read(DOCKERFILE)).toContain('COPY target/release/mcp/search/ /app/bin/mcp/search/')
+    expect(read(DOCKERFILE)).toContain('COPY target/release/mcp/ /app/bin/mcp/')
 
     const edited = `${read(DOCKERFILE)}LABEL mine=1\n`
     writeFileSync(join(dir.path, DOCKERFILE), edited)

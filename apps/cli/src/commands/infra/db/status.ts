@@ -19,7 +19,7 @@ export default class InfraDbStatus extends BaseCommand<typeof InfraDbStatus> {
   static override description =
     `Compares <services>/database/migrations with the history table systemprompt_schema_migrations of DATABASE_URL (or DATABASE_URL_FILE, else the active profile's database). Reads only: no lock, nothing created.
 
-Exit codes (for deploy scripts): 0 up to date; 2 migrations pending (MIGRATIONS_PENDING); 3 drift (an applied file edited or missing, a pending file below the highest applied version) or files migrate refuses (duplicate version, misnamed); 1 the database unreachable or any other error. With --json, a non-zero status comes as the error envelope whose error.details.status holds {applied, pending, drift}.`
+Exit codes (for deploy scripts): 0 up to date; 2 migrations pending (MIGRATIONS_PENDING); 3 drift (an applied file edited or missing, a pending file below the highest applied version) or files migrate refuses (duplicate version, misnamed); 1 the database unreachable or any other error (a usage error included: 2 means pending). With --json, a non-zero status comes as the error envelope whose error.details.status holds {applied, pending, drift}.`
 
   static override examples = [
     { description: 'What is applied and pending', command: '<%= config.bin %> <%= command.id %>' },
@@ -29,7 +29,8 @@ Exit codes (for deploy scripts): 0 up to date; 2 migrations pending (MIGRATIONS_
   protected override exitCodeOf(error: NormalizedError): number | undefined {
     if (error.code === 'MIGRATIONS_PENDING') return 2
     if (DRIFT.has(error.code)) return 3
-    return error.category === 'usage' ? undefined : 1
+    // Usage errors too: 2 means "pending" here, and a deploy script must tell them apart.
+    return 1
   }
 
   async run(): Promise<MigrationStatus> {

@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '@systemprompt/command'
-import type { Logger } from '@systemprompt/runtime'
-import { runtimeDatabase, runtimeEnv, runtimePaths } from '../../../runtime-settings.js'
+import { runtimeEnv, runtimeLogger, runtimePaths, serverDatabase } from '../../../runtime-settings.js'
 
 interface ServeResult {
   url: string
@@ -47,21 +46,15 @@ Settings: HOST (default 127.0.0.1, 0.0.0.0 in a container), PORT (8080), DATABAS
     process.once('SIGINT', onSignal)
     try {
       const env = await runtimeEnv()
-      const { createLogger, startApiServer } = await import('@systemprompt/runtime')
-      const out = this.jsonEnabled() ? process.stderr : process.stdout
-      const logger = createLogger({
-        level: env.logLevel,
-        format: env.logFormat,
-        write: (line) => out.write(line),
-      })
-      for (const warning of env.warnings) logger.warn(warning.message, { code: warning.code })
-      const databaseUrl = await this.database(logger)
+      const { startApiServer } = await import('@systemprompt/runtime')
+      const logger = await runtimeLogger(this.jsonEnabled())
+      const database = await serverDatabase(logger)
       const paths = await runtimePaths()
       const server = await startApiServer({
         host: env.host,
         port: env.port,
         ...(paths.web === undefined ? {} : { webPath: paths.web }),
-        ...(databaseUrl === undefined ? {} : { databaseUrl }),
+        ...(database === undefined ? {} : { databaseUrl: database.url, databaseUrlFrom: database.from }),
         version: this.config.version,
         logger: logger.child('api'),
       })
@@ -72,21 +65,6 @@ Settings: HOST (default 127.0.0.1, 0.0.0.0 in a container), PORT (8080), DATABAS
     } finally {
       process.removeListener('SIGTERM', onSignal)
       process.removeListener('SIGINT', onSignal)
-    }
-  }
-
-  /** The database URL, or undefined with a warning when none is configured (the server runs, unhealthy). */
-  private async database(logger: Logger): Promise<string | undefined> {
-    try {
-      return (await runtimeDatabase()).url
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'DATABASE_URL_MISSING') throw error
-      const { message, fix } = error as { message: string; fix?: string }
-      logger.warn(`${message}: the health check answers 503 (unconfigured)`, {
-        code: 'DATABASE_URL_MISSING',
-        fix,
-      })
-      return undefined
     }
   }
 }

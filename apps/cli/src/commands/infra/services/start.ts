@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import type { McpArtifact } from '@systemprompt/build'
 import { BaseCommand } from '@systemprompt/command'
 import type { ApiServer, Logger, McpRunner, Supervisor } from '@systemprompt/runtime'
-import { runtimeDatabase, runtimeEnv, runtimePaths } from '../../../runtime-settings.js'
+import { runtimeEnv, runtimeLogger, runtimePaths, serverDatabase } from '../../../runtime-settings.js'
 import { userProgramEnvironment } from '../../../settings.js'
 
 interface StartResult {
@@ -63,22 +63,16 @@ SIGTERM or SIGINT: SIGTERM to every MCP server (SIGKILL after 5 s), the API serv
     let server: ApiServer | undefined
     try {
       const env = await runtimeEnv()
-      const { createLogger, startApiServer, startSupervisor } = await import('@systemprompt/runtime')
-      const out = this.jsonEnabled() ? process.stderr : process.stdout
-      const logger = createLogger({
-        level: env.logLevel,
-        format: env.logFormat,
-        write: (line) => out.write(line),
-      })
-      for (const warning of env.warnings) logger.warn(warning.message, { code: warning.code })
+      const { startApiServer, startSupervisor } = await import('@systemprompt/runtime')
+      const logger = await runtimeLogger(this.jsonEnabled())
       const artifacts = await this.artifacts(logger)
-      const databaseUrl = await this.database(logger)
+      const database = await serverDatabase(logger)
       const paths = await runtimePaths()
       server = await startApiServer({
         host: env.host,
         port: env.port,
         ...(paths.web === undefined ? {} : { webPath: paths.web }),
-        ...(databaseUrl === undefined ? {} : { databaseUrl }),
+        ...(database === undefined ? {} : { databaseUrl: database.url, databaseUrlFrom: database.from }),
         version: this.config.version,
         logger: logger.child('api'),
         mcp: () => supervisor?.health() ?? { status: 'none', count: 0, running: 0 },
@@ -142,21 +136,6 @@ SIGTERM or SIGINT: SIGTERM to every MCP server (SIGKILL after 5 s), the API serv
         },
       )
     return state.artifacts
-  }
-
-  /** The database URL, or undefined with a warning when none is configured (the server runs, unhealthy). */
-  private async database(logger: Logger): Promise<string | undefined> {
-    try {
-      return (await runtimeDatabase()).url
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'DATABASE_URL_MISSING') throw error
-      const { message, fix } = error as { message: string; fix?: string }
-      logger.warn(`${message}: the health check answers 503 (unconfigured)`, {
-        code: 'DATABASE_URL_MISSING',
-        fix,
-      })
-      return undefined
-    }
   }
 }
 
