@@ -34,7 +34,7 @@ export interface RuntimeDatabase {
  * secrets.json (SYSTEMPROMPT_PROFILE; without it, the project's only profile), else DATABASE_URL_MISSING with
  * the ways to give one.
  */
-export async function runtimeDatabase(): Promise<RuntimeDatabase> {
+async function runtimeDatabase(): Promise<RuntimeDatabase> {
   const runtime = await runtimeEnv()
   if (runtime.databaseUrl !== undefined)
     return { url: runtime.databaseUrl, from: runtime.databaseUrlFrom ?? 'DATABASE_URL' }

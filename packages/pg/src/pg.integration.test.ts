@@ -3,7 +3,7 @@
  * quoting of hostile names, and SCRAM verifiers the server accepts.
  */
 import { randomBytes } from 'node:crypto'
-import { docker, freePort, newRunId, removeRun, testImage, testLabels } from '@systemprompt/testkit'
+import { freePort, newRunId, removeRun, startTestPostgres } from '@systemprompt/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, type PgTarget, withClient } from './connect.js'
 import { isTransientLoginError, sqlstateOf, tryLogin } from './login.js'
@@ -13,38 +13,8 @@ import { quoteIdent, quoteLiteral } from './sql.js'
 const run = newRunId()
 let admin: PgTarget
 
-async function waitForLogin(target: PgTarget, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const outcome = await tryLogin(target, 2000)
-    if (outcome === true) return
-    if (!isTransientLoginError(outcome) || Date.now() > deadline) throw outcome
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
 beforeAll(async () => {
-  const port = await freePort()
-  const password = randomBytes(12).toString('hex')
-  const labels = Object.entries(testLabels(run)).flatMap(([k, v]) => ['--label', `${k}=${v}`])
-  docker([
-    'run',
-    '-d',
-    '--name',
-    `sp-test-pg-${run}`,
-    ...labels,
-    '-p',
-    `127.0.0.1:${port}:5432`,
-    '-e',
-    'POSTGRES_USER=systemprompt_admin',
-    '-e',
-    `POSTGRES_PASSWORD=${password}`,
-    '-e',
-    'POSTGRES_DB=postgres',
-    testImage(),
-  ])
-  admin = { host: '127.0.0.1', port, user: 'systemprompt_admin', password, database: 'postgres' }
-  await waitForLogin(admin, 60_000)
+  admin = await startTestPostgres(run, { name: `sp-test-pg-${run}` })
 })
 
 afterAll(() => removeRun(run))

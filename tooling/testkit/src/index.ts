@@ -13,6 +13,13 @@ export { childEnv, DEFAULT_TEST_IMAGE, testImage } from './env.js'
 export { cliTestEnv, newRunId, RUN_LABEL, TEST_LABEL, testLabels } from './labels.js'
 export { freePort } from './ports.js'
 export {
+  type PostgresLogin,
+  startTestPostgres,
+  type TestPostgres,
+  type TestPostgresOptions,
+  waitForPostgres,
+} from './postgres.js'
+export {
   removeDir,
   type TempDir,
   type TempProject,

@@ -7,22 +7,21 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SystempromptError } from '@systemprompt/config/core'
-import { connect, isTransientLoginError, type PgClient, type PgTarget, tryLogin } from '@systemprompt/pg'
+import { connect, type PgClient, type PgTarget } from '@systemprompt/pg'
 import {
-  docker,
   freePort,
   newRunId,
   removeRun,
+  startTestPostgres,
   type TempDir,
+  type TestPostgres,
   tempDir,
-  testImage,
-  testLabels,
 } from '@systemprompt/testkit'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type MigrateEvent, migrate, migrationStatus, statusError } from './migrate.js'
 
 const run = newRunId()
-let admin: PgTarget
+let admin: TestPostgres
 let dir: TempDir
 let url: string
 let db: PgTarget
@@ -32,33 +31,7 @@ const urlOf = (t: PgTarget): string =>
   `postgres://${t.user}:${encodeURIComponent(t.password)}@${t.host}:${t.port}/${t.database}`
 
 beforeAll(async () => {
-  const port = await freePort()
-  const password = randomBytes(12).toString('hex')
-  const labels = Object.entries(testLabels(run)).flatMap(([k, v]) => ['--label', `${k}=${v}`])
-  docker([
-    'run',
-    '-d',
-    '--name',
-    `sp-test-migrate-${run}`,
-    ...labels,
-    '-p',
-    `127.0.0.1:${port}:5432`,
-    '-e',
-    'POSTGRES_USER=systemprompt_admin',
-    '-e',
-    `POSTGRES_PASSWORD=${password}`,
-    '-e',
-    'POSTGRES_DB=postgres',
-    testImage(),
-  ])
-  admin = { host: '127.0.0.1', port, user: 'systemprompt_admin', password, database: 'postgres' }
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    const outcome = await tryLogin(admin, 2000)
-    if (outcome === true) break
-    if (!isTransientLoginError(outcome) || Date.now() > deadline) throw outcome
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  admin = await startTestPostgres(run, { name: `sp-test-migrate-${run}` })
 }, 90_000)
 
 afterAll(() => removeRun(run))
@@ -69,7 +42,7 @@ beforeEach(async () => {
   const client = await connect(admin)
   await client.query(`CREATE DATABASE ${db.database}`)
   await client.end()
-  url = urlOf(db)
+  url = admin.url(db.database)
 })
 afterEach(() => dir.remove())
 

@@ -7,51 +7,28 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { Agent, get as httpGet, type IncomingHttpHeaders } from 'node:http'
 import { createServer, connect as netConnect } from 'node:net'
 import { join } from 'node:path'
-import { isTransientLoginError, type PgTarget, tryLogin } from '@systemprompt/pg'
-import { docker, newRunId, removeRun, tempDir, testImage, testLabels } from '@systemprompt/testkit'
+import {
+  docker,
+  newRunId,
+  removeRun,
+  startTestPostgres,
+  type TestPostgres,
+  tempDir,
+} from '@systemprompt/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger, type Logger } from '../log.js'
 import { type ApiServer, type ApiServerOptions, startApiServer } from './api.js'
 
 const run = newRunId()
 const container = `sp-test-api-${run}`
-const password = `pw-${randomBytes(8).toString('hex')}`
 const dir = tempDir('sp-api-')
 const web = join(dir.path, 'web')
-let target: PgTarget
+let target: TestPostgres
 let databaseUrl: string
 
-async function waitForLogin(timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const outcome = await tryLogin(target, 2000)
-    if (outcome === true) return
-    if (!isTransientLoginError(outcome) || Date.now() > deadline) throw outcome
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
 beforeAll(async () => {
-  const labels = Object.entries(testLabels(run)).flatMap(([k, v]) => ['--label', `${k}=${v}`])
-  docker([
-    'run',
-    '-d',
-    '--name',
-    container,
-    ...labels,
-    '-p',
-    '127.0.0.1::5432',
-    '-e',
-    'POSTGRES_USER=app',
-    '-e',
-    `POSTGRES_PASSWORD=${password}`,
-    '-e',
-    'POSTGRES_DB=app',
-    testImage(),
-  ])
-  const port = Number(docker(['port', container, '5432/tcp']).split('\n')[0]?.split(':').pop())
-  target = { host: '127.0.0.1', port, user: 'app', password, database: 'app' }
-  databaseUrl = `postgres://app:${password}@127.0.0.1:${port}/app`
+  target = await startTestPostgres(run, { name: container, user: 'app', database: 'app' })
+  databaseUrl = target.url()
   mkdirSync(join(web, 'assets'), { recursive: true })
   writeFileSync(join(web, 'index.html'), '<!doctype html><h1>home</h1>\n')
   writeFileSync(join(web, 'assets', 'app.js'), 'console.log(1)\n')
@@ -61,7 +38,6 @@ beforeAll(async () => {
   // Files named like the health routes: the routes win.
   writeFileSync(join(web, 'health'), 'not the health check\n')
   writeFileSync(join(dir.path, 'outside.txt'), 'outside-the-root\n')
-  await waitForLogin(60_000)
 }, 120_000)
 
 afterAll(() => {
@@ -217,7 +193,7 @@ describe('the health check', () => {
     expect(down[0]).toContain('28P01')
     expect(down[0]).toContain(`database=127.0.0.1:${target.port}/app`)
     expect(lines.join('')).not.toContain(wrong)
-    expect(lines.join('')).not.toContain(password)
+    expect(lines.join('')).not.toContain(target.password)
   })
 
   it('concurrent requests share one probe, and its result is reused for at most 1 s', async () => {

@@ -47,18 +47,13 @@ Ports (PORT in the server's environment): "systemprompt": {"port": N} in its pac
   ]
 
   async run(): Promise<BuildMcpOutput> {
-    const { isSingleExecutable } = await import('../../startup/sea.js')
-    if (isSingleExecutable()) {
-      // esbuild is a native program the JS API spawns from node_modules: a single executable has neither.
-      const { ErrorCode, SystempromptError } = await import('@systemprompt/config/core')
-      throw new SystempromptError({
-        code: ErrorCode.RELEASE_UNSUPPORTED,
-        category: 'user',
-        message:
-          'build mcp cannot run inside the release binary: it bundles with esbuild, which needs Node and node_modules',
-        fix: 'Run it with the CLI installed with Node (`systemprompt build mcp` or `just build-mcp`), not with target/release/systemprompt',
-      })
-    }
+    // esbuild is a native program its JS API spawns from node_modules: a single executable has neither.
+    const { refuseInsideBinary } = await import('../../startup/sea.js')
+    await refuseInsideBinary(
+      'build mcp',
+      'it bundles with esbuild, which needs Node and node_modules',
+      '`systemprompt build mcp` or `just build-mcp`',
+    )
     const layout = await this.project()
     await guardProject(this, layout, 'read')
     const { buildMcpServers } = await import('@systemprompt/build')

@@ -17,8 +17,9 @@ import {
   newRunId,
   removeRun,
   runCli,
+  startTestPostgres,
+  type TestPostgres,
   tempDir,
-  testImage,
   testLabels,
 } from '@systemprompt/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -205,24 +206,11 @@ describe('the binary in debian:bookworm-slim (no node)', () => {
   const pg = `sp-test-release-pg-${run}`
   const mount = ['-v', `${binary}:/app/bin/systemprompt:ro`]
 
-  beforeAll(() => {
+  let database: TestPostgres
+
+  beforeAll(async () => {
     docker(['network', 'create', ...labels, network])
-    docker([
-      'run',
-      '-d',
-      '--name',
-      pg,
-      ...labels,
-      '--network',
-      network,
-      '-e',
-      'POSTGRES_USER=app',
-      '-e',
-      `POSTGRES_PASSWORD=${dbPassword}`,
-      '-e',
-      'POSTGRES_DB=app',
-      testImage(),
-    ])
+    database = await startTestPostgres(run, { name: pg, user: 'app', database: 'app', network })
   })
 
   it('answers --version and --help with empty stderr, and the image has no node', () => {
@@ -263,7 +251,7 @@ describe('the binary in debian:bookworm-slim (no node)', () => {
       '-v',
       `${web}:/app/web:ro`,
       '-e',
-      `DATABASE_URL=postgres://app:${dbPassword}@${pg}:5432/app`,
+      `DATABASE_URL=postgres://app:${database.password}@${pg}:5432/app`,
       '-e',
       'PORT=8080',
       '-e',

@@ -56,17 +56,12 @@ It is rebuilt only when its inputs changed (the bundle's bytes, the node binary,
 
   async run(): Promise<BuildReleaseOutput> {
     // Before anything is loaded: a single executable has no bundle or node to copy.
-    const { isSingleExecutable } = await import('../../startup/sea.js')
-    if (isSingleExecutable()) {
-      const { ErrorCode, SystempromptError } = await import('@systemprompt/config/core')
-      throw new SystempromptError({
-        code: ErrorCode.RELEASE_UNSUPPORTED,
-        category: 'user',
-        message:
-          'build release cannot run inside the release binary: a single executable cannot make another one',
-        fix: 'Run it with the CLI installed with Node (`systemprompt build release` from npm or this repository), not with target/release/systemprompt',
-      })
-    }
+    const { refuseInsideBinary } = await import('../../startup/sea.js')
+    await refuseInsideBinary(
+      'build release',
+      'a single executable cannot make another one',
+      '`systemprompt build release` from npm or this repository',
+    )
     const layout = await this.project()
     await guardProject(this, layout, 'read')
     const { buildRelease } = await import('@systemprompt/build')

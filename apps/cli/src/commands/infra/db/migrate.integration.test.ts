@@ -5,27 +5,25 @@
  * DATABASE_URL and SYSTEMPROMPT_SERVICES_PATH, as inside an image. The deep proofs are in
  * packages/runtime/src/migrate/migrate.integration.test.ts.
  */
-import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { connect, isTransientLoginError, type PgTarget, tryLogin } from '@systemprompt/pg'
+import { connect, type PgTarget } from '@systemprompt/pg'
 import {
   type CliRun,
   cliTestEnv,
-  docker,
   freePort,
   newRunId,
   removeRun,
   spawnCli,
+  startTestPostgres,
   type TempDir,
+  type TestPostgres,
   tempDir,
-  testImage,
-  testLabels,
 } from '@systemprompt/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const RUN = newRunId()
-let admin: PgTarget
+let admin: TestPostgres
 let work: TempDir
 let n = 0
 
@@ -34,33 +32,7 @@ const urlOf = (t: PgTarget): string =>
 
 beforeAll(async () => {
   work = tempDir('sp-migrate-cli-')
-  const port = await freePort()
-  const password = randomBytes(12).toString('hex')
-  const labels = Object.entries(testLabels(RUN)).flatMap(([k, v]) => ['--label', `${k}=${v}`])
-  docker([
-    'run',
-    '-d',
-    '--name',
-    `sp-test-migrate-cli-${RUN}`,
-    ...labels,
-    '-p',
-    `127.0.0.1:${port}:5432`,
-    '-e',
-    'POSTGRES_USER=systemprompt_admin',
-    '-e',
-    `POSTGRES_PASSWORD=${password}`,
-    '-e',
-    'POSTGRES_DB=postgres',
-    testImage(),
-  ])
-  admin = { host: '127.0.0.1', port, user: 'systemprompt_admin', password, database: 'postgres' }
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    const outcome = await tryLogin(admin, 2000)
-    if (outcome === true) break
-    if (!isTransientLoginError(outcome) || Date.now() > deadline) throw outcome
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  admin = await startTestPostgres(RUN, { name: `sp-test-migrate-cli-${RUN}` })
 }, 90_000)
 
 afterAll(() => {
@@ -88,7 +60,7 @@ async function newCase(): Promise<Case> {
   const services = join(work.path, `services-${n}`)
   const migrations = join(services, 'database', 'migrations')
   mkdirSync(migrations, { recursive: true })
-  const url = urlOf(db)
+  const url = admin.url(db.database)
   const query = async <T>(sql: string): Promise<T[]> => {
     const c = await connect(db)
     try {

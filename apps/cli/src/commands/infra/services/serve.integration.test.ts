@@ -1,11 +1,9 @@
 // `infra services serve` and `health` as processes against a real PostgreSQL: the health check follows the
 // database both ways with no restart, and SIGTERM during a slow request lets it finish, then exits 0.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { get } from 'node:http'
 import { join } from 'node:path'
-import { isTransientLoginError, type PgTarget, tryLogin } from '@systemprompt/pg'
 import {
   CLI_BIN,
   childEnv,
@@ -14,62 +12,33 @@ import {
   newRunId,
   removeRun,
   spawnCli,
+  startTestPostgres,
+  type TestPostgres,
   tempDir,
-  testImage,
-  testLabels,
+  waitForPostgres,
 } from '@systemprompt/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const run = newRunId()
 const container = `sp-test-serve-${run}`
-const password = `pw-${randomBytes(8).toString('hex')}`
 const cwd = tempDir('sp-serve-int-')
-let target: PgTarget
+let target: TestPostgres
 let env: Record<string, string | undefined>
 
-async function waitForLogin(timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const outcome = await tryLogin(target, 2000)
-    if (outcome === true) return
-    if (!isTransientLoginError(outcome) || Date.now() > deadline) throw outcome
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
 beforeAll(async () => {
-  const pgPort = await freePort()
-  const labels = Object.entries(testLabels(run)).flatMap(([k, v]) => ['--label', `${k}=${v}`])
-  // A fixed host port: it must stay the same across docker stop / start.
-  docker([
-    'run',
-    '-d',
-    '--name',
-    container,
-    ...labels,
-    '-p',
-    `127.0.0.1:${pgPort}:5432`,
-    '-e',
-    'POSTGRES_USER=app',
-    '-e',
-    `POSTGRES_PASSWORD=${password}`,
-    '-e',
-    'POSTGRES_DB=app',
-    testImage(),
-  ])
-  target = { host: '127.0.0.1', port: pgPort, user: 'app', password, database: 'app' }
+  // The helper publishes a fixed host port: it stays the same across docker stop / start.
+  target = await startTestPostgres(run, { name: container, user: 'app', database: 'app' })
   const web = join(cwd.path, 'web')
   mkdirSync(web, { recursive: true })
   writeFileSync(join(web, 'index.html'), '<h1>app</h1>\n')
   env = {
     HOST: '127.0.0.1',
-    DATABASE_URL: `postgres://app:${password}@127.0.0.1:${pgPort}/app`,
+    DATABASE_URL: target.url(),
     DATABASE_URL_FILE: undefined,
     SYSTEMPROMPT_PROFILE: undefined,
     SYSTEMPROMPT_WEB_PATH: web,
     RUST_LOG: 'info',
   }
-  await waitForLogin(60_000)
 }, 120_000)
 
 afterAll(() => {
@@ -170,7 +139,7 @@ describe('infra services serve with a real database', () => {
       })
 
       docker(['start', container])
-      await waitForLogin(30_000)
+      await waitForPostgres(target, 30_000)
       expect(await until(port, 200, 3000)).toBeLessThan(3000)
       const again = await spawnCli(['infra', 'services', 'health'], {
         cwd: cwd.path,
@@ -180,7 +149,7 @@ describe('infra services serve with a real database', () => {
       expect(server.child.exitCode).toBeNull()
       expect(server.stdout()).toMatch(/database down/)
       expect(server.stdout()).toMatch(/database reachable again/)
-      expect(server.stdout()).not.toContain(password)
+      expect(server.stdout()).not.toContain(target.password)
     } finally {
       server.child.kill('SIGTERM')
       expect((await server.exited).code).toBe(0)
