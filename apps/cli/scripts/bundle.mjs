@@ -11,6 +11,8 @@ try {
     cliRoot: root,
     runtime: join(root, 'dist', 'startup', 'bundle-entry.js'),
     outfile: join(root, 'dist', 'bundle', 'systemprompt.cjs'),
+    // Before oclif loads: it would warn on every start that this node version is not one it tested.
+    prelude: 'process.env.OCLIF_DISABLE_ENGINE_WARNING = "1";',
   })
   for (const warning of result.warnings) process.stderr.write(`bundle warning: ${warning}\n`)
   const mb = (result.bytes / 1024 / 1024).toFixed(1)

@@ -164,3 +164,36 @@ export async function serverDatabase(logger: Logger): Promise<RuntimeDatabase | 
     return undefined
   }
 }
+
+/**
+ * The first SIGTERM or SIGINT, as a promise, with the handlers installed at once (a signal during start-up
+ * is not lost). `once`: a second signal gets Node's default (the process dies: `serve`, nothing to protect);
+ * `every`: later signals are swallowed (`start --all`, whose children must be stopped in order). `release()`
+ * removes the handlers.
+ */
+export function stopSignal(mode: 'once' | 'every'): { stopped: Promise<NodeJS.Signals>; release(): void } {
+  let stop: (signal: NodeJS.Signals) => void = () => {}
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    stop = resolve
+  })
+  const onSignal = (signal: NodeJS.Signals) => stop(signal)
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    if (mode === 'once') process.once(signal, onSignal)
+    else process.on(signal, onSignal)
+  return {
+    stopped,
+    release: () => {
+      process.removeListener('SIGTERM', onSignal)
+      process.removeListener('SIGINT', onSignal)
+    },
+  }
+}
+
+/** Errors that mean "the migrations or their history are wrong" (SPEC 5: exit 3 of migrate and status). */
+export const MIGRATION_REFUSALS: ReadonlySet<string> = new Set([
+  'MIGRATION_CHECKSUM_MISMATCH',
+  'MIGRATION_FAILED',
+  'MIGRATION_DUPLICATE_VERSION',
+  'MIGRATION_OUT_OF_ORDER',
+  'MIGRATION_NAME_INVALID',
+])

@@ -157,7 +157,8 @@ function parseLabels(text: string | undefined): Record<string, string> {
   return labels
 }
 
-function envInvalid(variable: string, expected: string): SystempromptError {
+/** ENV_INVALID naming the variable and what was expected; the value itself is never echoed. */
+export function envInvalid(variable: string, expected: string): SystempromptError {
   // The value is not echoed: the message stays safe whatever was pasted into the variable.
   return new SystempromptError({
     code: ErrorCode.ENV_INVALID,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { EnvSource } from './env.js'
+import { type EnvSource, envInvalid } from './env.js'
 import { ErrorCode } from './error-codes.js'
 import { SystempromptError } from './errors.js'
 import { postgresUrlProblem } from './schema/formats.js'
@@ -178,14 +178,4 @@ export function readSecret(
   }
   const value = text.replace(/[\r\n]+$/, '')
   return value === '' ? undefined : { value, from: `${name}_FILE` }
-}
-
-function envInvalid(variable: string, expected: string): SystempromptError {
-  return new SystempromptError({
-    code: ErrorCode.ENV_INVALID,
-    category: 'user',
-    message: `Environment variable ${variable} is invalid: ${expected}.`,
-    fix: `Set ${variable} to a valid value or unset it.`,
-    keyPath: [variable],
-  })
 }

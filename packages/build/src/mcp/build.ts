@@ -289,14 +289,11 @@ function messageText(message: Message, root: string): string {
 function esbuildFailure(name: string, root: string, error: unknown): SystempromptError {
   const errors = (error as Partial<BuildFailure>).errors
   if (!Array.isArray(errors) || errors.length === 0)
-    return new SystempromptError({
-      code: ErrorCode.MCP_BUILD_FAILED,
-      category: 'user',
-      message: `MCP server "${name}" failed to build: ${(error as Error).message}`,
-      fix: 'Check that esbuild is installed (it comes with systemprompt), then run `systemprompt build mcp` again',
-      cause: error,
-      details: { server: name },
-    })
+    return asBuildError(
+      name,
+      error,
+      'Check that esbuild is installed (it comes with systemprompt), then run `systemprompt build mcp` again',
+    )
   const first = errors[0] as Message
   const location = (m: Message) =>
     m.location
@@ -319,13 +316,17 @@ function esbuildFailure(name: string, root: string, error: unknown): Systempromp
   })
 }
 
-function asBuildError(name: string, error: unknown): SystempromptError {
+function asBuildError(
+  name: string,
+  error: unknown,
+  fix = 'Run `systemprompt build mcp` again',
+): SystempromptError {
   if (error instanceof SystempromptError) return error
   return new SystempromptError({
     code: ErrorCode.MCP_BUILD_FAILED,
     category: 'user',
     message: `MCP server "${name}" failed to build: ${(error as Error).message}`,
-    fix: 'Run `systemprompt build mcp` again',
+    fix,
     cause: error,
     details: { server: name },
   })

@@ -25,12 +25,10 @@ const BUNDLE_EXTERNALS: Readonly<Record<string, string>> = {
 }
 
 /**
- * Runs first in the bundle: oclif's engine warning off (else every start warns that the node version is not
- * tested); `import.meta.url` (undefined in CommonJS output) names the bundle file itself, or the executable in
- * a single executable.
+ * Runs first in the bundle (after the caller's `prelude`): `import.meta.url` (undefined in CommonJS output)
+ * names the bundle file itself, or the executable in a single executable.
  */
-const BANNER = `process.env.OCLIF_DISABLE_ENGINE_WARNING = "1";
-var __systemprompt_import_meta_url = require("node:url").pathToFileURL(__filename).href;`
+const BANNER = 'var __systemprompt_import_meta_url = require("node:url").pathToFileURL(__filename).href;'
 
 const DEFINE: Record<string, string> = {
   'import.meta.url': '__systemprompt_import_meta_url',
@@ -43,6 +41,11 @@ export interface BundleCliOptions {
   cliRoot: string
   /** The module with `requireShim` and `runBundled` (apps/cli/dist/startup/bundle-entry.js). */
   runtime: string
+  /**
+   * JavaScript the bundle runs before any module (the CLI's own start-up settings, e.g. oclif's engine
+   * warning off); this package adds nothing of its own but the `import.meta.url` shim.
+   */
+  prelude?: string
   /** Where the bundle goes (written atomically). */
   outfile: string
 }
@@ -94,7 +97,7 @@ export async function bundleCli(options: BundleCliOptions): Promise<BundleCliRes
       minifyWhitespace: true,
       minifySyntax: true,
       legalComments: 'none',
-      banner: { js: BANNER },
+      banner: { js: options.prelude ? `${options.prelude}\n${BANNER}` : BANNER },
       define: DEFINE,
       external: Object.keys(BUNDLE_EXTERNALS),
       plugins: [

@@ -1,5 +1,5 @@
 import { BaseCommand, EXIT_CODES } from '@systemprompt/command'
-import { type ErrorLocationIssue, formatLocation, SystempromptError } from '@systemprompt/config'
+import { type ErrorLocationIssue, formatLocation, SystempromptError } from '@systemprompt/config/core'
 
 export interface ValidateResult {
   root: string

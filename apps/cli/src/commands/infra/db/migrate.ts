@@ -1,16 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand, type NormalizedError } from '@systemprompt/command'
 import type { MigrateEvent, MigrateResult } from '@systemprompt/runtime'
-import { migrationsSettings } from '../../../runtime-settings.js'
-
-/** Errors that mean "the migrations or their history are wrong": exit 3 (SPEC 5). */
-const REFUSED = new Set([
-  'MIGRATION_CHECKSUM_MISMATCH',
-  'MIGRATION_FAILED',
-  'MIGRATION_DUPLICATE_VERSION',
-  'MIGRATION_OUT_OF_ORDER',
-  'MIGRATION_NAME_INVALID',
-])
+import { MIGRATION_REFUSALS, migrationsSettings } from '../../../runtime-settings.js'
 
 export default class InfraDbMigrate extends BaseCommand<typeof InfraDbMigrate> {
   static override summary =
@@ -50,7 +41,7 @@ Exit codes: 0 applied or nothing to do; 3 an edited applied file, a failed file,
   }
 
   protected override exitCodeOf(error: NormalizedError): number | undefined {
-    if (REFUSED.has(error.code)) return 3
+    if (MIGRATION_REFUSALS.has(error.code)) return 3
     return error.category === 'usage' ? undefined : 1
   }
 

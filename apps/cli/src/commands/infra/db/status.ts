@@ -1,16 +1,6 @@
 import { BaseCommand, type NormalizedError } from '@systemprompt/command'
 import type { MigrationStatus } from '@systemprompt/runtime'
-import { migrationsSettings } from '../../../runtime-settings.js'
-
-/** Drift, or a state migrate refuses: exit 3 (SPEC 5). */
-const DRIFT = new Set([
-  'MIGRATION_CHECKSUM_MISMATCH',
-  'MIGRATION_FILE_MISSING',
-  'MIGRATION_FAILED',
-  'MIGRATION_DUPLICATE_VERSION',
-  'MIGRATION_OUT_OF_ORDER',
-  'MIGRATION_NAME_INVALID',
-])
+import { MIGRATION_REFUSALS, migrationsSettings } from '../../../runtime-settings.js'
 
 export default class InfraDbStatus extends BaseCommand<typeof InfraDbStatus> {
   static override summary =
@@ -28,7 +18,8 @@ Exit codes (for deploy scripts): 0 up to date; 2 migrations pending (MIGRATIONS_
 
   protected override exitCodeOf(error: NormalizedError): number | undefined {
     if (error.code === 'MIGRATIONS_PENDING') return 2
-    if (DRIFT.has(error.code)) return 3
+    // Drift (an applied file gone or edited), or a state migrate refuses.
+    if (error.code === 'MIGRATION_FILE_MISSING' || MIGRATION_REFUSALS.has(error.code)) return 3
     // Usage errors too: 2 means "pending" here, and a deploy script must tell them apart.
     return 1
   }

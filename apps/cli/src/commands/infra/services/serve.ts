@@ -1,6 +1,12 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '@systemprompt/command'
-import { runtimeEnv, runtimeLogger, runtimePaths, serverDatabase } from '../../../runtime-settings.js'
+import {
+  runtimeEnv,
+  runtimeLogger,
+  runtimePaths,
+  serverDatabase,
+  stopSignal,
+} from '../../../runtime-settings.js'
 
 interface ServeResult {
   url: string
@@ -37,13 +43,7 @@ Settings: HOST (default 127.0.0.1, 0.0.0.0 in a container), PORT (8080), DATABAS
 
   async run(): Promise<ServeResult> {
     // Installed first: a stop signal during startup closes the server as soon as it listens.
-    let stop: (signal: NodeJS.Signals) => void = () => {}
-    const stopped = new Promise<NodeJS.Signals>((resolve) => {
-      stop = resolve
-    })
-    const onSignal = (signal: NodeJS.Signals) => stop(signal)
-    process.once('SIGTERM', onSignal)
-    process.once('SIGINT', onSignal)
+    const { stopped, release } = stopSignal('once')
     try {
       const env = await runtimeEnv()
       const { startApiServer } = await import('@systemprompt/runtime')
@@ -63,8 +63,7 @@ Settings: HOST (default 127.0.0.1, 0.0.0.0 in a container), PORT (8080), DATABAS
       await server.close()
       return { url: server.url, stopped_by: signal }
     } finally {
-      process.removeListener('SIGTERM', onSignal)
-      process.removeListener('SIGINT', onSignal)
+      release()
     }
   }
 }

@@ -2,7 +2,13 @@ import { Flags } from '@oclif/core'
 import type { McpArtifact } from '@systemprompt/build'
 import { BaseCommand } from '@systemprompt/command'
 import type { ApiServer, Logger, McpRunner, Supervisor } from '@systemprompt/runtime'
-import { runtimeEnv, runtimeLogger, runtimePaths, serverDatabase } from '../../../runtime-settings.js'
+import {
+  runtimeEnv,
+  runtimeLogger,
+  runtimePaths,
+  serverDatabase,
+  stopSignal,
+} from '../../../runtime-settings.js'
 import { userProgramEnvironment } from '../../../settings.js'
 
 interface StartResult {
@@ -52,13 +58,7 @@ SIGTERM or SIGINT: SIGTERM to every MCP server (SIGKILL after 5 s), the API serv
       })
     }
     // Installed first: a stop signal during startup stops everything as soon as it runs.
-    let stop: (signal: NodeJS.Signals) => void = () => {}
-    const stopped = new Promise<NodeJS.Signals>((resolve) => {
-      stop = resolve
-    })
-    const onSignal = (signal: NodeJS.Signals) => stop(signal)
-    process.on('SIGTERM', onSignal)
-    process.on('SIGINT', onSignal)
+    const { stopped, release } = stopSignal('every')
     let supervisor: Supervisor | undefined
     let server: ApiServer | undefined
     try {
@@ -108,8 +108,7 @@ SIGTERM or SIGINT: SIGTERM to every MCP server (SIGKILL after 5 s), the API serv
     } finally {
       // On an error too: nothing started here outlives the command.
       await Promise.all([supervisor?.stop(), server?.close()])
-      process.removeListener('SIGTERM', onSignal)
-      process.removeListener('SIGINT', onSignal)
+      release()
     }
   }
 
