@@ -11,7 +11,8 @@ const allowed = {
   registry: ['config', 'engine', 'pg', 'compose', 'postgres', 'dockerfile'],
   runtime: ['config', 'pg'],
   build: ['config'],
-  deploy: ['config', 'engine', 'dockerfile', 'build'],
+  image: ['config', 'engine', 'pg', 'postgres', 'dockerfile', 'build'],
+  deploy: ['config', 'engine', 'dockerfile', 'build', 'image'],
   command: ['config'],
 }
 const all = Object.keys(allowed)

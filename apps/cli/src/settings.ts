@@ -9,7 +9,7 @@ import type { ServerSettings } from '@systemprompt/postgres'
 let env: CliEnv | undefined
 
 /** The CLI's environment variables, parsed and checked once (ENV_INVALID names a bad one). */
-async function cliEnv(): Promise<CliEnv> {
+export async function cliEnv(): Promise<CliEnv> {
   if (!env) {
     const { readCliEnv } = await import('@systemprompt/config/core')
     env = readCliEnv()
@@ -139,4 +139,50 @@ export async function dedicatedProfileOf(layout: ProjectLayout, tenant: string |
 export function machineOptions(server: ServerSettings) {
   const { image: _image, sharedPort: _sharedPort, dedicatedPortStart: _start, ...machine } = server
   return machine
+}
+
+/**
+ * The profile: --profile, else SYSTEMPROMPT_PROFILE (a profile directory or its profile.yaml, or a profile's
+ * name), else the project's only profile; otherwise PROFILE_NOT_CHOSEN listing them.
+ */
+export async function chooseProfile(layout: ProjectLayout, flag: string | undefined): Promise<string> {
+  const core: typeof import('@systemprompt/config/core') = await import('@systemprompt/config/core')
+  if (flag !== undefined) {
+    core.assertProfileName(flag)
+    return flag
+  }
+  const { readdir } = await import('node:fs/promises')
+  const { existsSync } = await import('node:fs')
+  const { basename, dirname } = await import('node:path')
+  let names: string[] = []
+  try {
+    names = (await readdir(layout.profilesDir)).filter((n) => existsSync(layout.profileYaml(n))).sort()
+  } catch {
+    // No profiles directory: no profiles.
+  }
+  const setting = await activeProfileSetting()
+  if (setting !== undefined) {
+    if (names.includes(setting)) return setting
+    const file = core.activeProfileFile(layout, setting, undefined, process.cwd()) as string
+    if (dirname(dirname(file)) === layout.profilesDir) return basename(dirname(file))
+    throw new core.SystempromptError({
+      code: 'PROFILE_NOT_CHOSEN',
+      category: 'usage',
+      message: `SYSTEMPROMPT_PROFILE=${setting} is not a profile of this project${names.length > 0 ? ` (profiles: ${names.join(', ')})` : ''}`,
+      fix: `Pass --profile ${names[0] ?? '<name>'}, or point SYSTEMPROMPT_PROFILE at .systemprompt/profiles/<name>`,
+    })
+  }
+  if (names.length === 1) return names[0] as string
+  throw new core.SystempromptError({
+    code: 'PROFILE_NOT_CHOSEN',
+    category: 'usage',
+    message:
+      names.length === 0
+        ? 'This project has no profile yet'
+        : `Which profile? The project has ${names.length}: ${names.join(', ')}`,
+    fix:
+      names.length === 0
+        ? 'Create one: `systemprompt cloud tenant create my-project` (or `systemprompt cloud profile create`)'
+        : `Pass --profile ${names[0]} (or set SYSTEMPROMPT_PROFILE)`,
+  })
 }

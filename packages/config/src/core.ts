@@ -18,6 +18,7 @@ export * from './password-file.js'
 export * from './runtime-env.js'
 // Pure syntax checks (no zod): the pg edge and the engine check URLs and image references with the same rules.
 export { isDockerImageRef, POSTGRES_URL_RULE, postgresUrlProblem } from './schema/formats.js'
+export * from './secrets-env.js'
 // The project index is light (no zod): every command that changes a server checks it, `db up` included.
 export * from './store/project-index.js'
 export * from './store/shared-config-peek.js'

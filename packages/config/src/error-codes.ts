@@ -150,6 +150,12 @@ export const ErrorCode = {
   // The application image (SPEC 6): a profile's Dockerfile, Dockerfile.dockerignore and entrypoint.sh
   /** A profile has no generated Dockerfile (made before they existed): `cloud dockerfile --write` makes it. */
   DOCKERFILE_MISSING: 'DOCKERFILE_MISSING',
+  /** `docker build`: a COPY source that is not in the build context (missing, or kept out by the dockerignore). */
+  DOCKER_CONTEXT_PATH_MISSING: 'DOCKER_CONTEXT_PATH_MISSING',
+  /** `docker build`: no release binary at target/release/systemprompt. */
+  RELEASE_BINARY_MISSING: 'RELEASE_BINARY_MISSING',
+  /** `docker run`: the app's container exited or did not answer its health check in time. */
+  APP_START_FAILED: 'APP_START_FAILED',
   /** A generated Docker file was edited by hand: `--write` keeps it unless `--force`. */
   DOCKERFILE_HAND_EDITED: 'DOCKERFILE_HAND_EDITED',
   /** `cloud dockerfile --check`: a file is missing, stale, hand-edited, or breaks a rule (file:line). */

@@ -15,4 +15,4 @@ export type { Finding } from './rules.js'
  * Dockerfile.dockerignore and refuses a Dockerfile that breaks a rule.
  * @public
  */
-export { checkDockerfile } from './rules.js'
+export { checkDockerfile, dockerfileCopySources } from './rules.js'

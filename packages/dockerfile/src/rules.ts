@@ -447,3 +447,19 @@ export function checkDockerignore(
   }
   return findings.sort((a, b) => a.line - b.line)
 }
+
+/**
+ * What each COPY (not `--from` another stage) takes from the build context, with its line: `docker build`
+ * checks every source is there before sending the context.
+ * @public
+ */
+export function dockerfileCopySources(text: string): { line: number; source: string }[] {
+  const ast = DockerfileParser.parse(text)
+  const out: { line: number; source: string }[] = []
+  for (const instruction of ast.getInstructions()) {
+    if (instruction.getKeyword() !== 'COPY') continue
+    const paths = copyPaths(instruction as Copy)
+    for (const source of paths?.sources ?? []) out.push({ line: lineOf(instruction), source })
+  }
+  return out
+}

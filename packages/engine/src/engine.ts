@@ -3,6 +3,7 @@ import { discoverEndpoints, type EngineEndpoint, type EngineEnv } from './endpoi
 import { engineCall, unreachableError } from './errors.js'
 import { HttpTransport } from './http.js'
 import { ImagesApi } from './images.js'
+import { NetworksApi } from './networks.js'
 import { requestJson, type Transport } from './transport.js'
 import { VolumesApi } from './volumes.js'
 
@@ -21,11 +22,13 @@ export class Engine {
   readonly containers: ContainersApi
   readonly volumes: VolumesApi
   readonly images: ImagesApi
+  readonly networks: NetworksApi
 
   constructor(readonly transport: Transport) {
     this.containers = new ContainersApi(transport)
     this.volumes = new VolumesApi(transport)
     this.images = new ImagesApi(transport)
+    this.networks = new NetworksApi(transport)
   }
 
   /** `GET /_ping`; throws ENGINE_UNREACHABLE (one line naming the socket or DOCKER_HOST) on failure. */

@@ -108,6 +108,8 @@ export class HttpTransport implements Transport {
       headers: {
         Host: 'docker',
         ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}),
+        ...(req.raw ? { 'Content-Type': req.raw.contentType } : {}),
+        ...req.headers,
       },
     }
     return new Promise<IncomingMessage>((resolve, reject) => {
@@ -134,8 +136,17 @@ export class HttpTransport implements Transport {
         if (response) response.destroy(error)
         else reject(error)
       })
-      if (payload) request.write(payload)
-      request.end()
+      const raw = req.raw?.data
+      if (raw === undefined) {
+        if (payload) request.write(payload)
+        request.end()
+      } else if (Buffer.isBuffer(raw)) {
+        request.end(raw)
+      } else {
+        // A failing source (a file that vanished mid-tar) fails the request with its own error.
+        raw.on('error', (error) => request.destroy(error))
+        raw.pipe(request)
+      }
     })
   }
 }

@@ -1,13 +1,27 @@
+import type { Readable } from 'node:stream'
 import { isDockerImageRef, SystempromptError } from '@systemprompt/config/core'
 import type Dockerode from 'dockerode'
 import { EngineErrorCode, engineCall, pullError } from './errors.js'
 import { type ProgressEvent, readProgress } from './streams.js'
-import { requestOptional, type Transport } from './transport.js'
+import { requestJson, requestOptional, type Transport, toHttpError } from './transport.js'
 
 export type ImageInfo = Dockerode.ImageInspectInfo
 
 /** Longest silence of a pull (a registry can be slow to send the next layer). */
 const PULL_TIMEOUT_MS = 120_000
+/** Longest silence of a build (a RUN step such as apt-get may print nothing for minutes). */
+const BUILD_IDLE_TIMEOUT_MS = 600_000
+
+export interface BuildImageOptions {
+  /** The first tag (`name:tag`); more are added with {@link ImagesApi.tag}. */
+  tag: string
+  /** Path of the Dockerfile inside the context. */
+  dockerfile: string
+  labels?: Record<string, string>
+  noCache?: boolean
+  /** Remove intermediate containers, also after a failed step (default true). */
+  forceRemove?: boolean
+}
 
 export class ImagesApi {
   constructor(private readonly transport: Transport) {}
@@ -52,6 +66,90 @@ export class ImagesApi {
       throw pullError(error, ref, this.transport.endpoint)
     }
   }
+
+  /**
+   * Builds an image from a context tar (the caller makes it: `POST /build` with the tar as the body). The
+   * whole progress stream is read; a failed step arrives as an error event and fails the call
+   * (ENGINE_STREAM_ERROR with the engine's words). Returns the image id.
+   */
+  async build(
+    context: Readable | Buffer,
+    options: BuildImageOptions,
+    onEvent?: (event: ProgressEvent) => void,
+  ): Promise<string> {
+    return engineCall(this.transport, `build image ${options.tag}`, async () => {
+      const stream = await this.transport.stream({
+        method: 'POST',
+        path: '/build',
+        query: {
+          t: options.tag,
+          dockerfile: options.dockerfile,
+          labels: options.labels ? JSON.stringify(options.labels) : undefined,
+          nocache: options.noCache ?? false,
+          rm: true,
+          forcerm: options.forceRemove ?? true,
+        },
+        raw: { data: context, contentType: 'application/x-tar' },
+        timeoutMs: BUILD_IDLE_TIMEOUT_MS,
+        idleTimeoutMs: BUILD_IDLE_TIMEOUT_MS,
+      })
+      const events = await readProgress(stream, `build image ${options.tag}`, onEvent)
+      const id = builtImageId(events)
+      if (id === undefined)
+        throw new SystempromptError({
+          code: EngineErrorCode.stream,
+          category: 'engine',
+          message: `The engine finished building ${options.tag} without naming the image it built`,
+          fix: 'Run the build again; if it persists, check the engine log',
+        })
+      return id
+    })
+  }
+
+  /** Tags an image (`repo:tag`); an existing tag of that name moves to it. */
+  async tag(image: string, repo: string, tag: string): Promise<void> {
+    await engineCall(this.transport, `tag image ${image} as ${repo}:${tag}`, async () => {
+      const res = await this.transport.request({
+        method: 'POST',
+        path: `/images/${encodeURIComponent(image)}/tag`,
+        query: { repo, tag },
+      })
+      if (res.statusCode >= 400) throw toHttpError(res)
+    })
+  }
+
+  /** Removes an image (or one of its tags); a missing one is not an error. */
+  async remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
+    await engineCall(this.transport, `remove image ${ref}`, async () => {
+      const res = await this.transport.request({
+        method: 'DELETE',
+        path: `/images/${encodeURIComponent(ref)}`,
+        query: { force: options.force ?? false },
+      })
+      if (res.statusCode >= 400 && res.statusCode !== 404) throw toHttpError(res)
+    })
+  }
+
+  /** The image's layers, newest first (`docker history`). */
+  async history(ref: string): Promise<{ Id: string; CreatedBy: string; Size: number }[]> {
+    return engineCall(this.transport, `read the history of ${ref}`, () =>
+      requestJson(this.transport, { method: 'GET', path: `/images/${encodeURIComponent(ref)}/history` }),
+    )
+  }
+}
+
+/** A build's image id from its progress events: the last `aux.ID` (API 1.41), else the classic "Successfully built" line. */
+function builtImageId(events: ProgressEvent[]): string | undefined {
+  // The last one: a multi-stage build reports each stage's image, the final image comes last.
+  for (const event of [...events].reverse()) {
+    const aux = event.aux as { ID?: unknown } | undefined
+    if (aux && typeof aux.ID === 'string') return aux.ID
+  }
+  for (const event of [...events].reverse()) {
+    const match = /Successfully built ([0-9a-f]{12,64})/.exec(event.stream ?? '')
+    if (match) return match[1]
+  }
+  return undefined
 }
 
 /** `registry:5000/name:tag` → fromImage + tag; a digest (`name@sha256:…`) is its own tag. */

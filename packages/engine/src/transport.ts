@@ -31,6 +31,13 @@ export interface EngineRequest {
   path: string
   query?: Record<string, string | number | boolean | undefined>
   body?: unknown
+  /**
+   * A body sent as it is instead of `body` as JSON (a build context tar): bytes or a stream, piped with
+   * chunked transfer encoding.
+   */
+  raw?: { data: Buffer | import('node:stream').Readable; contentType: string }
+  /** Extra request headers (X-Registry-Auth, X-Registry-Config). */
+  headers?: Record<string, string>
   /** Longest silence of the engine before the call fails with {@link REQUEST_TIMEOUT}; every call has one. */
   timeoutMs?: number
 }

@@ -125,6 +125,26 @@ const LOCAL_AUTHORITY =
  * `from`, on that port (no port is 5432). Undefined for any other URL. The one rule for moving a local
  * server's URLs: `db up --port` and `db doctor --fix` both use it.
  */
+/**
+ * `url` with its loopback host and port replaced by `host:port` (user, password, database and parameters
+ * kept byte for byte); undefined for a URL that does not name a loopback host. `docker run` points a local
+ * server's URL at the server's container name on a shared network.
+ */
+export function rehostLocalUrl(url: string, host: string, port: number): string | undefined {
+  const match = LOCAL_AUTHORITY.exec(url)
+  if (!match) return undefined
+  const authority = match[1] as string
+  const userinfo = /^postgres(?:ql)?:\/\/(?:[^/?#@]*@)?/i.exec(authority)?.[0] as string
+  return `${userinfo}${host}:${port}${url.slice(match[0].length)}`
+}
+
+/** The loopback port a local URL names (5432 when it names none); undefined for any other URL. */
+export function localUrlPort(url: string): number | undefined {
+  const match = LOCAL_AUTHORITY.exec(url)
+  if (!match) return undefined
+  return match[2] === undefined ? 5432 : Number(match[2])
+}
+
 export function repointLocalUrl(url: string, to: number, from?: number): string | undefined {
   const match = LOCAL_AUTHORITY.exec(url)
   if (!match) return undefined

@@ -2,10 +2,12 @@ export {
   type ConnectOptions,
   connect,
   formatDatabaseUrl,
+  localUrlPort,
   maskDatabaseUrl,
   type PgClient,
   type PgTarget,
   parseDatabaseUrl,
+  rehostLocalUrl,
   repointLocalUrl,
   withClient,
 } from './connect.js'

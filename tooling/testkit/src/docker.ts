@@ -14,8 +14,8 @@ function idsOf(args: string[]): string[] {
 }
 
 /**
- * Removes the containers (with their anonymous volumes), then the volumes, then the networks labelled
- * with this run: containers first, because they hold the volumes and networks.
+ * Removes the containers (with their anonymous volumes), then the volumes, the networks and the images
+ * labelled with this run: containers first, because they hold the volumes and networks.
  */
 export function removeRun(run: string): void {
   const filter = `label=${RUN_LABEL}=${run}`
@@ -25,4 +25,6 @@ export function removeRun(run: string): void {
   if (volumes.length > 0) docker(['volume', 'rm', '-f', ...volumes])
   const networks = idsOf(['network', 'ls', '-q', '--filter', filter])
   if (networks.length > 0) docker(['network', 'rm', ...networks])
+  const images = [...new Set(idsOf(['images', '-q', '--filter', filter]))]
+  if (images.length > 0) docker(['rmi', '-f', ...images])
 }

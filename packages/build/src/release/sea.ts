@@ -182,6 +182,60 @@ async function removeLeftovers(output: string): Promise<void> {
  * then chmod 0755 and rename over `output` (a reader sees the old binary or the new one). A stamp next to it
  * records the hash of the inputs: unchanged inputs keep the binary. Linux x64 only (RELEASE_UNSUPPORTED).
  */
+/** The hash of what a binary is made of: the bundle's bytes, this node, the builder and the options. */
+async function releaseInputs(
+  bundleBytes: Buffer,
+): Promise<{ inputs: string; bundleSha: string; nodeId: string }> {
+  const node = await stat(process.execPath)
+  const bundleSha = createHash('sha256').update(bundleBytes).digest('hex')
+  const nodeId = `${process.version} ${process.execPath} ${node.size} ${node.mtimeMs}`
+  const inputs = createHash('sha256')
+    .update(
+      JSON.stringify({
+        recipe: RECIPE,
+        builder: builderVersion(),
+        bundle: bundleSha,
+        node: nodeId,
+        options: { useCodeCache: true, strip: true, target: `${platform()}-${arch()}` },
+      }),
+    )
+    .digest('hex')
+  return { inputs, bundleSha, nodeId }
+}
+
+export interface ReleaseState {
+  state: 'current' | 'stale' | 'missing'
+  /** Why it is stale or missing (`no binary yet`, `inputs changed`, ...); `inputs unchanged` when current. */
+  reason: string
+  binary: string
+}
+
+/**
+ * Whether the binary at `output` is the one `buildRelease` would make from `bundle` now, without building:
+ * `docker build` checks it before it puts the binary into an image. A bundle that cannot be read (a CLI
+ * run from elsewhere) counts the binary as current when it exists: there is nothing to compare with.
+ * @public
+ */
+export async function releaseState(options: { bundle: string; output: string }): Promise<ReleaseState> {
+  const { output } = options
+  let bundleBytes: Buffer
+  try {
+    bundleBytes = readFileSync(options.bundle)
+  } catch {
+    const exists = await stat(output).then(
+      () => true,
+      () => false,
+    )
+    return exists
+      ? { state: 'current', reason: 'no CLI bundle to compare with', binary: output }
+      : { state: 'missing', reason: 'no binary yet', binary: output }
+  }
+  const { inputs } = await releaseInputs(bundleBytes)
+  const reason = await staleReason(output, await readStamp(stampFile(output)), inputs)
+  if (reason === undefined) return { state: 'current', reason: 'inputs unchanged', binary: output }
+  return { state: reason === 'no binary yet' ? 'missing' : 'stale', reason, binary: output }
+}
+
 export async function buildRelease(options: BuildReleaseOptions): Promise<BuildReleaseResult> {
   const started = performance.now()
   await assertSupported()
@@ -198,20 +252,7 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<BuildR
       bundle,
     )
   }
-  const node = await stat(process.execPath)
-  const bundleSha = createHash('sha256').update(bundleBytes).digest('hex')
-  const nodeId = `${process.version} ${process.execPath} ${node.size} ${node.mtimeMs}`
-  const inputs = createHash('sha256')
-    .update(
-      JSON.stringify({
-        recipe: RECIPE,
-        builder: builderVersion(),
-        bundle: bundleSha,
-        node: nodeId,
-        options: { useCodeCache: true, strip: true, target: `${platform()}-${arch()}` },
-      }),
-    )
-    .digest('hex')
+  const { inputs, bundleSha } = await releaseInputs(bundleBytes)
   const stampPath = stampFile(output)
   const lockFile = options.lockFile ?? join(dir, `.${basename(output)}.lock`)
 

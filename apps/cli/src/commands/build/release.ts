@@ -1,7 +1,7 @@
-import { dirname, join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join, relative } from 'node:path'
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '@systemprompt/command'
+import { installedBundle } from '../../bundle-path.js'
 import { guardProject } from '../../settings.js'
 
 interface BuildReleaseOutput {
@@ -13,17 +13,6 @@ interface BuildReleaseOutput {
   stripped: boolean
   node: string
   inputs: string
-}
-
-/**
- * The bundle this CLI runs from or ships: dist/bundle/systemprompt.cjs of the installed CLI. From the compiled
- * command (dist/commands/build/release.js) it is two directories up; inside the bundle, import.meta.url names
- * the bundle itself.
- */
-function installedBundle(): string {
-  const here = fileURLToPath(import.meta.url)
-  if (here.endsWith('.cjs')) return here
-  return join(dirname(here), '..', '..', 'bundle', 'systemprompt.cjs')
 }
 
 export default class BuildRelease extends BaseCommand<typeof BuildRelease> {

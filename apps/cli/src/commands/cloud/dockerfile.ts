@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand, type NormalizedError } from '@systemprompt/command'
 import type { ProjectLayout } from '@systemprompt/config/core'
 import type { DockerFileState, DockerFileWrite, Finding, ProfileDockerCheck } from '@systemprompt/dockerfile'
-import { activeProfileSetting } from '../../settings.js'
+import { chooseProfile } from '../../settings.js'
 
 interface CheckedFile {
   file: string
@@ -163,50 +163,4 @@ The profile: --profile, else SYSTEMPROMPT_PROFILE, else the project's only profi
     }
     this.logLines(written.files.map((f) => `${f.action.padEnd(9)} ${f.file}`))
   }
-}
-
-/**
- * The profile: --profile, else SYSTEMPROMPT_PROFILE (a profile directory or its profile.yaml, or a profile's
- * name), else the project's only profile; otherwise PROFILE_NOT_CHOSEN listing them.
- */
-async function chooseProfile(layout: ProjectLayout, flag: string | undefined): Promise<string> {
-  const core: typeof import('@systemprompt/config/core') = await import('@systemprompt/config/core')
-  if (flag !== undefined) {
-    core.assertProfileName(flag)
-    return flag
-  }
-  const { readdir } = await import('node:fs/promises')
-  const { existsSync } = await import('node:fs')
-  const { basename, dirname } = await import('node:path')
-  let names: string[] = []
-  try {
-    names = (await readdir(layout.profilesDir)).filter((n) => existsSync(layout.profileYaml(n))).sort()
-  } catch {
-    // No profiles directory: no profiles.
-  }
-  const setting = await activeProfileSetting()
-  if (setting !== undefined) {
-    if (names.includes(setting)) return setting
-    const file = core.activeProfileFile(layout, setting, undefined, process.cwd()) as string
-    if (dirname(dirname(file)) === layout.profilesDir) return basename(dirname(file))
-    throw new core.SystempromptError({
-      code: 'PROFILE_NOT_CHOSEN',
-      category: 'usage',
-      message: `SYSTEMPROMPT_PROFILE=${setting} is not a profile of this project${names.length > 0 ? ` (profiles: ${names.join(', ')})` : ''}`,
-      fix: `Pass --profile ${names[0] ?? '<name>'}, or point SYSTEMPROMPT_PROFILE at .systemprompt/profiles/<name>`,
-    })
-  }
-  if (names.length === 1) return names[0] as string
-  throw new core.SystempromptError({
-    code: 'PROFILE_NOT_CHOSEN',
-    category: 'usage',
-    message:
-      names.length === 0
-        ? 'This project has no profile yet'
-        : `Which profile? The project has ${names.length}: ${names.join(', ')}`,
-    fix:
-      names.length === 0
-        ? 'Create one: `systemprompt cloud tenant create my-project` (or `systemprompt cloud profile create`)'
-        : `Pass --profile ${names[0]} (or set SYSTEMPROMPT_PROFILE)`,
-  })
 }

@@ -1,0 +1,9 @@
+/** @public */
+export {
+  type BuildEvent,
+  type BuildProfileImageOptions,
+  type BuildProfileImageResult,
+  buildProfileImage,
+} from './build.js'
+/** @public */
+export { removeApp, type StartAppOptions, type StartedApp, startApp, waitForApp } from './run.js'

@@ -1,0 +1,44 @@
+// Which of our local PostgreSQL servers (shared or dedicated, any project) publishes a host port: `docker run`
+// makes a profile's 127.0.0.1 DATABASE_URL work from inside the app's container through it.
+import { LABELS, ROLE_DEDICATED, ROLE_SHARED } from '@systemprompt/config/core'
+import type { Engine } from '@systemprompt/engine'
+import { publishedPort } from '../runner/ownership.js'
+import { findPortHolder, portInUseError, suggestFreePort } from '../runner/ports.js'
+
+export interface LocalServerOnPort {
+  containerName: string
+  containerId: string
+  role: typeof ROLE_SHARED | typeof ROLE_DEDICATED
+  running: boolean
+}
+
+/** Our server container whose 5432 is published on `port` of the host (running or stopped); undefined if none. */
+export async function localServerOnPort(
+  engine: Engine,
+  port: number,
+): Promise<LocalServerOnPort | undefined> {
+  const ours = await engine.containers.list({ labels: { [LABELS.role]: true }, all: true })
+  for (const summary of ours) {
+    const role = summary.Labels[LABELS.role]
+    if (role !== ROLE_SHARED && role !== ROLE_DEDICATED) continue
+    const info = await engine.containers.inspect(summary.Id)
+    if (info && publishedPort(info) === port)
+      return {
+        containerName: info.Name.replace(/^\//, ''),
+        containerId: info.Id,
+        role,
+        running: info.State.Running,
+      }
+  }
+  return undefined
+}
+
+/**
+ * PORT_IN_USE naming the holder (a container, a process, or someone we cannot see) and a free port to use
+ * instead, when 127.0.0.1:`port` is taken; nothing when it is free.
+ */
+export async function assertHostPortFree(engine: Engine, port: number, portFlag = '--port'): Promise<void> {
+  const holder = await findPortHolder(engine, port)
+  if (!holder) return
+  throw portInUseError(holder, await suggestFreePort(engine, port + 1), portFlag)
+}
