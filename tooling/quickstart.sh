@@ -45,4 +45,16 @@ systemprompt cloud tenant show my-project >/dev/null 2>&1 ||
   systemprompt cloud tenant create --name my-project --database shared --yes
 just db-list
 systemprompt db status
-printf '\nDone. In %s: `just db-logs`, `just db-down`, `systemprompt --help`.\n' "$demo"
+
+step "The application image: release binary, profile local, docker build, docker run"
+# The profile `local` uses the tenant's database (its DATABASE_URL on 127.0.0.1: docker run makes it work
+# from inside the container through a network shared with the PostgreSQL server).
+[ -f .systemprompt/profiles/local/profile.yaml ] ||
+  systemprompt cloud profile create local --tenant my-project
+systemprompt build release
+just docker-build local
+just docker-run local --detach --port "${SYSTEMPROMPT_DEMO_PORT:-8080}"
+curl -fsS "http://127.0.0.1:${SYSTEMPROMPT_DEMO_PORT:-8080}/api/v1/health"
+echo
+printf '\nDone. In %s: the app on http://127.0.0.1:%s, `just db-logs`, `just db-down`, `systemprompt --help`.\n' \
+  "$demo" "${SYSTEMPROMPT_DEMO_PORT:-8080}"

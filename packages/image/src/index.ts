@@ -6,4 +6,6 @@ export {
   buildProfileImage,
 } from './build.js'
 /** @public */
+export { type WriteAppComposeOptions, type WriteAppComposeResult, writeAppCompose } from './compose.js'
+/** @public */
 export { removeApp, type StartAppOptions, type StartedApp, startApp, waitForApp } from './run.js'

@@ -5,11 +5,12 @@
 // apply each migration once; the shared server stopped → 503, started → 200; bad input refuses before
 // anything is built or started.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { parseDatabaseUrl, withClient } from '@systemprompt/pg'
 import {
+  childEnv,
   cliTestEnv,
   DOCKER,
   docker,
@@ -184,6 +185,45 @@ describe('docker build', () => {
       renameSync(join(cwd, 'web.moved'), join(cwd, 'web'))
     }
   })
+})
+
+describe('docker compose', () => {
+  it('writes the corrected docker-compose.yaml; docker-compose up -d: postgres healthy first, then the app answers 200', async () => {
+    const port = await freePort()
+    const written = cli(
+      ['docker', 'compose', '--profile', 'local', '--port', String(port), '--json'],
+      600_000,
+    )
+    expect(written.status, written.stdout + written.stderr).toBe(0)
+    const text = readFileSync(join(cwd, 'docker-compose.yaml'), 'utf8')
+    expect(text).toContain('condition: service_healthy')
+    expect(text).toContain(`"127.0.0.1:${port}:8080"`)
+    expect(text).toContain('pgdata:/var/lib/postgresql/data')
+    const dotEnv = readFileSync(join(cwd, '.env'), 'utf8')
+    const password = /SYSTEMPROMPT_COMPOSE_DB_PASSWORD=(\S+)/.exec(dotEnv)?.[1] as string
+    expect(password.length).toBeGreaterThanOrEqual(32)
+    expect(text).not.toContain(password)
+    expect(text).not.toContain(secrets.jwt_secret as string)
+    expect(statSync(join(cwd, '.env')).mode & 0o777).toBe(0o600)
+    expect(readFileSync(join(cwd, '.gitignore'), 'utf8')).toContain('.env')
+    const compose = (args: string[]) =>
+      spawnSync('docker-compose', args, { cwd, encoding: 'utf8', env: childEnv(), timeout: 120_000 })
+    try {
+      const up = compose(['up', '-d'])
+      expect(up.status, up.stderr).toBe(0)
+      await until('the compose app answers 200', async () => (await status(port)) === 200, 90_000)
+      const ids = compose(['ps', '-q']).stdout.trim().split('\n')
+      const infos = ids.map((id) => JSON.parse(docker(['inspect', id]))[0])
+      const pgInfo = infos.find((i) => i.Config.Labels['com.docker.compose.service'] === 'postgres')
+      const appInfo = infos.find((i) => i.Config.Labels['com.docker.compose.service'] === 'app')
+      expect(pgInfo.State.Health.Status).toBe('healthy')
+      const firstHealthy = pgInfo.State.Health.Log.find((l: { ExitCode: number }) => l.ExitCode === 0)
+      expect(Date.parse(appInfo.State.StartedAt)).toBeGreaterThanOrEqual(Date.parse(firstHealthy.End) - 50)
+      expect(appInfo.HostConfig.PortBindings['8080/tcp'][0].HostIp).toBe('127.0.0.1')
+    } finally {
+      compose(['down', '-v'])
+    }
+  }, 700_000)
 })
 
 describe('docker run', () => {
