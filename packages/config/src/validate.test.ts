@@ -155,25 +155,29 @@ describe('validateProject', () => {
     ],
     ['a database_url without a user', 'postgres://127.0.0.1:5432/demo', 'it names no user'],
     ['a database_url without a database', 'postgres://demo:pw@127.0.0.1:5432', 'it names no database'],
-  ])('refuses %s in secrets.json (commands load it with the same schema)', async (_what, url, rule) => {
-    const l = await goodProject()
-    const secrets = { jwt_secret: 'j'.repeat(64), database_url: url }
-    await writeFile(l.profileSecrets('local'), JSON.stringify(secrets, null, 2), { mode: 0o600 })
-    const issues = await validateProject(root)
-    expect(issues).toHaveLength(1)
-    expect(issues[0]).toMatchObject({
-      code: ErrorCode.CONFIG_INVALID,
-      file: l.profileSecrets('local'),
-      keyPath: ['database_url'],
-      line: 3,
-    })
-    expect(issues[0]?.message).toContain(rule)
-    expect(issues[0]?.message.length).toBeLessThan(300)
-    expect(issues[0]?.fix).toBeTruthy()
-    const loaded = await loadSecrets(l.profileSecrets('local')).catch((e: unknown) => e)
-    expect(loaded).toMatchObject({ code: ErrorCode.CONFIG_INVALID })
-    expect((loaded as Error).message).toContain(rule)
-  })
+  ])(
+    'refuses %s in secrets.json (commands load it with the same schema)',
+    async (_what, url, rule) => {
+      const l = await goodProject()
+      const secrets = { jwt_secret: 'j'.repeat(64), database_url: url }
+      await writeFile(l.profileSecrets('local'), JSON.stringify(secrets, null, 2), { mode: 0o600 })
+      const issues = await validateProject(root)
+      expect(issues).toHaveLength(1)
+      expect(issues[0]).toMatchObject({
+        code: ErrorCode.CONFIG_INVALID,
+        file: l.profileSecrets('local'),
+        keyPath: ['database_url'],
+        line: 3,
+      })
+      expect(issues[0]?.message).toContain(rule)
+      expect(issues[0]?.message.length).toBeLessThan(300)
+      expect(issues[0]?.fix).toBeTruthy()
+      const loaded = await loadSecrets(l.profileSecrets('local')).catch((e: unknown) => e)
+      expect(loaded).toMatchObject({ code: ErrorCode.CONFIG_INVALID })
+      expect((loaded as Error).message).toContain(rule)
+    },
+    60_000,
+  ) // 20 MB through JSON, zod and the position finder: ~1.2 s alone, over 10 s on a loaded CI machine
 
   it('reads compose files with the checker it is given, after their YAML syntax', async () => {
     const l = await goodProject()
