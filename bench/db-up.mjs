@@ -96,7 +96,14 @@ async function freePort() {
 }
 
 async function loginOnce(port, user, password) {
-  const client = new pg.Client({ host: '127.0.0.1', port, user, password, database: 'postgres', connectionTimeoutMillis: 1000 })
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user,
+    password,
+    database: 'postgres',
+    connectionTimeoutMillis: 1000,
+  })
   client.on('error', () => {})
   try {
     await client.connect()
@@ -153,9 +160,25 @@ async function main() {
     removeServer(bare, bareVolume)
     let start = process.hrtime.bigint()
     docker(
-      'run', '-d', '--name', bare, '--label', 'systemprompt.test=1', '--label', `systemprompt.test-run=${run}`,
-      '-e', 'POSTGRES_USER=systemprompt_admin', '-e', 'POSTGRES_DB=postgres', '-e', `POSTGRES_PASSWORD=${password}`,
-      '-v', `${bareVolume}:/var/lib/postgresql/data`, '-p', `127.0.0.1:${barePort}:5432`, image,
+      'run',
+      '-d',
+      '--name',
+      bare,
+      '--label',
+      'systemprompt.test=1',
+      '--label',
+      `systemprompt.test-run=${run}`,
+      '-e',
+      'POSTGRES_USER=systemprompt_admin',
+      '-e',
+      'POSTGRES_DB=postgres',
+      '-e',
+      `POSTGRES_PASSWORD=${password}`,
+      '-v',
+      `${bareVolume}:/var/lib/postgresql/data`,
+      '-p',
+      `127.0.0.1:${barePort}:5432`,
+      image,
     )
     await pollLogin(barePort, 'systemprompt_admin', password)
     times.bare.push(ms(start))
@@ -165,7 +188,9 @@ async function main() {
     start = process.hrtime.bigint()
     // Own project name: other projects' servers on this machine share the derived name ("docker") and
     // service "postgres", and compose would try to take them over.
-    execFileSync(COMPOSE, ['-p', `spbench${id}`, '-f', composeFile, 'up', '-d'], { stdio: ['ignore', 'ignore', 'pipe'] })
+    execFileSync(COMPOSE, ['-p', `spbench${id}`, '-f', composeFile, 'up', '-d'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     for (;;) {
       const health = docker('inspect', '-f', '{{.State.Health.Status}}', container)
       if (health === 'healthy') break
@@ -181,15 +206,24 @@ async function main() {
   const rows = [
     ['cold db up', m.cold, `${(m.cold / m.bare).toFixed(2)}x bare (goal <= 1.30x)`, m.cold <= 1.3 * m.bare],
     ['(a) docker run + login poll', m.bare, '', true],
-    ['(b) docker-compose up -d + healthy', m.compose, `cold is ${(m.compose / m.cold).toFixed(1)}x faster (goal > 1x)`, m.cold < m.compose],
+    [
+      '(b) docker-compose up -d + healthy',
+      m.compose,
+      `cold is ${(m.compose / m.cold).toFixed(1)}x faster (goal > 1x)`,
+      m.cold < m.compose,
+    ],
     ['warm db up (stopped container)', m.warm, 'goal < 800 ms', m.warm < 800],
     ['db up on a running server', m.running, 'goal < 500 ms', m.running < 500],
   ]
   console.log(`db up benchmark: ${runs} runs, image ${image}, medians of whole-process wall time`)
   for (const [name, value, note, ok] of rows) {
-    console.log(`  ${name.padEnd(36)} ${value.toFixed(0).padStart(6)} ms  ${note}${note ? (ok ? '  ok' : '  MISSED') : ''}`)
+    console.log(
+      `  ${name.padEnd(36)} ${value.toFixed(0).padStart(6)} ms  ${note}${note ? (ok ? '  ok' : '  MISSED') : ''}`,
+    )
   }
-  console.log(`  raw (ms): ${JSON.stringify(Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map(Math.round)])))}`)
+  console.log(
+    `  raw (ms): ${JSON.stringify(Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map(Math.round)])))}`,
+  )
   return rows.every((row) => row[3])
 }
 
@@ -199,10 +233,14 @@ try {
 } finally {
   removeServer(container, volume)
   removeServer(bare, bareVolume)
-  for (const c of docker('ps', '-aq', '--filter', `label=systemprompt.test-run=${run}`).split('\n').filter(Boolean)) {
+  for (const c of docker('ps', '-aq', '--filter', `label=systemprompt.test-run=${run}`)
+    .split('\n')
+    .filter(Boolean)) {
     quiet(() => docker('rm', '-f', c))
   }
-  for (const v of docker('volume', 'ls', '-q', '--filter', `label=systemprompt.test-run=${run}`).split('\n').filter(Boolean)) {
+  for (const v of docker('volume', 'ls', '-q', '--filter', `label=systemprompt.test-run=${run}`)
+    .split('\n')
+    .filter(Boolean)) {
     quiet(() => docker('volume', 'rm', '-f', v))
   }
   rmSync(project, { recursive: true, force: true })

@@ -47,8 +47,13 @@ const median = (values) => {
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
-function sh(command, argv) {
-  const result = spawnSync(command, argv, { cwd: project, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+function sh(command, argv, extraEnv = {}) {
+  const result = spawnSync(command, argv, {
+    cwd: project,
+    env: { ...env, ...extraEnv },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
   if (result.status !== 0)
     throw new Error(`${command} ${argv.join(' ')} exited ${result.status}:\n${result.stderr}${result.stdout}`)
   return result.stdout
@@ -70,7 +75,9 @@ function freePort() {
   })
 }
 async function healthy(port) {
+  const deadline = Date.now() + 120_000
   for (;;) {
+    if (Date.now() > deadline) throw new Error(`no health 200 on 127.0.0.1:${port} within 120 s`)
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/v1/health`, { signal: AbortSignal.timeout(1000) })
       if (res.status === 200) return
@@ -83,7 +90,8 @@ async function healthy(port) {
 
 function cleanup() {
   const filter = `label=systemprompt.test-run=${run}`
-  const ids = (argv) => spawnSync('/usr/bin/docker', argv, { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)
+  const ids = (argv) =>
+    spawnSync('/usr/bin/docker', argv, { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)
   const containers = ids(['ps', '-aq', '--filter', filter])
   if (containers.length) spawnSync('/usr/bin/docker', ['rm', '-f', '-v', ...containers])
   const volumes = ids(['volume', 'ls', '-q', '--filter', filter])
@@ -103,8 +111,12 @@ try {
   cli(['build', 'release', '--json'])
   cli(['docker', 'build', 'local', '--json'])
   cli(['docker', 'build', 'production', '--json'])
-  const projectId = JSON.parse(readFileSync(join(project, '.systemprompt', 'tenants.json'), 'utf8')).project_id
-  const secrets = JSON.parse(readFileSync(join(project, '.systemprompt', 'profiles', 'local', 'secrets.json'), 'utf8'))
+  const projectId = JSON.parse(
+    readFileSync(join(project, '.systemprompt', 'tenants.json'), 'utf8'),
+  ).project_id
+  const secrets = JSON.parse(
+    readFileSync(join(project, '.systemprompt', 'profiles', 'local', 'secrets.json'), 'utf8'),
+  )
 
   // Size: the production image against debian:bookworm-slim + the release binary.
   const prodRef = `systemprompt-${projectId}:production`
@@ -118,7 +130,9 @@ try {
 
   // A bare `docker run -d` needs the URL the way `docker run <profile>` rewrites it: the shared server's name
   // on the project's network, which the first `docker run` made.
-  const first = JSON.parse(cli(['docker', 'run', 'local', '--detach', '--port', String(await freePort()), '--json']))
+  const first = JSON.parse(
+    cli(['docker', 'run', 'local', '--detach', '--port', String(await freePort()), '--json']),
+  )
   const { container, database } = first.result
   docker(['rm', '-f', '-v', container])
   const inside = secrets.database_url.replace(/@127\.0\.0\.1:\d+\//, `@${database.server}:5432/`)
@@ -137,11 +151,25 @@ try {
     docker(['rm', '-f', '-v', started.result.container])
     port = await freePort()
     start = process.hrtime.bigint()
-    const id = docker([
-      'run', '-d', '--label', `systemprompt.test-run=${run}`, '--network', database.network,
-      '-p', `127.0.0.1:${port}:8080`, '-e', `DATABASE_URL=${inside}`, '-e', `JWT_SECRET=${secrets.jwt_secret}`,
-      `systemprompt-${projectId}:local`,
-    ]).trim()
+    const id = sh(
+      '/usr/bin/docker',
+      [
+        'run',
+        '-d',
+        '--label',
+        `systemprompt.test-run=${run}`,
+        '--network',
+        database.network,
+        '-p',
+        `127.0.0.1:${port}:8080`,
+        '-e',
+        `DATABASE_URL=${inside}`,
+        '-e',
+        'JWT_SECRET',
+        `systemprompt-${projectId}:local`,
+      ],
+      { JWT_SECRET: secrets.jwt_secret },
+    ).trim()
     await healthy(port)
     const t3 = ms(start)
     docker(['rm', '-f', '-v', id])
@@ -162,7 +190,9 @@ try {
   const o = median(ours)
   const r = median(bare)
   console.log(`  bare docker run -d + health poll    ${r.toFixed(1)} ms  ${(r / base).toFixed(2)}x`)
-  console.log(`  docker run local --detach (healthy) ${o.toFixed(1)} ms  ${(o / base).toFixed(2)}x  ${(o / r).toFixed(2)}x the bare run`)
+  console.log(
+    `  docker run local --detach (healthy) ${o.toFixed(1)} ms  ${(o / base).toFixed(2)}x  ${(o / r).toFixed(2)}x the bare run`,
+  )
   const ratio = prodSize / (baseSize + binarySize)
   console.log(
     `  production image ${mb(prodSize)} vs base ${mb(baseSize)} + binary ${mb(binarySize)}: ${ratio.toFixed(3)}x  ${ratio <= 1.15 ? 'ok' : 'MISSED'} (goal <= 1.15x)`,

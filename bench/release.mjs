@@ -72,12 +72,19 @@ try {
     }
   const base = median(samples.get(cases[0].name))
   const unchanged = median(samples.get('build release (unchanged)'))
-  console.log(`release bench: ${builds} cold builds, ${runs} interleaved runs (medians), node ${process.version}`)
+  console.log(
+    `release bench: ${builds} cold builds, ${runs} interleaved runs (medians), node ${process.version}`,
+  )
   console.log(`  build release --force (cold)  ${median(cold).toFixed(0)} ms`)
   console.log(`  binary size                   ${(size / 1024 / 1024).toFixed(1)} MiB`)
   for (const c of cases) {
     const m = median(samples.get(c.name))
-    const goal = c.name === 'build release (unchanged)' ? (m < 500 ? '  ok (goal < 500 ms)' : '  MISSED (goal < 500 ms)') : ''
+    const goal =
+      c.name === 'build release (unchanged)'
+        ? m < 500
+          ? '  ok (goal < 500 ms)'
+          : '  MISSED (goal < 500 ms)'
+        : ''
     console.log(`  ${c.name.padEnd(30)} ${m.toFixed(1).padStart(8)} ms  ${(m / base).toFixed(2)}x${goal}`)
   }
   if (check && unchanged >= 500) process.exitCode = 1

@@ -116,9 +116,23 @@ function cannon(url) {
 async function main() {
   const pgPort = await freePort()
   docker(
-    'run', '-d', '--name', container, '--label', 'systemprompt.test=1', '--label', `systemprompt.test-run=bench-${id}`,
-    '-e', 'POSTGRES_USER=app', '-e', `POSTGRES_PASSWORD=${password}`, '-e', 'POSTGRES_DB=app',
-    '-p', `127.0.0.1:${pgPort}:5432`, image,
+    'run',
+    '-d',
+    '--name',
+    container,
+    '--label',
+    'systemprompt.test=1',
+    '--label',
+    `systemprompt.test-run=bench-${id}`,
+    '-e',
+    'POSTGRES_USER=app',
+    '-e',
+    `POSTGRES_PASSWORD=${password}`,
+    '-e',
+    'POSTGRES_DB=app',
+    '-p',
+    `127.0.0.1:${pgPort}:5432`,
+    image,
   )
   const databaseUrl = `postgres://app:${password}@127.0.0.1:${pgPort}/app`
   const services = join(work, 'services')
@@ -154,10 +168,19 @@ async function main() {
   }
   const cases = [
     { name: "node -e ''", command: process.execPath, argv: ['-e', ''] },
-    { name: 'infra db migrate (dev CLI, nothing pending)', command: process.execPath, argv: [bin, 'infra', 'db', 'migrate'] },
+    {
+      name: 'infra db migrate (dev CLI, nothing pending)',
+      command: process.execPath,
+      argv: [bin, 'infra', 'db', 'migrate'],
+    },
   ]
   if (existsSync(binary))
-    cases.push({ name: 'infra db migrate (release binary, nothing pending)', command: binary, argv: ['infra', 'db', 'migrate'], goal: 2.5 })
+    cases.push({
+      name: 'infra db migrate (release binary, nothing pending)',
+      command: binary,
+      argv: ['infra', 'db', 'migrate'],
+      goal: 2.5,
+    })
   else console.log(`(no release binary at ${binary})`)
   const samples = new Map(cases.map((c) => [c.name, []]))
   for (let round = 0; round < runs + 2; round++)
@@ -171,7 +194,8 @@ async function main() {
   for (const c of cases) {
     const m = median(samples.get(c.name))
     const ratio = m / base
-    const verdict = c.goal === undefined ? '' : ratio <= c.goal ? `ok (goal ≤ ${c.goal}x)` : `MISSED (goal ≤ ${c.goal}x)`
+    const verdict =
+      c.goal === undefined ? '' : ratio <= c.goal ? `ok (goal ≤ ${c.goal}x)` : `MISSED (goal ≤ ${c.goal}x)`
     if (c.goal !== undefined && ratio > c.goal) failed = true
     rows.push([c.name, `${m.toFixed(1)} ms`, `${ratio.toFixed(2)}x`, verdict])
   }
@@ -191,7 +215,12 @@ async function main() {
     startTimes.push(ms(start))
     await stop(child)
   }
-  rows.push([`serve start → first health 200 (${existsSync(binary) ? 'release binary' : 'dev CLI'})`, `${median(startTimes).toFixed(0)} ms`, '', ''])
+  rows.push([
+    `serve start → first health 200 (${existsSync(binary) ? 'release binary' : 'dev CLI'})`,
+    `${median(startTimes).toFixed(0)} ms`,
+    '',
+    '',
+  ])
 
   // Throughput: ours vs a bare node:http server with a fixed JSON body, interleaved, same run.
   const body = JSON.stringify({ status: 'healthy', checks: { database: { status: 'ok' } } })
@@ -215,7 +244,8 @@ async function main() {
     const p99 = []
     for (let round = 0; round < 3; round++) {
       const a = await cannon(url)
-      if (a.non2xx > 0 || a.errors > 0) throw new Error(`health answered ${a.non2xx} non-2xx, ${a.errors} errors`)
+      if (a.non2xx > 0 || a.errors > 0)
+        throw new Error(`health answered ${a.non2xx} non-2xx, ${a.errors} errors`)
       ours.push(a.requests.average)
       p99.push(a.latency.p99)
       theirs.push((await cannon(`http://127.0.0.1:${barePort}/`)).requests.average)
@@ -238,7 +268,8 @@ async function main() {
 
   const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)))
   console.log(`runtime bench: ${runs} interleaved runs (medians), node ${process.version}`)
-  for (const r of rows) console.log(`  ${r[0].padEnd(width[0])}  ${r[1].padStart(width[1])}  ${r[2].padStart(width[2])}  ${r[3]}`)
+  for (const r of rows)
+    console.log(`  ${r[0].padEnd(width[0])}  ${r[1].padStart(width[1])}  ${r[2].padStart(width[2])}  ${r[3]}`)
   if (check && failed) process.exitCode = 1
 }
 

@@ -64,7 +64,8 @@ function timed(argv) {
   const start = process.hrtime.bigint()
   const result = spawnSync(process.execPath, argv, { cwd: project, env, encoding: 'utf8' })
   const ms = Number(process.hrtime.bigint() - start) / 1e6
-  if (result.status !== 0) throw new Error(`${argv.join(' ')} failed (${result.status}): ${result.stdout}${result.stderr}`)
+  if (result.status !== 0)
+    throw new Error(`${argv.join(' ')} failed (${result.status}): ${result.stdout}${result.stderr}`)
   return { ms, stdout: result.stdout }
 }
 
@@ -106,11 +107,19 @@ async function cleanup() {
 
 /** Adds tenant databases until the project has `total` (role + owned database + ready record each). */
 async function fillTo(total) {
-  const layout = registry && (await import(join(here, '..', 'packages', 'config', 'dist', 'index.js'))).projectLayout(project)
+  const layout =
+    registry &&
+    (await import(join(here, '..', 'packages', 'config', 'dist', 'index.js'))).projectLayout(project)
   const file = await stores.readTenantsFile(layout)
   const have = file.tenants.length
   const shared = JSON.parse(readFileSync(layout.sharedConfig, 'utf8'))
-  const admin = { host: '127.0.0.1', port: shared.port, user: 'systemprompt_admin', password: shared.admin_password, database: 'postgres' }
+  const admin = {
+    host: '127.0.0.1',
+    port: shared.port,
+    user: 'systemprompt_admin',
+    password: shared.admin_password,
+    database: 'postgres',
+  }
   const names = Array.from({ length: total - have }, (_, i) => `fill-${have + i}`)
   const now = new Date().toISOString()
   const lanes = 4
@@ -121,12 +130,24 @@ async function fillTo(total) {
         for (let i = lane; i < names.length; i += lanes) {
           const objectName = registry.tenantObjectName(names[i], file.project_id)
           await registry.createTenantDatabase(client, { role: objectName, database: objectName })
-          records.push({ name: names[i], database: 'shared', state: 'ready', database_name: objectName, role_name: objectName, profile: names[i], created_at: now, updated_at: now })
+          records.push({
+            name: names[i],
+            database: 'shared',
+            state: 'ready',
+            database_name: objectName,
+            role_name: objectName,
+            profile: names[i],
+            created_at: now,
+            updated_at: now,
+          })
         }
       })
     }),
   )
-  await stores.updateTenantsFile(layout, (current) => ({ ...current, tenants: [...current.tenants, ...records].sort((a, b) => a.name.localeCompare(b.name)) }))
+  await stores.updateTenantsFile(layout, (current) => ({
+    ...current,
+    tenants: [...current.tenants, ...records].sort((a, b) => a.name.localeCompare(b.name)),
+  }))
 }
 
 const results = {}

@@ -156,6 +156,8 @@ export const ErrorCode = {
   RELEASE_BINARY_MISSING: 'RELEASE_BINARY_MISSING',
   /** `docker run`: the app's container exited or did not answer its health check in time. */
   APP_START_FAILED: 'APP_START_FAILED',
+  /** A command stopped by Ctrl-C or SIGTERM before it finished (what it made is removed). */
+  INTERRUPTED: 'INTERRUPTED',
   /** A generated Docker file was edited by hand: `--write` keeps it unless `--force`. */
   DOCKERFILE_HAND_EDITED: 'DOCKERFILE_HAND_EDITED',
   /** `cloud dockerfile --check`: a file is missing, stale, hand-edited, or breaks a rule (file:line). */

@@ -143,8 +143,12 @@ export class HttpTransport implements Transport {
       } else if (Buffer.isBuffer(raw)) {
         request.end(raw)
       } else {
-        // A failing source (a file that vanished mid-tar) fails the request with its own error.
+        // A failing source (a file that vanished mid-tar) fails the request with its own error; a request
+        // that ends first (the engine answered early, the socket broke) stops the source.
         raw.on('error', (error) => request.destroy(error))
+        request.on('close', () => {
+          if (!raw.readableEnded) raw.destroy()
+        })
         raw.pipe(request)
       }
     })

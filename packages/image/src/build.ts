@@ -12,7 +12,14 @@ import {
   profileDockerModel,
 } from '@systemprompt/dockerfile'
 import type { Engine, ProgressEvent } from '@systemprompt/engine'
-import { type BuildContext, contextDigest, largestEntries, packContext, walkContext } from './context.js'
+import {
+  type BuildContext,
+  contextDigest,
+  isSecretPath,
+  largestEntries,
+  packContext,
+  walkContext,
+} from './context.js'
 import { contentTag, IMAGE_LABELS, imageRepository } from './names.js'
 
 /** Above this the build warns and names the largest paths (SPEC 6). */
@@ -164,6 +171,15 @@ export async function buildProfileImage(options: BuildProfileImageOptions): Prom
   const dockerfileText = await readFile(dockerfilePath, 'utf8')
   for (const { line, source } of dockerfileCopySources(dockerfileText)) {
     if (/[*?[]/.test(source) || source === '' || source === '.') continue
+    if (isSecretPath(source))
+      throw new SystempromptError({
+        code: 'DOCKERFILE_CHECK_FAILED',
+        category: 'user',
+        file: dockerfileRel,
+        line,
+        message: `${dockerfileRel}:${line} copies ${source}: a secrets or records file never goes into an image`,
+        fix: 'Remove the COPY; the app gets its secrets at run time (environment or <NAME>_FILE)',
+      })
     const mcp = source === 'target/release/mcp' || source.startsWith('target/release/mcp/')
     if (!existsSync(`${layout.root}/${source}`))
       throw contextMissing(

@@ -130,7 +130,7 @@ function withEnvKeys(
   const lines = (text ?? '').split('\n').filter((line, i, all) => line !== '' || i < all.length - 1)
   const present = new Map<string, number>()
   lines.forEach((line, i) => {
-    const key = /^\s*([A-Za-z_][A-Za-z0-9_]*)=/.exec(line)?.[1]
+    const key = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1]
     if (key) present.set(key, i)
   })
   for (const [key, value] of Object.entries(values)) {
@@ -192,6 +192,15 @@ export async function writeAppCompose(options: WriteAppComposeOptions): Promise<
       file,
       message: `${file} was not written by systemprompt or was edited by hand: not overwriting it`,
       fix: 'Move your file aside, or replace it with `systemprompt docker compose --force`',
+    })
+  // .env lines are KEY=value with no quoting rules shared by every compose version: only plain values.
+  if (!/^[A-Za-z0-9._~+/=-]+$/.test(secrets.jwt_secret))
+    throw new SystempromptError({
+      code: 'CONFIG_INVALID',
+      category: 'user',
+      file: layout.profileSecrets(profile),
+      message: `jwt_secret of profile ${profile} has characters that compose's .env cannot hold as they are (spaces, quotes, $, # or line breaks)`,
+      fix: `Give it a plain value (letters, digits, . _ ~ + / = -), e.g. \`systemprompt cloud profile create\` generates one`,
     })
   const envText = withEnvKeys(
     await readOptional(envFile),

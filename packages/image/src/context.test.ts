@@ -114,4 +114,13 @@ describe('build context', () => {
     put('target/debug/big', 'changed again')
     expect(await digest()).toBe(again)
   })
+
+  it('keeps secrets and records out even when the dockerignore lost its patterns', async () => {
+    const bare = dockerignoreMatcher('.git\n')
+    const context = await walkContext(root, bare, [DOCKERFILE])
+    const paths = context.entries.map((e) => e.path)
+    expect(paths).toContain('web/index.html')
+    for (const path of paths)
+      expect(path).not.toMatch(/secrets\.json|tenants\.json|shared_config\.json|\.secrets|\.env/)
+  })
 })

@@ -7,7 +7,36 @@ import { createReadStream } from 'node:fs'
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
+import { SystempromptError } from '@systemprompt/config/core'
 import type { DockerignoreMatcher } from '@systemprompt/dockerfile'
+
+/**
+ * Never in a context, whatever the dockerignore says (a hand-edited one may have lost a pattern): the
+ * project's records and secrets, env files, password files and the `.secrets` directories.
+ */
+const SECRET_BASENAMES = new Set(['secrets.json', 'tenants.json', 'shared_config.json'])
+export function isSecretPath(path: string): boolean {
+  const parts = path.split('/')
+  const base = parts[parts.length - 1] as string
+  return (
+    SECRET_BASENAMES.has(base) ||
+    base.startsWith('.env') ||
+    base.endsWith('.password') ||
+    parts.includes('.secrets')
+  )
+}
+
+function unreadable(root: string, path: string, error: unknown): SystempromptError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'error'
+  return new SystempromptError({
+    code: 'CONFIG_UNREADABLE',
+    category: 'user',
+    file: join(root, path),
+    message: `Cannot read ${path || '.'} for the build context (${code})`,
+    fix: "Make it readable, or keep it out of the image with the profile's Dockerfile.dockerignore",
+    cause: error,
+  })
+}
 
 export interface ContextEntry {
   /** Relative to the context root, `/`-separated. */
@@ -39,10 +68,17 @@ export async function walkContext(
   const entries: ContextEntry[] = []
   const forced = new Set(always)
   const visit = async (dir: string): Promise<void> => {
-    const names = (await readdir(join(root, dir))).sort()
+    const names = (
+      await readdir(join(root, dir)).catch((error: unknown) => {
+        throw unreadable(root, dir, error)
+      })
+    ).sort()
     for (const name of names) {
       const path = dir === '' ? name : `${dir}/${name}`
-      const stats = await lstat(join(root, path))
+      if (isSecretPath(path)) continue
+      const stats = await lstat(join(root, path)).catch((error: unknown) => {
+        throw unreadable(root, path, error)
+      })
       if (stats.isDirectory()) {
         if (matcher.prunes(path) && ![...forced].some((f) => f.startsWith(`${path}/`))) continue
         if (!matcher.ignores(path)) entries.push({ path, type: 'directory', mode: 0o755, size: 0 })
@@ -70,12 +106,12 @@ export async function walkContext(
 }
 
 /** sha256 of a file, streamed. */
-function fileDigest(file: string): Promise<string> {
+function fileDigest(root: string, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256')
-    createReadStream(file)
+    createReadStream(join(root, path))
       .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
+      .on('error', (error) => reject(unreadable(root, path, error)))
       .on('end', () => resolve(hash.digest('hex')))
   })
 }
@@ -89,7 +125,7 @@ export async function contextDigest(context: BuildContext, extra: string): Promi
   for (const entry of context.entries) {
     const content =
       entry.type === 'file'
-        ? await fileDigest(join(context.root, entry.path))
+        ? await fileDigest(context.root, entry.path)
         : entry.type === 'symlink'
           ? `-> ${entry.target}`
           : ''
@@ -103,8 +139,16 @@ export async function packContext(context: BuildContext): Promise<Readable> {
   const { pack } = await import('tar-stream')
   const tar = pack()
   const epoch = new Date(0)
+  // When the consumer goes away (the engine closed the request), stop reading files at once.
+  let closed = false
+  let current: ReturnType<typeof createReadStream> | undefined
+  tar.on('close', () => {
+    closed = true
+    current?.destroy()
+  })
   const write = async (): Promise<void> => {
     for (const entry of context.entries) {
+      if (closed) return
       const header = { name: entry.path, mode: entry.mode, uid: 0, gid: 0, mtime: epoch }
       if (entry.type === 'directory') {
         tar.entry({ ...header, type: 'directory' })
@@ -115,7 +159,12 @@ export async function packContext(context: BuildContext): Promise<Readable> {
           const sink = tar.entry({ ...header, type: 'file', size: entry.size }, (error) =>
             error ? reject(error) : resolve(),
           )
-          createReadStream(join(context.root, entry.path)).on('error', reject).pipe(sink)
+          current = createReadStream(join(context.root, entry.path))
+          current.on('error', (error) => reject(unreadable(context.root, entry.path, error)))
+          current.on('close', () => {
+            if (closed) resolve()
+          })
+          current.pipe(sink)
         })
       }
     }

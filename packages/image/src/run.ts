@@ -102,7 +102,14 @@ export async function startApp(options: StartAppOptions): Promise<StartedApp> {
       message: `A container named ${name} exists and is not this project's app`,
       fix: `Remove it yourself (\`docker rm -f ${name}\`) if it is not needed`,
     })
-  await assertHostPortFree(engine, port, '--port')
+  const containerPort = env.PORT === undefined ? APP_CONTAINER_PORT : Number(env.PORT)
+  if (!Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535)
+    throw usage(
+      `PORT=${JSON.stringify(env.PORT)} (from --env or the profile's secrets) is not a port`,
+      'Pass --env PORT=<1-65535>, or leave PORT out: the image listens on 8080',
+    )
+  // Our own app container of this name is about to be replaced: the port it holds is not taken.
+  await assertHostPortFree(engine, port, '--port', existing ? { ignoreContainer: name } : {})
 
   let database: StartedApp['database']
   const localPort = localUrlPort(databaseUrl)
@@ -136,7 +143,6 @@ export async function startApp(options: StartAppOptions): Promise<StartedApp> {
     options.onWarning?.('APP_REPLACED', `Replacing the running app container ${name}`)
     await engine.containers.remove(name, { force: true, volumes: true })
   }
-  const containerPort = Number(env.PORT ?? APP_CONTAINER_PORT)
   const containerId = await engine.containers.create({
     name,
     Image: image.Id,
@@ -151,7 +157,13 @@ export async function startApp(options: StartAppOptions): Promise<StartedApp> {
       Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
     },
   })
-  await engine.containers.start(containerId)
+  try {
+    await engine.containers.start(containerId)
+  } catch (error) {
+    // Nothing half-made stays: a container that did not start is removed.
+    await engine.containers.remove(containerId, { force: true, volumes: true }).catch(() => undefined)
+    throw error
+  }
   return {
     container: name,
     containerId,

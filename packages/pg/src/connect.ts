@@ -121,11 +121,6 @@ const LOCAL_AUTHORITY =
   /^(postgres(?:ql)?:\/\/(?:[^/?#@]*@)?(?:127\.0\.0\.1|localhost|\[::1\]))(?::(\d+))?(?=[/?#]|$)/i
 
 /**
- * `url` with only its port set to `to` (every other byte kept), when it names a loopback host — and, given
- * `from`, on that port (no port is 5432). Undefined for any other URL. The one rule for moving a local
- * server's URLs: `db up --port` and `db doctor --fix` both use it.
- */
-/**
  * `url` with its loopback host and port replaced by `host:port` (user, password, database and parameters
  * kept byte for byte); undefined for a URL that does not name a loopback host. `docker run` points a local
  * server's URL at the server's container name on a shared network.
@@ -145,6 +140,11 @@ export function localUrlPort(url: string): number | undefined {
   return match[2] === undefined ? 5432 : Number(match[2])
 }
 
+/**
+ * `url` with only its port set to `to` (every other byte kept), when it names a loopback host — and, given
+ * `from`, on that port (no port is 5432). Undefined for any other URL. The one rule for moving a local
+ * server's URLs: `db up --port` and `db doctor --fix` both use it.
+ */
 export function repointLocalUrl(url: string, to: number, from?: number): string | undefined {
   const match = LOCAL_AUTHORITY.exec(url)
   if (!match) return undefined

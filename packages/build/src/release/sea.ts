@@ -175,13 +175,6 @@ async function removeLeftovers(output: string): Promise<void> {
     if (name.startsWith(prefix)) await rm(join(dirname(output), name), { force: true })
 }
 
-/**
- * Builds the release binary at `output` unless it is up to date: copy this node (`process.execPath`),
- * `strip` it (before injecting: stripping after would cut the blob out), make the SEA blob of `bundle` with
- * `node --experimental-sea-config` (code cache on, the experimental warning off), inject it with postject,
- * then chmod 0755 and rename over `output` (a reader sees the old binary or the new one). A stamp next to it
- * records the hash of the inputs: unchanged inputs keep the binary. Linux x64 only (RELEASE_UNSUPPORTED).
- */
 /** The hash of what a binary is made of: the bundle's bytes, this node, the builder and the options. */
 async function releaseInputs(
   bundleBytes: Buffer,
@@ -236,6 +229,13 @@ export async function releaseState(options: { bundle: string; output: string }):
   return { state: reason === 'no binary yet' ? 'missing' : 'stale', reason, binary: output }
 }
 
+/**
+ * Builds the release binary at `output` unless it is up to date: copy this node (`process.execPath`),
+ * `strip` it (before injecting: stripping after would cut the blob out), make the SEA blob of `bundle` with
+ * `node --experimental-sea-config` (code cache on, the experimental warning off), inject it with postject,
+ * then chmod 0755 and rename over `output` (a reader sees the old binary or the new one). A stamp next to it
+ * records the hash of the inputs: unchanged inputs keep the binary. Linux x64 only (RELEASE_UNSUPPORTED).
+ */
 export async function buildRelease(options: BuildReleaseOptions): Promise<BuildReleaseResult> {
   const started = performance.now()
   await assertSupported()

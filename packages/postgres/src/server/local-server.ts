@@ -18,27 +18,41 @@ export async function localServerOnPort(
   port: number,
 ): Promise<LocalServerOnPort | undefined> {
   const ours = await engine.containers.list({ labels: { [LABELS.role]: true }, all: true })
+  const found: LocalServerOnPort[] = []
   for (const summary of ours) {
     const role = summary.Labels[LABELS.role]
     if (role !== ROLE_SHARED && role !== ROLE_DEDICATED) continue
     const info = await engine.containers.inspect(summary.Id)
     if (info && publishedPort(info) === port)
-      return {
+      found.push({
         containerName: info.Name.replace(/^\//, ''),
         containerId: info.Id,
         role,
         running: info.State.Running,
-      }
+      })
   }
-  return undefined
+  // A running server holds the port; a stopped one with the same binding (another project's) does not.
+  return found.find((s) => s.running) ?? found[0]
 }
 
 /**
  * PORT_IN_USE naming the holder (a container, a process, or someone we cannot see) and a free port to use
- * instead, when 127.0.0.1:`port` is taken; nothing when it is free.
+ * instead, when 127.0.0.1:`port` is taken; nothing when it is free. `ignoreContainer`: a container about to be
+ * replaced (its port is about to be free).
  */
-export async function assertHostPortFree(engine: Engine, port: number, portFlag = '--port'): Promise<void> {
-  const holder = await findPortHolder(engine, port)
+export async function assertHostPortFree(
+  engine: Engine,
+  port: number,
+  portFlag = '--port',
+  options: { ignoreContainer?: string } = {},
+): Promise<void> {
+  if (options.ignoreContainer !== undefined) {
+    // The container about to be replaced holds the port through docker-proxy: that is not someone else.
+    const running = await engine.containers.list({ all: false, name: options.ignoreContainer })
+    const self = running.find((c) => c.Names.some((n) => n.replace(/^\//, '') === options.ignoreContainer))
+    if (self?.Ports.some((p) => p.PublicPort === port)) return
+  }
+  const holder = await findPortHolder(engine, port, options)
   if (!holder) return
   throw portInUseError(holder, await suggestFreePort(engine, port + 1), portFlag)
 }

@@ -59,16 +59,6 @@ A docker-compose.yaml that systemprompt did not write, or that was edited by han
     const settings = await readProfileServerSettings(layout.profileYaml(profile))
     const { buildProfileImage, writeAppCompose } = await import('@systemprompt/image')
     const postgresImage = machine.postgresImage ?? settings.postgres_image
-    const written = await writeAppCompose({
-      layout,
-      profile,
-      port: this.flags.port,
-      force: this.flags.force,
-      version: this.config.version,
-      ...(postgresImage === undefined ? {} : { postgresImage }),
-      ...(Object.keys(machine.labels).length > 0 ? { labels: machine.labels } : {}),
-    })
-    this.log(`${written.action.padEnd(9)} ${written.file} (app: ${written.image})`)
     let built = false
     if (!this.flags['no-build']) {
       const { connectEngine } = await import('@systemprompt/engine')
@@ -88,6 +78,16 @@ A docker-compose.yaml that systemprompt did not write, or that was edited by han
       built = result.built
       this.log(result.built ? `Built ${result.tags[0]}` : `Image ${result.tags[0]} is up to date`)
     }
+    const written = await writeAppCompose({
+      layout,
+      profile,
+      port: this.flags.port,
+      force: this.flags.force,
+      version: this.config.version,
+      ...(postgresImage === undefined ? {} : { postgresImage }),
+      ...(Object.keys(machine.labels).length > 0 ? { labels: machine.labels } : {}),
+    })
+    this.log(`${written.action.padEnd(9)} ${written.file} (app: ${written.image})`)
     this.log('Next: docker-compose up -d')
     return { ...written, profile, built }
   }

@@ -169,7 +169,7 @@ describe('docker build', () => {
     const original = readFileSync(file, 'utf8')
     try {
       writeFileSync(file, original.replace('EXPOSE 8080', 'ENV API_TOKEN=abc123\nEXPOSE 8080'))
-      const line = original.split('\n').findIndex((l) => l === 'EXPOSE 8080') + 1
+      const line = original.split('\n').indexOf('EXPOSE 8080') + 1
       const secretEnv = cli(['docker', 'build', 'local', '--json'])
       expect(secretEnv.json?.error).toMatchObject({ code: 'DOCKERFILE_CHECK_FAILED', line })
       expect(secretEnv.json?.error.message).toContain(`Dockerfile:${line}`)
@@ -236,6 +236,13 @@ describe('docker run', () => {
     const server = started.json?.result.database.server as string
     expect(await status(port)).toBe(200)
     const container = started.json?.result.container as string
+    // Run again on the same port: our own container is replaced, its port is not "taken".
+    const again = cli(['docker', 'run', 'local', '--detach', '--port', String(port), '--json'])
+    expect(again.status, again.stdout + again.stderr).toBe(0)
+    expect(again.json?.warnings).toEqual(
+      expect.arrayContaining([expect.stringContaining(`Replacing the running app container ${container}`)]),
+    )
+    expect(await status(port)).toBe(200)
     const inspect = JSON.parse(docker(['inspect', container]))[0]
     expect(inspect.HostConfig.PortBindings['8080/tcp']).toEqual([
       { HostIp: '127.0.0.1', HostPort: String(port) },

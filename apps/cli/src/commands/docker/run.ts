@@ -4,6 +4,8 @@ import type { StartedApp } from '@systemprompt/image'
 import { stopSignal } from '../../runtime-settings.js'
 import { cliEnv, guardProject } from '../../settings.js'
 
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 interface DockerRunResult extends StartedApp {
   detached: boolean
   /** Milliseconds from start to the first 200 of /api/v1/health. */
@@ -72,7 +74,8 @@ The port is published on 127.0.0.1 only (a taken one names its holder). It waits
     const { connectEngine } = await import('@systemprompt/engine')
     const { removeApp, startApp, waitForApp } = await import('@systemprompt/image')
     const engine = await connectEngine({ env: machine.docker })
-    const { stopped, release } = stopSignal('once')
+    // Every signal, not only the first: a second Ctrl-C during the stop must not leave the container behind.
+    const { stopped, release } = stopSignal('every')
     try {
       const app = await startApp({
         layout,
@@ -83,24 +86,38 @@ The port is published on 127.0.0.1 only (a taken one names its holder). It waits
         ...(Object.keys(machine.labels).length > 0 ? { labels: machine.labels } : {}),
         onWarning: (_code, message) => this.warn(message),
       })
+      const cleanup = async (timeoutSeconds: number) => {
+        try {
+          await removeApp(engine, app, timeoutSeconds)
+        } catch (error) {
+          this.warn(
+            `Could not remove ${app.container}: ${error instanceof Error ? error.message : String(error)}`,
+          )
+        }
+      }
       if (app.database)
         this.log(`Database: ${app.database.server} on network ${app.database.network} (${app.database.url})`)
-      const logs =
-        this.flags.detach || this.jsonEnabled()
-          ? undefined
-          : await engine.containers.logs(app.containerId, { follow: true })
-      logs?.pipe(process.stdout, { end: false })
+      let logs: import('node:stream').Readable | undefined
       let healthy: { ms: number }
       try {
+        if (!this.flags.detach && !this.jsonEnabled()) {
+          logs = await engine.containers.logs(app.containerId, { follow: true })
+          logs.pipe(process.stdout, { end: false })
+        }
         healthy = await Promise.race([
           waitForApp(engine, app, { timeoutMs: this.flags.timeout * 1000 }),
           stopped.then((signal) => {
-            throw Object.assign(new Error(`interrupted by ${signal}`), { signal })
+            throw new SystempromptError({
+              code: 'INTERRUPTED',
+              category: 'user',
+              message: `Interrupted by ${signal} before ${app.container} was healthy: it was stopped and removed`,
+              fix: 'Run it again; --detach returns once it is healthy',
+            })
           }),
         ])
       } catch (error) {
         logs?.destroy()
-        await removeApp(engine, app, 2)
+        await cleanup(2)
         throw error
       }
       this.log(`${app.container} is healthy: ${app.url} (${(healthy.ms / 1000).toFixed(1)} s)`)
@@ -109,12 +126,14 @@ The port is published on 127.0.0.1 only (a taken one names its holder). It waits
       const outcome = await Promise.race([exited, stopped.then((signal) => ({ signal }))])
       if ('signal' in outcome) {
         this.log(`Stopping ${app.container} (${outcome.signal})...`)
-        await removeApp(engine, app)
+        await cleanup(10)
         logs?.destroy()
         return { ...app, detached: false, healthy_ms: healthy.ms, stopped_by: outcome.signal }
       }
+      // The last lines may still be on their way: give the follow stream a moment to end by itself.
+      if (logs) await Promise.race([new Promise((resolve) => logs?.once('end', resolve)), delay(1000)])
       logs?.destroy()
-      await engine.containers.remove(app.containerId, { force: true, volumes: true })
+      await cleanup(1)
       if (outcome.code !== 0)
         throw new SystempromptError({
           code: 'APP_START_FAILED',
