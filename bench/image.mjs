@@ -12,7 +12,6 @@
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -65,21 +64,24 @@ function timed(command, argv) {
 }
 const cli = (argv) => sh(process.execPath, [bin, ...argv])
 const docker = (argv) => sh('/usr/bin/docker', argv)
+/** A free port on 127.0.0.1, asked of a child node (synchronous, like every other step here). */
 function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
+  const code =
+    "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})"
+  return Number(sh(process.execPath, ['-e', code]))
 }
 async function healthy(port) {
   const deadline = Date.now() + 120_000
   for (;;) {
     if (Date.now() > deadline) throw new Error(`no health 200 on 127.0.0.1:${port} within 120 s`)
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/health`, { signal: AbortSignal.timeout(1000) })
+      // A ref'd timer: AbortSignal.timeout's is unref'd, and a fetch that docker-proxy holds open keeps
+      // nothing else alive (node would exit with 13, an unsettled top-level await).
+      const controller = new AbortController()
+      const timer = setTimeout(() => controller.abort(), 1000)
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/health`, {
+        signal: controller.signal,
+      }).finally(() => clearTimeout(timer))
       if (res.status === 200) return
     } catch {
       // not yet
@@ -105,7 +107,7 @@ function cleanup() {
 
 try {
   cli(['init', '--json'])
-  cli(['db', 'up', '--port', String(await freePort()), '--json'])
+  cli(['db', 'up', '--port', String(freePort()), '--json'])
   cli(['cloud', 'tenant', 'create', 'local', '--yes', '--json'])
   cli(['cloud', 'profile', 'create', 'production', '--tenant', 'local', '--json'])
   cli(['build', 'release', '--json'])
@@ -131,7 +133,7 @@ try {
   // A bare `docker run -d` needs the URL the way `docker run <profile>` rewrites it: the shared server's name
   // on the project's network, which the first `docker run` made.
   const first = JSON.parse(
-    cli(['docker', 'run', 'local', '--detach', '--port', String(await freePort()), '--json']),
+    cli(['docker', 'run', 'local', '--detach', '--port', String(freePort()), '--json']),
   )
   const { container, database } = first.result
   docker(['rm', '-f', '-v', container])
@@ -144,12 +146,12 @@ try {
   for (let round = 0; round < runs + 1; round++) {
     const t0 = timed(process.execPath, ['-e', ''])
     const t1 = timed(process.execPath, [bin, 'docker', 'build', 'local'])
-    let port = await freePort()
+    let port = freePort()
     let start = process.hrtime.bigint()
     const started = JSON.parse(cli(['docker', 'run', 'local', '--detach', '--port', String(port), '--json']))
     const t2 = ms(start)
     docker(['rm', '-f', '-v', started.result.container])
-    port = await freePort()
+    port = freePort()
     start = process.hrtime.bigint()
     const id = sh(
       '/usr/bin/docker',
