@@ -30,7 +30,6 @@ remove_labelled() {
   local kind="$1" label="$2" ids=()
   local ls_args=(-q --filter "label=$label")
   [ "$kind" = container ] && ls_args=(-a "${ls_args[@]}")
-  [ "$kind" = image ] && ls_args=(-a "${ls_args[@]}")
   mapfile -t ids < <("$DOCKER" "$kind" ls "${ls_args[@]}" | sort -u)
   [ "${#ids[@]}" -gt 0 ] || return 0
   local rm_args=()
@@ -41,7 +40,13 @@ remove_labelled() {
   local full_ids=()
   # Task containers name their service by its full id; `service ls -q` gives short ones.
   [ "$kind" = service ] && mapfile -t full_ids < <("$DOCKER" service inspect -f '{{.ID}}' "${ids[@]}")
-  "$DOCKER" "$kind" rm "${rm_args[@]}" "${ids[@]}" >/dev/null
+  if [ "$kind" = image ]; then
+    # Top-level images only (not -a): removing one removes the untagged layers below it; an image that
+    # went with another one's removal, or that a child still needs, is not a failure of the cleanup.
+    "$DOCKER" image rm "${rm_args[@]}" "${ids[@]}" >/dev/null 2>&1 || true
+  else
+    "$DOCKER" "$kind" rm "${rm_args[@]}" "${ids[@]}" >/dev/null
+  fi
   info "removed ${#ids[@]} ${kind}(s) labelled $label"
   [ "$kind" = service ] && remove_task_containers "${full_ids[@]}"
   return 0
