@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '@systemprompt/command'
 import type { BuildProfileImageResult } from '@systemprompt/image'
+import { buildProgress } from '../../build-progress.js'
 import { installedBundle } from '../../bundle-path.js'
 import { cliEnv, guardProject } from '../../settings.js'
 
@@ -40,7 +41,6 @@ The context is the project root filtered by the profile's Dockerfile.dockerignor
     const machine = await cliEnv()
     const { buildProfileImage } = await import('@systemprompt/image')
     const { connectEngine } = await import('@systemprompt/engine')
-    const json = this.jsonEnabled()
     const result = await buildProfileImage({
       layout,
       profile: this.args.profile,
@@ -49,18 +49,7 @@ The context is the project root filtered by the profile's Dockerfile.dockerignor
       ...(this.flags.tag === undefined ? {} : { tag: this.flags.tag }),
       noCache: this.flags['no-cache'],
       ...(Object.keys(machine.labels).length > 0 ? { labels: machine.labels } : {}),
-      onEvent: (event) => {
-        if (event.kind === 'warning') this.warn(event.message)
-        else if (json) return
-        else if (event.kind === 'context')
-          this.log(
-            `Context: ${event.files} entries, ${(event.bytes / 1024 / 1024).toFixed(1)} MB (sha256:${event.digest.slice(0, 12)})`,
-          )
-        else if (event.event.stream) {
-          const text = event.event.stream.replace(/\n$/, '')
-          if (text.trim() !== '') this.log(text)
-        } else if (event.event.status) this.log(event.event.status)
-      },
+      onEvent: buildProgress(this, this.jsonEnabled()),
     })
     this.log(
       result.built

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '@systemprompt/command'
 import type { WriteAppComposeResult } from '@systemprompt/image'
+import { buildProgress } from '../../build-progress.js'
 import { installedBundle } from '../../bundle-path.js'
 import { chooseProfile, cliEnv, guardProject } from '../../settings.js'
 
@@ -62,18 +63,13 @@ A docker-compose.yaml that systemprompt did not write, or that was edited by han
     let built = false
     if (!this.flags['no-build']) {
       const { connectEngine } = await import('@systemprompt/engine')
-      const json = this.jsonEnabled()
       const result = await buildProfileImage({
         layout,
         profile,
         engine: () => connectEngine({ env: machine.docker }),
         releaseBundle: installedBundle(),
         ...(Object.keys(machine.labels).length > 0 ? { labels: machine.labels } : {}),
-        onEvent: (event) => {
-          if (event.kind === 'warning') this.warn(event.message)
-          else if (!json && event.kind === 'progress' && event.event.stream?.trim())
-            this.log(event.event.stream.replace(/\n$/, ''))
-        },
+        onEvent: buildProgress(this, this.jsonEnabled()),
       })
       built = result.built
       this.log(result.built ? `Built ${result.tags[0]}` : `Image ${result.tags[0]} is up to date`)
