@@ -45,10 +45,13 @@ function addKeys(profile: string): void {
   writeFileSync(file, JSON.stringify({ ...secrets, anthropic_api_key: API_KEY, MY_TOKEN: API_KEY }, null, 2))
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   project = tempDir('sp-delete-')
   expect(runCli(['init'], { cwd: project.path }).status).toBe(0)
-})
+  // The shared server of this test on a port of its own: 5432 may be another test's (or the user's).
+  const up = cli(['db', 'up', '--port', String(await freePort()), '--json'])
+  expect(up.status, up.stdout + up.stderr).toBe(0)
+}, 120_000)
 
 afterAll(() => {
   removeRun(RUN)
