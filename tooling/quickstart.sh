@@ -4,7 +4,9 @@
 #  2. `systemprompt` on PATH (a small wrapper in $BIN_DIR, default /usr/local/bin) and `just`;
 #  3. a Docker engine and a PostgreSQL image (the test bed: there is no registry to pull from here);
 #  4. a demo project in $1 (default ./systemprompt-demo): `systemprompt init`, the seed's `just db-up`,
-#     a tenant `my-project` (`systemprompt cloud tenant create`), and `just db-list`.
+#     a tenant `my-project` (`systemprompt cloud tenant create`), and `just db-list`;
+#  5. the image (`build release`, `just docker-build local`, `just docker-run local --detach`);
+#  6. `just deploy --profile production --yes` to the test bed's registry and Swarm, and its health answer.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 demo="${1:-$PWD/systemprompt-demo}"
@@ -56,5 +58,36 @@ just docker-build local
 just docker-run local --detach --port "${SYSTEMPROMPT_DEMO_PORT:-8080}"
 curl -fsS "http://127.0.0.1:${SYSTEMPROMPT_DEMO_PORT:-8080}/api/v1/health"
 echo
-printf '\nDone. In %s: the app on http://127.0.0.1:%s, `just db-logs`, `just db-down`, `systemprompt --help`.\n' \
-  "$demo" "${SYSTEMPROMPT_DEMO_PORT:-8080}"
+step "Deploy: profile production to the test bed's registry (127.0.0.1:5000) and Swarm"
+# The deployed app reaches the tenant's database on an attachable overlay network that the shared server
+# joins; its secrets.json gets that URL as internal_database_url (DATABASE_URL inside the service).
+deploy_port="${SYSTEMPROMPT_DEMO_DEPLOY_PORT:-8081}"
+/usr/bin/docker network inspect systemprompt-demo >/dev/null 2>&1 ||
+  /usr/bin/docker network create --driver overlay --attachable systemprompt-demo >/dev/null
+shared=systemprompt-postgres-shared  # the shared server's container (no SYSTEMPROMPT_INSTANCE here)
+/usr/bin/docker network connect systemprompt-demo "$shared" 2>/dev/null || true
+if [ ! -f .systemprompt/profiles/production/profile.yaml ]; then
+  systemprompt cloud profile create production --tenant my-project --target cloud
+  cat >>.systemprompt/profiles/production/profile.yaml <<EOF
+deploy:
+  target: swarm
+  registry: 127.0.0.1:5000
+  repository: demo/systemprompt
+  replicas: 1
+  publish_port: $deploy_port
+  publish_mode: host
+  networks: [systemprompt-demo]
+EOF
+fi
+SHARED="$shared" node -e '
+  const fs = require("node:fs"); const file = ".systemprompt/profiles/production/secrets.json";
+  const s = JSON.parse(fs.readFileSync(file, "utf8")); const u = new URL(s.database_url);
+  u.hostname = process.env.SHARED; u.port = "5432"; s.internal_database_url = u.toString();
+  fs.writeFileSync(file + ".tmp", JSON.stringify(s, null, 2) + "\n", { mode: 0o600 }); fs.renameSync(file + ".tmp", file);'
+just deploy --profile production --yes
+curl -fsS "http://127.0.0.1:$deploy_port/api/v1/health"
+echo
+systemprompt cloud deploy status --profile production
+
+printf '\nDone. In %s: the app on http://127.0.0.1:%s (docker run) and http://127.0.0.1:%s (Swarm), `just db-logs`, `systemprompt --help`.\n' \
+  "$demo" "${SYSTEMPROMPT_DEMO_PORT:-8080}" "$deploy_port"

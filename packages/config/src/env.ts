@@ -26,6 +26,9 @@ import { isDockerImageRef } from './schema/formats.js'
  * | `DOCKER_TLS_VERIFY` | TLS to a `tcp://` DOCKER_HOST | off (on for port 2376) |
  * | `DOCKER_CERT_PATH` | Directory of `ca.pem`, `cert.pem`, `key.pem` for TLS | none |
  * | `XDG_RUNTIME_DIR` | Where the rootless Docker socket lives (`$XDG_RUNTIME_DIR/docker.sock`) | none |
+ * | `DOCKER_AUTH_CONFIG` | Registry credentials for `cloud deploy`, a docker config.json as text (`{"auths": {...}}`), as CI systems set it | none |
+ * | `DOCKER_CONFIG` | Directory of the docker CLI's config.json (auths, credHelpers, credsStore) | `~/.docker` |
+ * | `PATH` | Where `cloud deploy` finds a credential helper (`docker-credential-<name>`) that config.json names | — |
  * | everything else | Passed on unread to a program the CLI runs for the user in the foreground (`db psql` starts `psql`: PATH, HOME, TERM, PAGER, PSQLRC, ...), as a shell would; the connection's own `PG*` variables are replaced | — |
  *
  * The application's own variables (SPEC section 8: `DATABASE_URL`, `HOST` 0.0.0.0, `PORT` 8080, `RUST_LOG`
@@ -60,6 +63,8 @@ export interface CliEnv {
   labels: Record<string, string>
   /** SYSTEMPROMPT_PROFILE, as given (resolved against the working directory by the caller). */
   profile: string | undefined
+  /** Where registry credentials come from (DOCKER_AUTH_CONFIG, DOCKER_CONFIG or ~/.docker, PATH for helpers). */
+  registry: { authConfig: string | undefined; configDir: string | undefined; path: string | undefined }
   debug: boolean
 }
 
@@ -109,6 +114,11 @@ export function readCliEnv(source: EnvSource = process.env): CliEnv {
     instance,
     labels: parseLabels(get('SYSTEMPROMPT_LABELS')),
     profile: get('SYSTEMPROMPT_PROFILE'),
+    registry: {
+      authConfig: get('DOCKER_AUTH_CONFIG'),
+      configDir: get('DOCKER_CONFIG') ?? (get('HOME') ? `${get('HOME')}/.docker` : undefined),
+      path: get('PATH'),
+    },
     debug: debugEnabled(source),
   }
 }

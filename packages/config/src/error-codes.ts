@@ -166,6 +166,27 @@ export const ErrorCode = {
   DOCKERFILE_INPUT_INVALID: 'DOCKERFILE_INPUT_INVALID',
   /** Several profiles and none chosen (no --profile, no SYSTEMPROMPT_PROFILE), or none at all. */
   PROFILE_NOT_CHOSEN: 'PROFILE_NOT_CHOSEN',
+  // Deploy (SPEC 7)
+  /** The profile has no usable `deploy:` section (no registry for a push, no target). */
+  DEPLOY_NOT_CONFIGURED: 'DEPLOY_NOT_CONFIGURED',
+  /** The registry does not answer (DNS, connection refused, TLS, timeout). */
+  DEPLOY_REGISTRY_UNREACHABLE: 'DEPLOY_REGISTRY_UNREACHABLE',
+  /** The registry refused the credentials (401/403): never reported as a missing image. */
+  DEPLOY_REGISTRY_AUTH: 'DEPLOY_REGISTRY_AUTH',
+  /** Target swarm on an engine that is not a Swarm manager. */
+  DEPLOY_NOT_SWARM_MANAGER: 'DEPLOY_NOT_SWARM_MANAGER',
+  /** A network named in `deploy.networks` does not exist (or cannot be joined by a service). */
+  DEPLOY_NETWORK_MISSING: 'DEPLOY_NETWORK_MISSING',
+  /** `--skip-push` / rollback: the image for these inputs is not in the registry. */
+  DEPLOY_IMAGE_MISSING: 'DEPLOY_IMAGE_MISSING',
+  /** The new version failed and the previous one was restored (Swarm rollback, or the old container). */
+  DEPLOY_ROLLED_BACK: 'DEPLOY_ROLLED_BACK',
+  /** The rollout failed and nothing could be restored (a first deploy, or the rollback failed too). */
+  DEPLOY_FAILED: 'DEPLOY_FAILED',
+  /** Another deploy of this profile runs (the lock names it). */
+  DEPLOY_IN_PROGRESS: 'DEPLOY_IN_PROGRESS',
+  /** `cloud deploy rollback`: no earlier deploy to go back to. */
+  DEPLOY_HISTORY_EMPTY: 'DEPLOY_HISTORY_EMPTY',
   /** A generator was handed a relative path (a bug in the caller). */
   INTERNAL_RELATIVE_PATH: 'INTERNAL_RELATIVE_PATH',
 } as const

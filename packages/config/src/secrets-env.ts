@@ -32,7 +32,8 @@ export function secretsEnvironment(secrets: Secrets): Record<string, string> {
   }
   put('DATABASE_URL', secrets.internal_database_url ?? secrets.database_url)
   const record = secrets as Record<string, unknown>
-  const known = new Set(['database_url', 'internal_database_url'])
+  // registry_password is the deploy's registry login (profile deploy.registry_username), not the app's.
+  const known = new Set(['database_url', 'internal_database_url', 'registry_password'])
   for (const [key, name] of KNOWN) {
     known.add(key)
     put(name, record[key])

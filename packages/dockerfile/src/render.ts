@@ -50,7 +50,8 @@ function dockerfileBody({ model, entrypointSource, intro }: DockerfileShape): st
   return `${intro.map((line) => `# ${line}`.trimEnd()).join('\n')}
 
 # Stage "app" assembles /app with fixed modes (owned by root, read-only to everyone else, whatever the
-# checkout's umask); the runtime stage takes it in one layer (a chmod there would store every file twice).
+# checkout's umask); the runtime stage takes it without a chmod (which would store every file twice), one
+# layer per part, the binary first: a changed migration or page rebuilds and pushes its own layer only.
 FROM ${model.baseImage} AS app
 COPY target/release/systemprompt ${IMAGE_PATHS.binary}
 ${mcpCopies.map((line) => `${line}\n`).join('')}COPY services/ ${IMAGE_PATHS.services}/
@@ -70,7 +71,10 @@ RUN apt-get update \\
     && mkdir -p ${IMAGE_PATHS.storage} \\
     && chown systemprompt:systemprompt ${IMAGE_PATHS.storage}
 WORKDIR /app
-COPY --from=app /app /app
+COPY --from=app ${IMAGE_PATHS.binary} ${IMAGE_PATHS.binary}
+${model.mcpServers.length === 0 ? '' : `COPY --from=app ${IMAGE_PATHS.mcp} ${IMAGE_PATHS.mcp}\n`}COPY --from=app ${IMAGE_PATHS.entrypoint} ${IMAGE_PATHS.entrypoint}
+COPY --from=app ${IMAGE_PATHS.services} ${IMAGE_PATHS.services}
+COPY --from=app ${IMAGE_PATHS.web} ${IMAGE_PATHS.web}
 ENV HOST=0.0.0.0 \\
     PORT=8080 \\
     RUST_LOG=${model.logLevel} \\

@@ -3,7 +3,7 @@ import type Dockerode from 'dockerode'
 import { engineCall, httpStatusOf } from './errors.js'
 import { type LabelFilter, labelFilterArgs } from './labels.js'
 import { demuxBuffer, demuxToSingle, demuxToText, FrameDecoder } from './streams.js'
-import { firstFileFromTar } from './tar.js'
+import { firstFileFromTar, tarOf } from './tar.js'
 import { requestJson, requestOptional, type Transport, toHttpError } from './transport.js'
 
 export type ContainerInfo = Dockerode.ContainerInspectInfo
@@ -95,6 +95,18 @@ export class ContainersApi {
         timeoutMs: 60_000,
       }),
     )
+  }
+
+  /** Renames a container (running or not). */
+  async rename(nameOrId: string, name: string): Promise<void> {
+    await engineCall(this.transport, `rename container ${nameOrId} to ${name}`, async () => {
+      const res = await this.transport.request({
+        method: 'POST',
+        path: `/containers/${enc(nameOrId)}/rename`,
+        query: { name },
+      })
+      if (res.statusCode >= 400) throw toHttpError(res)
+    })
   }
 
   /** Changes the restart policy of an existing container (running or not). */
@@ -332,6 +344,27 @@ export class ContainersApi {
         throw error
       }
       return firstFileFromTar(archive)
+    })
+  }
+
+  /**
+   * Writes files into a container (created or running) under the directory `dir`, which must exist in the
+   * image: a tar sent to the archive endpoint, so the content never shows in the container's config
+   * (`docker inspect`) the way environment variables do. Each file gets `mode`, owned by `uid:gid`.
+   */
+  async putFiles(
+    nameOrId: string,
+    dir: string,
+    files: { name: string; content: string | Buffer; mode?: number; uid?: number; gid?: number }[],
+  ): Promise<void> {
+    await engineCall(this.transport, `write files into ${nameOrId}`, async () => {
+      const res = await this.transport.request({
+        method: 'PUT',
+        path: `/containers/${enc(nameOrId)}/archive`,
+        query: { path: dir, noOverwriteDirNonDir: true },
+        raw: { data: await tarOf(files), contentType: 'application/x-tar' },
+      })
+      if (res.statusCode >= 400) throw toHttpError(res)
     })
   }
 

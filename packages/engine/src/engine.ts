@@ -4,6 +4,7 @@ import { engineCall, unreachableError } from './errors.js'
 import { HttpTransport } from './http.js'
 import { ImagesApi } from './images.js'
 import { NetworksApi } from './networks.js'
+import { SwarmApi } from './swarm.js'
 import { requestJson, type Transport } from './transport.js'
 import { VolumesApi } from './volumes.js'
 
@@ -23,12 +24,14 @@ export class Engine {
   readonly volumes: VolumesApi
   readonly images: ImagesApi
   readonly networks: NetworksApi
+  readonly swarm: SwarmApi
 
   constructor(readonly transport: Transport) {
     this.containers = new ContainersApi(transport)
     this.volumes = new VolumesApi(transport)
     this.images = new ImagesApi(transport)
     this.networks = new NetworksApi(transport)
+    this.swarm = new SwarmApi(transport)
   }
 
   /** `GET /_ping`; throws ENGINE_UNREACHABLE (one line naming the socket or DOCKER_HOST) on failure. */

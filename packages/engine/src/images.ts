@@ -39,10 +39,10 @@ export class ImagesApi {
 
   /**
    * Pulls an image, reading the whole progress stream (a failed pull can still answer HTTP 200 and report
-   * the failure as an event). A reference outside Docker's grammar is refused before the call
+   * the failure as an event); `auth` is the X-Registry-Auth of a private registry. A reference outside Docker's grammar is refused before the call
    * (IMAGE_REFERENCE_INVALID); a failed pull is IMAGE_PULL_FAILED with the engine's reason in the message.
    */
-  async pull(ref: string, onEvent?: (event: ProgressEvent) => void): Promise<void> {
+  async pull(ref: string, onEvent?: (event: ProgressEvent) => void, auth?: string): Promise<void> {
     if (!isDockerImageRef(ref)) {
       throw new SystempromptError({
         code: EngineErrorCode.invalidReference,
@@ -59,6 +59,7 @@ export class ImagesApi {
         path: '/images/create',
         // Without a tag the engine pulls every tag of the repository: default to latest, like the docker CLI.
         query: splitReference(ref),
+        ...(auth ? { headers: { 'X-Registry-Auth': auth } } : {}),
         timeoutMs: PULL_TIMEOUT_MS,
       })
       await readProgress(stream, `pull image ${ref}`, onEvent)
@@ -115,6 +116,47 @@ export class ImagesApi {
         query: { repo, tag },
       })
       if (res.statusCode >= 400) throw toHttpError(res)
+    })
+  }
+
+  /**
+   * Pushes `repo:tag` with the registry credentials `auth` (base64url JSON, see `encodeRegistryAuth`; at
+   * least `serveraddress`, or the engine answers 400). The whole stream is read: a refused push arrives as
+   * an error event (ENGINE_STREAM_ERROR with the registry's words). Returns the pushed manifest's digest
+   * and how many bytes of layers were sent (0 when the registry had every layer).
+   */
+  async push(
+    repo: string,
+    tag: string,
+    auth: string,
+    onEvent?: (event: ProgressEvent) => void,
+  ): Promise<{ digest: string | undefined; uploadedBytes: number; layersPushed: number }> {
+    return engineCall(this.transport, `push ${repo}:${tag}`, async () => {
+      const stream = await this.transport.stream({
+        method: 'POST',
+        path: `/images/${encodeURIComponent(repo)}/push`,
+        query: { tag },
+        headers: { 'X-Registry-Auth': auth },
+        timeoutMs: PULL_TIMEOUT_MS,
+        idleTimeoutMs: PULL_TIMEOUT_MS,
+      })
+      const uploaded = new Map<string, number>()
+      let layersPushed = 0
+      const events = await readProgress(stream, `push ${repo}:${tag}`, (event) => {
+        const id = (event as { id?: string }).id
+        const detail = (event as { progressDetail?: { current?: number } }).progressDetail
+        if (id && event.status === 'Pushing' && typeof detail?.current === 'number')
+          uploaded.set(id, Math.max(uploaded.get(id) ?? 0, detail.current))
+        if (id && event.status === 'Pushed') layersPushed += 1
+        onEvent?.(event)
+      })
+      let digest: string | undefined
+      for (const event of events) {
+        const aux = event.aux as { Digest?: unknown } | undefined
+        if (aux && typeof aux.Digest === 'string') digest = aux.Digest
+        digest ??= /digest: (sha256:[0-9a-f]{64})/.exec(event.status ?? '')?.[1]
+      }
+      return { digest, uploadedBytes: [...uploaded.values()].reduce((a, b) => a + b, 0), layersPushed }
     })
   }
 

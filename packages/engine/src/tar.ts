@@ -24,3 +24,31 @@ export async function firstFileFromTar(archive: Readable): Promise<Buffer | unde
     archive.destroy()
   }
 }
+
+/** A tar of in-memory files (regular files only, mtime 0), for the archive endpoint. */
+export async function tarOf(
+  files: { name: string; content: string | Buffer; mode?: number; uid?: number; gid?: number }[],
+): Promise<Buffer> {
+  const { pack } = await import('tar-stream')
+  const tar = pack()
+  const chunks: Buffer[] = []
+  tar.on('data', (chunk: unknown) => chunks.push(chunk as Buffer))
+  const done = new Promise<void>((resolve, reject) => {
+    tar.on('end', resolve)
+    tar.on('error', reject)
+  })
+  for (const file of files)
+    tar.entry(
+      {
+        name: file.name,
+        mode: file.mode ?? 0o400,
+        uid: file.uid ?? 0,
+        gid: file.gid ?? 0,
+        mtime: new Date(0),
+      },
+      typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content,
+    )
+  tar.finalize()
+  await done
+  return Buffer.concat(chunks)
+}

@@ -39,6 +39,11 @@ export interface BuildProfileImageOptions {
   /** Extra labels on the image (tests mark theirs). */
   labels?: Record<string, string>
   onEvent?: (event: BuildEvent) => void
+  /**
+   * Pre-flight and the context digest only: the tags the image has (or would have) for these inputs, nothing
+   * sent to the engine (`image` is empty). What a deploy's `--skip-push` and `--dry-run` need.
+   */
+  digestOnly?: boolean
 }
 
 /** @public */
@@ -220,8 +225,20 @@ export async function buildProfileImage(options: BuildProfileImageOptions): Prom
     )
   }
 
-  const engine = await options.engine()
   const shaTag = contentTag(digest)
+  if (options.digestOnly)
+    return {
+      profile,
+      image: '',
+      tags: [`${repo}:${profile}`, `${repo}:${shaTag}`],
+      contextDigest: `sha256:${digest}`,
+      contextFiles: context.entries.length,
+      contextBytes: context.bytes,
+      built: false,
+      ms: Math.round(performance.now() - started),
+      warnings,
+    }
+  const engine = await options.engine()
   const profileRef = `${repo}:${profile}`
   const shaRef = `${repo}:${shaTag}`
   const existing = options.noCache ? undefined : await engine.images.inspect(shaRef)

@@ -19,10 +19,16 @@ function idsOf(args: string[]): string[] {
  */
 export function removeRun(run: string): void {
   const filter = `label=${RUN_LABEL}=${run}`
+  // Swarm services first (their tasks' containers carry the run's labels too), then their secrets below.
+  const swarm = docker(['info', '--format', '{{.Swarm.LocalNodeState}}']).trim() === 'active'
+  const services = swarm ? idsOf(['service', 'ls', '-q', '--filter', filter]) : []
+  if (services.length > 0) docker(['service', 'rm', ...services])
   const containers = idsOf(['ps', '-aq', '--filter', filter])
   if (containers.length > 0) docker(['rm', '-f', '-v', ...containers])
   const volumes = idsOf(['volume', 'ls', '-q', '--filter', filter])
   if (volumes.length > 0) docker(['volume', 'rm', '-f', ...volumes])
+  const secrets = swarm ? idsOf(['secret', 'ls', '-q', '--filter', filter]) : []
+  if (secrets.length > 0) docker(['secret', 'rm', ...secrets])
   const networks = idsOf(['network', 'ls', '-q', '--filter', filter])
   if (networks.length > 0) docker(['network', 'rm', ...networks])
   const images = [...new Set(idsOf(['images', '-q', '--filter', filter]))]

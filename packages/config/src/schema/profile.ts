@@ -10,6 +10,7 @@ import {
   tenantNameSchema,
 } from './common.js'
 import { DockerSettingsSchema } from './docker.js'
+import { isDockerHost } from './formats.js'
 
 const relativePath = (what: string) =>
   boundedText(`a ${what} path`, TEXT_LIMITS.secret)
@@ -64,12 +65,35 @@ export const ProfileDockerSchema = DockerSettingsSchema.extend({
     ),
 }).describe('Docker settings of this profile: PostgreSQL servers and the application image')
 
+const seconds = (what: string, min: number, max: number, fallback: number) =>
+  z
+    .number({ error: `${what} must be a number of seconds` })
+    .int({ error: `${what} must be a whole number of seconds` })
+    .min(min, { error: `${what} must be at least ${min} s` })
+    .max(max, { error: `${what} must be at most ${max} s` })
+    .default(fallback)
+
+const networkNameSchema = boundedText('a network name', TEXT_LIMITS.short).regex(
+  /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/,
+  {
+    error: 'invalid network name: letters, digits, _ . - (an existing Docker network)',
+  },
+)
+
 export const DeploySettingsSchema = z
   .strictObject({
     target: z
       .enum(['docker', 'swarm'], { error: "expected 'docker' or 'swarm'" })
       .default('docker')
       .describe('Where the image runs: a single Docker host or a Docker Swarm.'),
+    engine: boundedText('an engine endpoint', TEXT_LIMITS.short)
+      .refine(isDockerHost, {
+        error: 'expected unix:///path/docker.sock or tcp://host:port (a DOCKER_HOST value)',
+      })
+      .optional()
+      .describe(
+        'Docker engine to deploy to (a DOCKER_HOST value); default DOCKER_HOST, else the local socket.',
+      ),
     registry: registryHostSchema
       .optional()
       .describe('Registry the image is pushed to, host[:port] (e.g. registry.example.com, 127.0.0.1:5000).'),
@@ -79,6 +103,12 @@ export const DeploySettingsSchema = z
       })
       .optional()
       .describe('Repository inside the registry; defaults to systemprompt-<profile>.'),
+    registry_username: boundedText('a registry user name', TEXT_LIMITS.short)
+      .min(1, { error: 'registry_username must not be empty' })
+      .optional()
+      .describe(
+        'User for the registry when no Docker credentials are configured; its password is registry_password in secrets.json.',
+      ),
     service: z
       .string()
       .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, {
@@ -87,17 +117,44 @@ export const DeploySettingsSchema = z
       .optional()
       .describe('Container (docker) or service (swarm) name; defaults to systemprompt-<profile>.'),
     replicas: z
-      .number()
-      .int()
+      .number({ error: 'replicas must be a number' })
+      .int({ error: 'replicas must be a whole number' })
       .min(1, { error: 'replicas must be at least 1' })
       .max(100, { error: 'replicas must be at most 100' })
       .default(1)
-      .describe('Number of replicas (swarm target).'),
-    publish_port: portSchema.default(8080).describe('Host port the application is published on.'),
+      .describe('Number of replicas (swarm target; the docker target runs one).'),
+    publish_port: portSchema
+      .nullable()
+      .default(8080)
+      .describe(
+        'Host port the application is published on; null publishes none (reached on its networks only).',
+      ),
+    publish_mode: z
+      .enum(['ingress', 'host'], { error: "expected 'ingress' or 'host'" })
+      .default('ingress')
+      .describe(
+        "Swarm publishing: ingress (routing mesh, any node) or host (the node running the task; one task per node, and the update stops the old task first). A kernel without IPVS needs 'host'.",
+      ),
+    networks: z
+      .array(networkNameSchema)
+      .max(10, { error: 'at most 10 networks' })
+      .default([])
+      .describe(
+        'Existing networks the app joins (e.g. the one its database is on); for swarm, attachable overlay networks.',
+      ),
     health_path: boundedText('a health path', TEXT_LIMITS.secret)
       .regex(/^\/[^\s]*$/, { error: 'health path must start with / and contain no spaces' })
       .default('/api/v1/health')
       .describe('HTTP path that must answer 200 before a rollout continues.'),
+    health_timeout: seconds('health_timeout', 5, 3600, 120).describe(
+      'Seconds a new version has to become healthy.',
+    ),
+    rollout_timeout: seconds('rollout_timeout', 10, 7200, 600).describe(
+      'Seconds the whole rollout may take; past it the deploy rolls back itself.',
+    ),
+    monitor: seconds('monitor', 0, 600, 5).describe(
+      'Seconds Swarm watches each updated task before the next (a task failing in that window rolls back).',
+    ),
     url: httpUrlSchema.optional().describe('Public URL of the deployed application, shown after deploy.'),
   })
   .describe('How `systemprompt cloud deploy` ships this profile')

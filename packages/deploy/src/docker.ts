@@ -1,0 +1,208 @@
+// The docker target (SPEC 7): one host. The old container is kept until the new one is healthy; on failure
+// the new one is removed and the old one started again. The port can be held by one container only, so this
+// target has a short gap between stopping the old and the new one answering (Swarm has none).
+import { SystempromptError } from '@systemprompt/config'
+import type { ContainerInfo, Engine } from '@systemprompt/engine'
+import { DEPLOY_LABELS, probe, type RolloutOptions, type RolloutResult, sleep, specHash } from './rollout.js'
+
+const SECRETS_DIR = '/run/secrets'
+
+/** The container's uid:gid from the image's USER (numeric only), for the secret files' owner. */
+function imageUser(user: string | undefined): { uid: number; gid: number } {
+  const [u, g] = (user ?? '').split(':')
+  const uid = /^\d+$/.test(u ?? '') ? Number(u) : 0
+  const gid = /^\d+$/.test(g ?? '') ? Number(g) : uid
+  return { uid, gid }
+}
+
+async function tail(engine: Engine, id: string): Promise<string> {
+  try {
+    return (await engine.containers.logsText(id, 15)).trimEnd() || '(no output)'
+  } catch {
+    return '(the log cannot be read)'
+  }
+}
+
+/** Waits until the new container is healthy: the published port answers 200 (local engine) or Docker says healthy. */
+async function waitHealthy(options: RolloutOptions, id: string): Promise<void> {
+  const { engine, settings } = options
+  const deadline = Date.now() + settings.health_timeout * 1000
+  const url =
+    options.localEngine && settings.publish_port !== null
+      ? `http://127.0.0.1:${settings.publish_port}${settings.health_path}`
+      : undefined
+  for (;;) {
+    options.signal?.throwIfAborted()
+    const info: ContainerInfo | undefined = await engine.containers.inspect(id)
+    if (!info?.State.Running)
+      throw new Error(
+        `it exited with code ${info?.State.ExitCode ?? '?'}; its last lines:\n${await tail(engine, id)}`,
+      )
+    if (url !== undefined ? (await probe(url, 1500)) === 200 : info.State.Health?.Status === 'healthy') return
+    if (Date.now() > deadline)
+      throw new Error(
+        `it did not become healthy within ${settings.health_timeout} s; its last lines:\n${await tail(engine, id)}`,
+      )
+    await sleep(200, options.signal)
+  }
+}
+
+export async function rolloutDocker(options: RolloutOptions): Promise<RolloutResult> {
+  const { engine, service, settings } = options
+  const started = Date.now()
+  const old = await engine.containers.inspect(service)
+  if (old && old.Config.Labels?.[DEPLOY_LABELS.project] !== options.labels[DEPLOY_LABELS.project])
+    throw new SystempromptError({
+      code: 'CONTAINER_NAME_TAKEN',
+      category: 'conflict',
+      message: `A container named ${service} exists and was not deployed by this project`,
+      fix: "Name this profile's container differently (deploy.service), or remove the other one",
+    })
+  const imageInfo = await engine.images.inspect(options.image)
+  if (!imageInfo)
+    throw new SystempromptError({
+      code: 'IMAGE_MISSING',
+      category: 'user',
+      message: `The image ${options.image} is not on the target engine`,
+      fix: 'Deploy without --skip-push, or set deploy.registry so the target engine can pull it',
+    })
+  const env = [
+    ...Object.keys(options.secretEnv).map((name) => `${name}_FILE=${SECRETS_DIR}/${name}`),
+    ...Object.entries(options.plainEnv).map(([k, v]) => `${k}=${v}`),
+  ].sort()
+  const ports =
+    settings.publish_port === null
+      ? {}
+      : {
+          ExposedPorts: { [`${options.containerPort}/tcp`]: {} },
+          PortBindings: {
+            [`${options.containerPort}/tcp`]: [{ HostIp: '', HostPort: String(settings.publish_port) }],
+          },
+        }
+  // The secrets' values are in the hash (as a digest): a changed secret is a changed deploy.
+  const hash = specHash({
+    image: imageInfo.Id,
+    env,
+    ports,
+    networks: settings.networks,
+    secrets: options.secretEnv,
+  })
+  if (old?.State.Running && old.Config.Labels?.[DEPLOY_LABELS.spec] === hash)
+    return { state: 'unchanged', ms: Date.now() - started, previousImage: old.Config.Image }
+
+  for (const name of settings.networks)
+    if (!(await engine.networks.inspect(name)))
+      throw new SystempromptError({
+        code: 'DEPLOY_NETWORK_MISSING',
+        category: 'user',
+        keyPath: ['deploy', 'networks'],
+        message: `deploy.networks names ${JSON.stringify(name)}, and no network of that name exists on the engine`,
+        fix: `Create it (\`docker network create ${name}\`) or correct deploy.networks`,
+      })
+
+  const next = `${service}-next`
+  await engine.containers.remove(next, { force: true, volumes: true })
+  const [firstNetwork, ...moreNetworks] = settings.networks
+  const id = await engine.containers.create({
+    name: next,
+    Image: options.image,
+    Env: env,
+    Labels: { ...options.labels, [DEPLOY_LABELS.spec]: hash },
+    ...(ports.ExposedPorts ? { ExposedPorts: ports.ExposedPorts } : {}),
+    HostConfig: {
+      RestartPolicy: { Name: 'unless-stopped' },
+      ...(ports.PortBindings ? { PortBindings: ports.PortBindings } : {}),
+      ...(firstNetwork ? { NetworkMode: firstNetwork } : {}),
+    },
+  })
+  const { uid, gid } = imageUser(imageInfo.Config?.User)
+  const files = Object.entries(options.secretEnv).map(([name, value]) => ({
+    name: `secrets/${name}`,
+    content: value,
+    mode: 0o400,
+    uid,
+    gid,
+  }))
+  try {
+    if (files.length > 0) await engine.containers.putFiles(id, '/run', files)
+    for (const network of moreNetworks) await engine.networks.connect(network, id)
+  } catch (error) {
+    await engine.containers.remove(id, { force: true, volumes: true })
+    throw error
+  }
+
+  // The gap: the port is free only once the old one stopped.
+  if (old?.State.Running) {
+    options.onProgress?.(`stopping ${service} (the old version) to free the port: a short gap`)
+    await engine.containers.stop(old.Id, 10)
+  }
+  try {
+    options.onProgress?.('starting the new version')
+    await engine.containers.start(id)
+    await waitHealthy(options, id)
+  } catch (error) {
+    const reason = await (async () => {
+      if (options.signal?.aborted) return 'interrupted'
+      return (error as Error).message
+    })()
+    await engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined)
+    if (old) {
+      await engine.containers.start(old.Id).catch(() => undefined)
+      if (options.signal?.aborted)
+        throw new SystempromptError({
+          code: 'INTERRUPTED',
+          category: 'user',
+          message: `Interrupted during the rollout: the new container was removed and ${service} (the old version) started again`,
+          fix: 'Deploy again when ready',
+        })
+      throw new SystempromptError({
+        code: 'DEPLOY_ROLLED_BACK',
+        category: 'user',
+        message: `The new version failed its health gate (${reason}); it was removed and the old container ${service} started again`,
+        fix: 'Fix what the log names (a migration, DATABASE_URL, the health check), then deploy again',
+        details: { rolled_back_to: old.Config.Image },
+      })
+    }
+    if (options.signal?.aborted)
+      throw new SystempromptError({
+        code: 'INTERRUPTED',
+        category: 'user',
+        message: 'Interrupted during the first rollout: the new container was removed; nothing is deployed',
+        fix: 'Deploy again when ready',
+      })
+    throw new SystempromptError({
+      code: 'DEPLOY_FAILED',
+      category: 'user',
+      message: `The first deploy of ${service} did not become healthy (${reason}); its container was removed`,
+      fix: 'Fix what the log names (a migration, DATABASE_URL, the health check), then deploy again',
+    })
+  }
+  if (old) await engine.containers.remove(old.Id, { force: true, volumes: true })
+  await engine.containers.rename(id, service)
+  return { state: old ? 'updated' : 'created', ms: Date.now() - started, previousImage: old?.Config.Image }
+}
+
+/** What runs now on the docker target. */
+export async function dockerStatus(
+  engine: Engine,
+  service: string,
+): Promise<
+  | {
+      image: string | undefined
+      running: number
+      desired: number
+      state: string | undefined
+      since: string | undefined
+    }
+  | undefined
+> {
+  const info = await engine.containers.inspect(service)
+  if (!info) return undefined
+  return {
+    image: info.Config.Image,
+    running: info.State.Running ? 1 : 0,
+    desired: 1,
+    state: info.State.Health?.Status ?? info.State.Status,
+    since: info.State.StartedAt,
+  }
+}

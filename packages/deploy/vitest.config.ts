@@ -1,0 +1,3 @@
+import { definePackageConfig } from '@systemprompt/vitest-config'
+
+export default definePackageConfig()
