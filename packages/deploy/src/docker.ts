@@ -50,7 +50,9 @@ async function waitHealthy(options: RolloutOptions, id: string): Promise<void> {
 export async function rolloutDocker(options: RolloutOptions): Promise<RolloutResult> {
   const { engine, service, settings } = options
   const started = Date.now()
-  const old = await engine.containers.inspect(service)
+  // A deploy that died between setting the old container aside and starting the new one left it as -previous.
+  const old =
+    (await engine.containers.inspect(service)) ?? (await engine.containers.inspect(`${service}-previous`))
   if (old && old.Config.Labels?.[DEPLOY_LABELS.project] !== options.labels[DEPLOY_LABELS.project])
     throw new SystempromptError({
       code: 'CONTAINER_NAME_TAKEN',
@@ -100,21 +102,43 @@ export async function rolloutDocker(options: RolloutOptions): Promise<RolloutRes
         fix: `Create it (\`docker network create ${name}\`) or correct deploy.networks`,
       })
 
-  const next = `${service}-next`
-  await engine.containers.remove(next, { force: true, volumes: true })
+  // Renaming a running container on an overlay network fails in the engine (libnetwork keeps the old
+  // endpoint), so only a stopped one is renamed: stop the old (the gap starts), set it aside, create the new
+  // one under the service's name; on failure the old one gets its name back and starts again.
+  const previous = `${service}-previous`
+  if (old && old.Name.replace(/^\//, '') !== previous)
+    await engine.containers.remove(previous, { force: true, volumes: true })
+  if (old?.State.Running) {
+    options.onProgress?.(`stopping ${service} (the old version) to free the port: a short gap`)
+    await engine.containers.stop(old.Id, 10)
+  }
+  if (old && old.Name.replace(/^\//, '') !== previous) await engine.containers.rename(old.Id, previous)
+  const restoreOld = async () => {
+    if (!old) return
+    await engine.containers.rename(old.Id, service).catch(() => undefined)
+    await engine.containers.start(old.Id).catch(() => undefined)
+  }
+
   const [firstNetwork, ...moreNetworks] = settings.networks
-  const id = await engine.containers.create({
-    name: next,
-    Image: options.image,
-    Env: env,
-    Labels: { ...options.labels, [DEPLOY_LABELS.spec]: hash },
-    ...(ports.ExposedPorts ? { ExposedPorts: ports.ExposedPorts } : {}),
-    HostConfig: {
-      RestartPolicy: { Name: 'unless-stopped' },
-      ...(ports.PortBindings ? { PortBindings: ports.PortBindings } : {}),
-      ...(firstNetwork ? { NetworkMode: firstNetwork } : {}),
-    },
-  })
+  let id: string
+  try {
+    id = await engine.containers.create({
+      name: service,
+      Image: options.image,
+      Env: env,
+      Labels: { ...options.labels, [DEPLOY_LABELS.spec]: hash },
+      ...(ports.ExposedPorts ? { ExposedPorts: ports.ExposedPorts } : {}),
+      // No restarts until it proved healthy: a new version that exits must fail the gate, not loop.
+      HostConfig: {
+        RestartPolicy: { Name: 'no' },
+        ...(ports.PortBindings ? { PortBindings: ports.PortBindings } : {}),
+        ...(firstNetwork ? { NetworkMode: firstNetwork } : {}),
+      },
+    })
+  } catch (error) {
+    await restoreOld()
+    throw error
+  }
   const { uid, gid } = imageUser(imageInfo.Config?.User)
   const files = Object.entries(options.secretEnv).map(([name, value]) => ({
     name: `secrets/${name}`,
@@ -126,28 +150,15 @@ export async function rolloutDocker(options: RolloutOptions): Promise<RolloutRes
   try {
     if (files.length > 0) await engine.containers.putFiles(id, '/run', files)
     for (const network of moreNetworks) await engine.networks.connect(network, id)
-  } catch (error) {
-    await engine.containers.remove(id, { force: true, volumes: true })
-    throw error
-  }
-
-  // The gap: the port is free only once the old one stopped.
-  if (old?.State.Running) {
-    options.onProgress?.(`stopping ${service} (the old version) to free the port: a short gap`)
-    await engine.containers.stop(old.Id, 10)
-  }
-  try {
     options.onProgress?.('starting the new version')
     await engine.containers.start(id)
     await waitHealthy(options, id)
+    await engine.containers.setRestartPolicy(id, 'unless-stopped')
   } catch (error) {
-    const reason = await (async () => {
-      if (options.signal?.aborted) return 'interrupted'
-      return (error as Error).message
-    })()
+    const reason = options.signal?.aborted ? 'interrupted' : (error as Error).message
     await engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined)
+    await restoreOld()
     if (old) {
-      await engine.containers.start(old.Id).catch(() => undefined)
       if (options.signal?.aborted)
         throw new SystempromptError({
           code: 'INTERRUPTED',
@@ -178,7 +189,6 @@ export async function rolloutDocker(options: RolloutOptions): Promise<RolloutRes
     })
   }
   if (old) await engine.containers.remove(old.Id, { force: true, volumes: true })
-  await engine.containers.rename(id, service)
   return { state: old ? 'updated' : 'created', ms: Date.now() - started, previousImage: old?.Config.Image }
 }
 

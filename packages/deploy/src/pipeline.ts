@@ -297,7 +297,8 @@ async function run(options: DeployOptions, settings: DeploySettings, started: nu
         throw new SystempromptError({
           code: 'DEPLOY_IMAGE_MISSING',
           category: 'user',
-          message: '--skip-push: there is no release binary, so no image was ever built or pushed for these inputs',
+          message:
+            '--skip-push: there is no release binary, so no image was ever built or pushed for these inputs',
           fix: 'Deploy without --skip-push (it builds the release binary and the image first)',
         })
       throw error
@@ -615,7 +616,8 @@ export async function rollbackDeploy(
           auth = encodeRegistryAuth(creds.auth)
         }
         if (settings.target === 'swarm') await swarmPreflight(engine, settings)
-        else if (!(await engine.images.exists(target.image))) await engine.images.pull(target.image, undefined, auth)
+        else if (!(await engine.images.exists(target.image)))
+          await engine.images.pull(target.image, undefined, auth)
         options.onStep?.({ step: 'rollout', state: 'start' })
         const rolloutOptions: RolloutOptions = {
           engine,

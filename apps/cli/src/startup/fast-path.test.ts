@@ -1,79 +1,136 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { runCli, tempDir } from '@systemprompt/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startPlan, versionLine } from './fast-path.js'
+import { tryFastPath, versionLine } from './fast-path.js'
 
 let dir: ReturnType<typeof tempDir>
 let root: string
 let env: NodeJS.ProcessEnv
 
-function userPlugins(plugins: unknown[]): void {
-  mkdirSync(join(dir.path, 'data', 'systemprompt'), { recursive: true })
-  writeFileSync(
-    join(dir.path, 'data', 'systemprompt', 'package.json'),
-    JSON.stringify({ private: true, oclif: { schema: 1, plugins } }),
-  )
+function fakeStdout(columns?: number) {
+  const stream = new PassThrough() as PassThrough & { isTTY?: boolean; columns?: number }
+  stream.isTTY = columns !== undefined
+  stream.columns = columns
+  let text = ''
+  stream.on('data', (c) => {
+    text += c.toString()
+  })
+  return { stream: stream as unknown as NodeJS.WriteStream, text: () => text }
 }
+
+const flushed = () => new Promise((r) => setImmediate(r))
 
 beforeEach(() => {
   dir = tempDir()
   root = join(dir.path, 'cli')
-  mkdirSync(join(root, 'dist', 'bundle'), { recursive: true })
+  mkdirSync(root)
   writeFileSync(
     join(root, 'package.json'),
     JSON.stringify({ name: 'systemprompt', version: '9.8.7', oclif: { bin: 'systemprompt' } }),
   )
-  writeFileSync(join(root, 'dist', 'bundle', 'systemprompt.cjs'), '')
-  env = { HOME: dir.path, XDG_DATA_HOME: join(dir.path, 'data') }
+  writeFileSync(join(root, 'oclif.manifest.json'), '{"commands":{}}')
+  env = { HOME: dir.path, XDG_CACHE_HOME: join(dir.path, 'cache'), XDG_DATA_HOME: join(dir.path, 'data') }
 })
 afterEach(() => dir.remove())
 
-describe('startPlan', () => {
-  it('--version: the line oclif prints, from package.json', () => {
-    expect(startPlan({ root, argv: ['--version'], env })).toEqual({
-      kind: 'version',
-      line: `systemprompt/9.8.7 ${process.platform}-${process.arch} node-${process.version}`,
-    })
+describe('--version', () => {
+  it('prints what oclif prints, without loading it', async () => {
+    const out = fakeStdout()
+    expect(tryFastPath({ root, argv: ['--version'], env, stdout: out.stream })).toEqual({ handled: true })
+    await flushed()
+    expect(out.text()).toBe(
+      `systemprompt/9.8.7 ${process.platform}-${process.arch} node-${process.version}\n`,
+    )
     expect(versionLine({ name: 'x', version: '1.0.0' })).toMatch(/^x\/1\.0\.0 \S+-\S+ node-v\d+/)
   })
 
-  it('everything else runs the bundle, --help included (no cache of rendered text)', () => {
-    for (const argv of [[], ['init'], ['--help'], ['-h'], ['db', 'up', '--help'], ['--version', '--json']])
-      expect(startPlan({ root, argv, env })).toEqual({
-        kind: 'bundle',
-        file: join(root, 'dist', 'bundle', 'systemprompt.cjs'),
-      })
+  it('leaves it to oclif when the user installed plugins or debugs', () => {
+    mkdirSync(join(dir.path, 'data', 'systemprompt'), { recursive: true })
+    writeFileSync(join(dir.path, 'data', 'systemprompt', 'package.json'), '{}')
+    expect(tryFastPath({ root, argv: ['--version'], env, stdout: fakeStdout().stream }).handled).toBe(false)
+    const clean = { ...env, XDG_DATA_HOME: join(dir.path, 'elsewhere') }
+    expect(
+      tryFastPath({ root, argv: ['--version'], env: { ...clean, DEBUG: '*' }, stdout: fakeStdout().stream })
+        .handled,
+    ).toBe(false)
+    expect(
+      tryFastPath({
+        root,
+        argv: ['--version'],
+        env: { ...clean, SYSTEMPROMPT_DEBUG: '1' },
+        stdout: fakeStdout().stream,
+      }).handled,
+    ).toBe(false)
   })
 
-  it('oclif over dist/: user plugins, `plugins ...`, DEBUG, SYSTEMPROMPT_CLI_UNBUNDLED=1, no bundle built', () => {
-    expect(startPlan({ root, argv: ['plugins', 'list'], env }).kind).toBe('oclif')
-    expect(startPlan({ root, argv: ['init'], env: { ...env, DEBUG: '*' } }).kind).toBe('oclif')
-    expect(startPlan({ root, argv: ['init'], env: { ...env, SYSTEMPROMPT_CLI_UNBUNDLED: '1' } }).kind).toBe('oclif')
-    userPlugins([])
-    // A plugin-less user manifest changes nothing.
-    expect(startPlan({ root, argv: ['--version'], env }).kind).toBe('version')
-    userPlugins([{ name: 'sp-plugin-x', type: 'user' }])
-    expect(startPlan({ root, argv: ['--version'], env }).kind).toBe('oclif')
-    expect(startPlan({ root, argv: ['init'], env }).kind).toBe('oclif')
-    const bare = join(dir.path, 'bare')
-    mkdirSync(bare)
-    writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'systemprompt', version: '1.0.0' }))
-    expect(startPlan({ root: bare, argv: ['init'], env: { HOME: dir.path } }).kind).toBe('oclif')
+  it('ignores anything but a lone --version / --help', () => {
+    for (const argv of [[], ['init'], ['--version', '--json'], ['init', '--help'], ['-v']])
+      expect(tryFastPath({ root, argv, env, stdout: fakeStdout().stream }).handled).toBe(false)
+  })
+})
+
+describe('--help cache', () => {
+  it('misses first, then serves exactly what was remembered', async () => {
+    const first = tryFastPath({ root, argv: ['--help'], env, stdout: fakeStdout().stream })
+    expect(first.handled).toBe(false)
+    if (first.handled || !first.remember) throw new Error('expected a cache miss with remember()')
+    first.remember('HELP TEXT\n')
+    const out = fakeStdout()
+    expect(tryFastPath({ root, argv: ['--help'], env, stdout: out.stream }).handled).toBe(true)
+    await flushed()
+    expect(out.text()).toBe('HELP TEXT\n')
+  })
+
+  it('misses again after a rebuild, a plugin install, another terminal width or other color settings', () => {
+    const miss = tryFastPath({ root, argv: ['--help'], env, stdout: fakeStdout().stream })
+    if (miss.handled || !miss.remember) throw new Error('expected a miss')
+    miss.remember('old\n')
+    expect(tryFastPath({ root, argv: ['--help'], env, stdout: fakeStdout().stream }).handled).toBe(true)
+
+    expect(tryFastPath({ root, argv: ['--help'], env, stdout: fakeStdout(80).stream }).handled).toBe(false)
+    expect(
+      tryFastPath({ root, argv: ['--help'], env: { ...env, NO_COLOR: '1' }, stdout: fakeStdout().stream })
+        .handled,
+    ).toBe(false)
+    // -h is --help: the same cache entry (the bug: -h was keyed apart, and oclif did not know it).
+    expect(tryFastPath({ root, argv: ['-h'], env, stdout: fakeStdout().stream }).handled).toBe(true)
+
+    const later = new Date(Date.now() + 5_000)
+    utimesSync(join(root, 'oclif.manifest.json'), later, later)
+    expect(tryFastPath({ root, argv: ['--help'], env, stdout: fakeStdout().stream }).handled).toBe(false)
+
+    mkdirSync(join(dir.path, 'data', 'systemprompt'), { recursive: true })
+    writeFileSync(join(dir.path, 'data', 'systemprompt', 'package.json'), '{}')
+    expect(tryFastPath({ root, argv: ['--help'], env, stdout: fakeStdout().stream }).handled).toBe(false)
   })
 })
 
 describe('through the real binary', () => {
-  it('the bundle and oclif over dist/ print the same --help, --version and command help', () => {
-    for (const argv of [['--help'], ['--version'], ['db', 'up', '--help'], ['version']]) {
-      const bundled = runCli(argv, { cwd: dir.path, env: { XDG_DATA_HOME: join(dir.path, 'data') } })
-      const unbundled = runCli(argv, {
-        cwd: dir.path,
-        env: { XDG_DATA_HOME: join(dir.path, 'data'), SYSTEMPROMPT_CLI_UNBUNDLED: '1' },
-      })
-      expect(bundled.status, bundled.stderr).toBe(0)
-      expect(unbundled.status, unbundled.stderr).toBe(0)
-      expect(bundled.stdout).toBe(unbundled.stdout)
-    }
+  it('--help from the cache is byte-identical to what oclif renders', () => {
+    const cacheEnv = { XDG_CACHE_HOME: join(dir.path, 'cache'), XDG_DATA_HOME: join(dir.path, 'data') }
+    const rendered = runCli(['--help'], { cwd: dir.path, env: cacheEnv })
+    expect(readdirSync(join(dir.path, 'cache', 'systemprompt', 'help'))).toHaveLength(1)
+    const cached = runCli(['--help'], { cwd: dir.path, env: cacheEnv })
+    expect(rendered.status).toBe(0)
+    expect(cached.status).toBe(0)
+    expect(rendered.stdout).toContain('USAGE')
+    expect(rendered.stdout).toContain('init')
+    expect(cached.stdout).toBe(rendered.stdout)
+  })
+
+  it('--version from the fast path is byte-identical to oclif', () => {
+    const fast = runCli(['--version'], { cwd: dir.path, env: { XDG_DATA_HOME: join(dir.path, 'data') } })
+    // A (plugin-less) user plugin manifest sends --version through oclif.
+    mkdirSync(join(dir.path, 'data', 'systemprompt'), { recursive: true })
+    writeFileSync(
+      join(dir.path, 'data', 'systemprompt', 'package.json'),
+      JSON.stringify({ private: true, oclif: { schema: 1, plugins: [] } }),
+    )
+    const slow = runCli(['--version'], { cwd: dir.path, env: { XDG_DATA_HOME: join(dir.path, 'data') } })
+    expect(fast.status).toBe(0)
+    expect(slow.status).toBe(0)
+    expect(fast.stdout).toBe(slow.stdout)
   })
 })

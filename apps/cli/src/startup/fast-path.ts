@@ -1,14 +1,17 @@
 /**
- * What bin/run.js decides before anything heavy loads (node builtins only):
+ * Startup fast paths. Loading @oclif/core and reading every plugin's manifest costs more than a bare
+ * `node` start; for the two invocations people type most (`--version`, top-level `--help`) that is
+ * all overhead. This module imports node builtins only.
  *
- * - `--version` prints the same line oclif prints (its `config.userAgent`) from package.json, the data oclif
- *   reads. Skipped when the user installed plugins (their init hooks may want to run).
- * - Which program runs: the bundle (dist/bundle/systemprompt.cjs, every command in one file: no module
- *   resolution, no manifest reading) unless the user installed plugins or runs `plugins ...`, which need
- *   oclif's plugin loader and node_modules (the unbundled dist/ with oclif.manifest.json), or
- *   SYSTEMPROMPT_CLI_UNBUNDLED=1 asks for that path. Nothing here reads a cache of rendered output.
+ * - `--version` prints the same line oclif prints (its `config.userAgent`) straight from package.json.
+ *   Skipped when the user installed plugins (their init hooks may want to run).
+ * - Top-level `--help` (or `-h`, the same thing: see argv.ts) is served from a cache that oclif's own
+ *   rendering filled the first time. The cache key covers everything the text depends on: CLI version, the
+ *   built manifest, installed user plugins, terminal width, color settings and the argv itself, so a stale
+ *   text is never shown.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { arch, homedir, platform, release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { normalizeArgv } from './argv.js'
@@ -58,39 +61,98 @@ function xdgDir(pkg: CliPackage, category: 'cache' | 'data', env: NodeJS.Process
   return join(base, dirname)
 }
 
+function mtimeOf(path: string): string {
+  try {
+    const s = statSync(path)
+    return `${s.size}:${s.mtimeMs}`
+  } catch {
+    return 'none'
+  }
+}
+
 /** Whether the user installed or linked plugins (`systemprompt plugins install ...`). */
 function userPluginsFile(pkg: CliPackage, env: NodeJS.ProcessEnv): string {
   return join(xdgDir(pkg, 'data', env), 'package.json')
 }
 
-function hasUserPlugins(pkg: CliPackage, env: NodeJS.ProcessEnv): boolean {
-  try {
-    const file = JSON.parse(readFileSync(userPluginsFile(pkg, env), 'utf8')) as { oclif?: { plugins?: unknown[] } }
-    return (file.oclif?.plugins?.length ?? 0) > 0
-  } catch {
-    return false
-  }
+/** Cache file for this exact help invocation, or undefined when help can't be cached. */
+function helpCacheFile(ctx: FastPathContext, pkg: CliPackage): string | undefined {
+  const env = ctx.env ?? process.env
+  const stdout = ctx.stdout ?? process.stdout
+  if (platform() === 'darwin' || platform() === 'win32') return undefined // other cache dirs; keep it simple
+  const key = createHash('sha256')
+    .update(
+      JSON.stringify([
+        pkg.version,
+        process.version,
+        ctx.argv,
+        mtimeOf(join(ctx.root, 'oclif.manifest.json')),
+        mtimeOf(join(ctx.root, 'package.json')),
+        mtimeOf(userPluginsFile(pkg, env)),
+        stdout.isTTY === true,
+        stdout.columns,
+        env.COLUMNS,
+        env.OCLIF_COLUMNS,
+        env.NO_COLOR,
+        env.FORCE_COLOR,
+        env.TERM,
+        scopedEnv(pkg, 'CONTENT_TYPE', env),
+      ]),
+    )
+    .digest('hex')
+    .slice(0, 24)
+  return join(xdgDir(pkg, 'cache', env), 'help', `${key}.txt`)
 }
 
-export type StartPlan = { kind: 'version'; line: string } | { kind: 'bundle'; file: string } | { kind: 'oclif' }
+export type FastPathOutcome =
+  | { handled: true }
+  | {
+      handled: false /** Call with oclif's help output after a successful run to fill the cache. */
+      remember?: (text: string) => void
+    }
 
-/** How this invocation starts: the `--version` line, the bundle, or oclif over dist/ (see the top). */
-export function startPlan(input: FastPathContext): StartPlan {
+/** Serves `--version` / top-level `--help` without loading oclif when it safely can. */
+export function tryFastPath(input: FastPathContext): FastPathOutcome {
+  // `-h` and `--help` are one invocation: one cache entry, one text.
   const ctx = { ...input, argv: normalizeArgv(input.argv) }
   const env = ctx.env ?? process.env
+  const stdout = ctx.stdout ?? process.stdout
+  if (ctx.argv.length !== 1) return { handled: false }
+  const [arg] = ctx.argv as [string]
+  if (arg !== '--version' && arg !== '--help') return { handled: false }
   let pkg: CliPackage
   try {
     pkg = readPackage(ctx.root)
   } catch {
-    return { kind: 'oclif' }
+    return { handled: false }
   }
   // Debugging oclif itself: always take the real path.
-  if (env.DEBUG || scopedEnv(pkg, 'DEBUG', env)) return { kind: 'oclif' }
-  const plugins = hasUserPlugins(pkg, env)
-  if (ctx.argv.length === 1 && ctx.argv[0] === '--version' && !plugins)
-    return { kind: 'version', line: versionLine(pkg) }
-  const bundle = join(ctx.root, 'dist', 'bundle', 'systemprompt.cjs')
-  if (plugins || ctx.argv[0] === 'plugins' || env.SYSTEMPROMPT_CLI_UNBUNDLED === '1' || !existsSync(bundle))
-    return { kind: 'oclif' }
-  return { kind: 'bundle', file: bundle }
+  if (env.DEBUG || scopedEnv(pkg, 'DEBUG', env)) return { handled: false }
+
+  if (arg === '--version') {
+    if (mtimeOf(userPluginsFile(pkg, env)) !== 'none') return { handled: false }
+    stdout.write(`${versionLine(pkg)}\n`)
+    return { handled: true }
+  }
+
+  const file = helpCacheFile(ctx, pkg)
+  if (file === undefined) return { handled: false }
+  try {
+    stdout.write(readFileSync(file, 'utf8'))
+    return { handled: true }
+  } catch {
+    return {
+      handled: false,
+      remember: (text: string) => {
+        try {
+          mkdirSync(join(file, '..'), { recursive: true })
+          const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`
+          writeFileSync(temp, text)
+          renameSync(temp, file) // atomic: a concurrent reader sees the whole text or none
+        } catch {
+          // A read-only or missing cache directory only costs speed.
+        }
+      },
+    }
+  }
 }

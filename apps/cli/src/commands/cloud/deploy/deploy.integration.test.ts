@@ -5,11 +5,13 @@
 // nothing built, pushed or updated; a bad migration → Swarm rolls back, exit non-zero saying why, while a
 // request loop inside the network sees no failed request; secrets only as Swarm secrets; bad input refused
 // before anything changes.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import {
+  CLI_BIN,
+  childEnv,
   cliTestEnv,
   DOCKER,
   docker,
@@ -343,24 +345,76 @@ describe('cloud deploy to Swarm', () => {
   }, 600_000)
 })
 
+describe('cloud deploy: Ctrl-C during a Swarm rollout', () => {
+  it('goes back to the old version and says so; the service is never left half-updated', async () => {
+    const { rmSync } = await import('node:fs')
+    rmSync(join(migrations, '0002_broken.sql'), { force: true })
+    const before = JSON.parse(docker(['service', 'inspect', service]))[0].Spec.TaskTemplate.ContainerSpec
+      .Image
+    writeFileSync(join(migrations, '0003_more.sql'), 'CREATE TABLE more_notes (id int);\n')
+    const child = spawn(
+      process.execPath,
+      [CLI_BIN, 'cloud', 'deploy', '--profile', 'production', '--yes', '--json'],
+      {
+        cwd,
+        env: childEnv(env),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stdout = ''
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+    const state = () =>
+      JSON.parse(docker(['service', 'inspect', service]))[0].UpdateStatus?.State as string | undefined
+    for (let i = 0; i < 1200 && state() !== 'updating'; i++) await new Promise((r) => setTimeout(r, 100))
+    expect(state()).toBe('updating')
+    child.kill('SIGINT')
+    const code = await closed
+    const envelope = JSON.parse(stdout)
+    expect(code).toBe(3)
+    expect(envelope.error.code).toBe('INTERRUPTED')
+    expect(envelope.error.message).toContain('rolled back')
+    for (let i = 0; i < 900 && !String(state()).startsWith('rollback_'); i++)
+      await new Promise((r) => setTimeout(r, 100))
+    for (let i = 0; i < 900 && state() === 'rollback_started'; i++)
+      await new Promise((r) => setTimeout(r, 100))
+    expect(state()).toBe('rollback_completed')
+    expect(JSON.parse(docker(['service', 'inspect', service]))[0].Spec.TaskTemplate.ContainerSpec.Image).toBe(
+      before,
+    )
+    expect(runningTasks(service)).toBe(2)
+    rmSync(join(migrations, '0003_more.sql'), { force: true })
+  }, 300_000)
+})
+
 describe('cloud deploy to one Docker host', () => {
   it('deploys through the published port; a failing release restores the old container', async () => {
+    const started = Date.now()
     const { rmSync } = await import('node:fs')
     rmSync(join(migrations, '0002_broken.sql'), { force: true })
     const first = cli(['cloud', 'deploy', '--profile', 'single', '--yes', '--json'])
+    console.log(`docker target, first deploy: ${Date.now() - started} ms`)
     expect(first.status, first.stdout + first.stderr).toBe(0)
     expect(first.json?.result).toMatchObject({
       result: 'deployed',
       target: 'docker',
       url: `http://127.0.0.1:${singlePort}`,
     })
+    const timing = (r: typeof first) =>
+      JSON.stringify((r.json?.result?.steps ?? []).map((s: { step: string; ms: number }) => [s.step, s.ms]))
+    console.log(`docker target, first deploy steps (ms): ${timing(first)}`)
     expect(await health(singlePort)).toBe(200)
     const container = JSON.parse(docker(['inspect', single]))[0]
     expect(JSON.stringify(container.Config.Env)).not.toContain(pgPassword)
     const id = container.Id
 
     writeFileSync(join(migrations, '0002_broken.sql'), 'SELECT this is not sql;\n')
+    let at = Date.now()
     const bad = cli(['cloud', 'deploy', '--profile', 'single', '--yes', '--json'])
+    console.log(`docker target, failed deploy: ${Date.now() - at} ms`)
+    at = Date.now()
     expect(bad.json?.error.code).toBe('DEPLOY_ROLLED_BACK')
     expect(bad.json?.error.message).toContain('old container')
     expect(JSON.parse(docker(['inspect', single]))[0].Id).toBe(id)
@@ -370,6 +424,7 @@ describe('cloud deploy to one Docker host', () => {
       if (code !== 200) await new Promise((r) => setTimeout(r, 200))
     }
     expect(code).toBe(200)
+    console.log(`docker target, old container healthy again after ${Date.now() - at} ms`)
     rmSync(join(migrations, '0002_broken.sql'), { force: true })
   }, 600_000)
 })
