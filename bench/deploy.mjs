@@ -51,7 +51,12 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 function sh(command, argv) {
-  const result = spawnSync(command, argv, { cwd: project, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const result = spawnSync(command, argv, {
+    cwd: project,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
   if (result.status !== 0)
     throw new Error(`${command} ${argv.join(' ')} exited ${result.status}:\n${result.stderr}${result.stdout}`)
   return result.stdout
@@ -75,7 +80,8 @@ const port = freePort()
 const migrations = join(project, 'services', 'database', 'migrations')
 
 function cleanup() {
-  const ids = (argv) => spawnSync('/usr/bin/docker', argv, { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)
+  const ids = (argv) =>
+    spawnSync('/usr/bin/docker', argv, { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)
   const filter = `label=systemprompt.test-run=${run}`
   const services = ids(['service', 'ls', '-q', '--filter', filter])
   if (services.length) spawnSync('/usr/bin/docker', ['service', 'rm', ...services])
@@ -98,13 +104,38 @@ try {
   mkdirSync(migrations, { recursive: true })
   writeFileSync(join(migrations, '0001_notes.sql'), 'CREATE TABLE notes (id serial PRIMARY KEY);\n')
   docker(['network', 'create', '--driver', 'overlay', '--attachable', ...labelArgs, network])
-  docker(['run', '-d', '--name', pg, '--network', network, ...labelArgs, '-e', 'POSTGRES_PASSWORD=bench', '-e', 'POSTGRES_USER=app', '-e', 'POSTGRES_DB=app', env.SYSTEMPROMPT_POSTGRES_IMAGE])
-  cli(['cloud', 'profile', 'create', 'production', '--database-url', `postgres://app:bench@${pg}:5432/app`, '--target', 'cloud'])
+  docker([
+    'run',
+    '-d',
+    '--name',
+    pg,
+    '--network',
+    network,
+    ...labelArgs,
+    '-e',
+    'POSTGRES_PASSWORD=bench',
+    '-e',
+    'POSTGRES_USER=app',
+    '-e',
+    'POSTGRES_DB=app',
+    env.SYSTEMPROMPT_POSTGRES_IMAGE,
+  ])
+  cli([
+    'cloud',
+    'profile',
+    'create',
+    'production',
+    '--database-url',
+    `postgres://app:bench@${pg}:5432/app`,
+    '--target',
+    'cloud',
+  ])
   appendFileSync(
     join(project, '.systemprompt', 'profiles', 'production', 'profile.yaml'),
     `deploy:\n  target: swarm\n  registry: 127.0.0.1:5000\n  repository: bench/app-${run}\n  service: ${service}\n  replicas: 1\n  publish_port: ${port}\n  publish_mode: host\n  networks: [${network}]\n  monitor: 1\n`,
   )
-  const deploy = () => JSON.parse(cli(['cloud', 'deploy', '--profile', 'production', '--yes', '--json'])).result
+  const deploy = () =>
+    JSON.parse(cli(['cloud', 'deploy', '--profile', 'production', '--yes', '--json'])).result
   const first = deploy()
   if (first.result !== 'deployed') throw new Error(`first deploy: ${first.result}`)
 
@@ -131,19 +162,36 @@ try {
     const total = ms(start)
     const step = (name) => result.steps.find((s) => s.step === name)
     const pushed = /\((\d+) new layers, ([0-9.]+) MB\)/.exec(step('push').detail) ?? []
-    changed.push({ total, build: step('image').ms, push: step('push').ms, rollout: step('rollout').ms, layers: Number(pushed[1]), mb: Number(pushed[2]) })
+    changed.push({
+      total,
+      build: step('image').ms,
+      push: step('push').ms,
+      rollout: step('rollout').ms,
+      layers: Number(pushed[1]),
+      mb: Number(pushed[2]),
+    })
   }
 
   const pad = (s, n) => String(s).padEnd(n)
-  console.log(`cloud deploy (swarm, 1 replica, host-mode port), ${runs} runs, medians; node ${process.version}`)
-  console.log(`${pad('unchanged redeploy (whole process)', 46)} ${w.toFixed(0).padStart(6)} ms  ${(w / f).toFixed(2)}x floor  (goal <= 5000 ms, <= 1.5x)`)
-  console.log(`${pad('floor: docker service inspect + health probe', 46)} ${f.toFixed(0).padStart(6)} ms  1.00x`)
+  console.log(
+    `cloud deploy (swarm, 1 replica, host-mode port), ${runs} runs, medians; node ${process.version}`,
+  )
+  console.log(
+    `${pad('unchanged redeploy (whole process)', 46)} ${w.toFixed(0).padStart(6)} ms  ${(w / f).toFixed(2)}x floor  (goal <= 5000 ms, <= 1.5x)`,
+  )
+  console.log(
+    `${pad('floor: docker service inspect + health probe', 46)} ${f.toFixed(0).padStart(6)} ms  1.00x`,
+  )
   const m = (key) => median(changed.map((c) => c[key]))
   console.log(`one changed migration (${changed.length} runs):`)
   console.log(`  ${pad('whole deploy', 44)} ${m('total').toFixed(0).padStart(6)} ms`)
   console.log(`  ${pad('image build', 44)} ${m('build').toFixed(0).padStart(6)} ms`)
-  console.log(`  ${pad('push', 44)} ${m('push').toFixed(0).padStart(6)} ms  ${m('layers')} new layer(s), ${m('mb').toFixed(2)} MB uploaded`)
-  console.log(`  ${pad('rollout (stop-first: host-mode port)', 44)} ${m('rollout').toFixed(0).padStart(6)} ms`)
+  console.log(
+    `  ${pad('push', 44)} ${m('push').toFixed(0).padStart(6)} ms  ${m('layers')} new layer(s), ${m('mb').toFixed(2)} MB uploaded`,
+  )
+  console.log(
+    `  ${pad('rollout (stop-first: host-mode port)', 44)} ${m('rollout').toFixed(0).padStart(6)} ms`,
+  )
 } finally {
   cleanup()
 }

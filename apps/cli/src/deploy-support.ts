@@ -20,7 +20,10 @@ export async function deployEngines(): Promise<
       endpoint === undefined || endpoint === machine.docker.DOCKER_HOST
         ? buildEngine()
         : connectEngine({ env: { ...machine.docker, DOCKER_HOST: endpoint } }),
-    credentials: machine.registry,
+    credentials: {
+      ...machine.registry,
+      helperEnv: (await import('@systemprompt/config/core')).userProgramEnv(),
+    },
     ...(Object.keys(machine.labels).length > 0 ? { labels: machine.labels } : {}),
   }
 }
@@ -42,10 +45,7 @@ export interface StepPrinter {
 }
 
 /** Plain lines ("release: skipped (unchanged ...)") for logs and pipes; nothing under --json. */
-export function plainSteps(
-  command: { log(message: string): void },
-  json: boolean,
-): StepPrinter {
+export function plainSteps(command: { log(message: string): void }, json: boolean): StepPrinter {
   return {
     onStep(event) {
       if (json || event.state === 'start' || event.state === 'progress') return
@@ -59,7 +59,14 @@ export function plainSteps(
  * A listr2 task list on a terminal: one task per step, its title updated with the step's outcome, the current
  * progress as its output line. The steps run in the pipeline; each task only waits for its step's end.
  */
-export async function taskListSteps(steps: readonly DeployStep[]): Promise<StepPrinter> {
+/**
+ * `clean` masks what a step says (a task's log tail may hold a URL with a password): the task list writes to
+ * the terminal itself, past the command's own masking.
+ */
+export async function taskListSteps(
+  steps: readonly DeployStep[],
+  clean: (text: string) => string,
+): Promise<StepPrinter> {
   const { Listr } = await import('listr2')
   type Waiter = { resolve(e: StepEvent): void; reject(e: Error): void; promise: Promise<StepEvent> }
   const waiters = new Map<DeployStep, Waiter>()
@@ -79,11 +86,11 @@ export async function taskListSteps(steps: readonly DeployStep[]): Promise<StepP
       title: TITLES[step],
       task: async (_ctx: unknown, task: { output: string; title: string; skip(message?: string): void }) => {
         outputs.set(step, (text) => {
-          task.output = text
+          task.output = clean(text)
         })
         const end = await (waiters.get(step) as Waiter).promise
-        if (end.state === 'skipped') task.skip(`${TITLES[step]}: ${end.detail ?? 'skipped'}`)
-        else task.title = `${TITLES[step]}: ${end.detail ?? 'done'}`
+        if (end.state === 'skipped') task.skip(clean(`${TITLES[step]}: ${end.detail ?? 'skipped'}`))
+        else task.title = clean(`${TITLES[step]}: ${end.detail ?? 'done'}`)
       },
     })),
     {
@@ -100,7 +107,7 @@ export async function taskListSteps(steps: readonly DeployStep[]): Promise<StepP
       if (!waiter) return
       if (event.state === 'progress' && event.detail) outputs.get(event.step)?.(event.detail)
       if (event.state === 'skipped' || event.state === 'done') waiter.resolve(event)
-      if (event.state === 'failed') waiter.reject(new Error(event.detail ?? 'failed'))
+      if (event.state === 'failed') waiter.reject(new Error(clean(event.detail ?? 'failed')))
     },
     async finish() {
       // Steps never reached (an earlier one failed) end the list too.

@@ -78,6 +78,7 @@ describe('readCliEnv', () => {
       instance: undefined,
       labels: {},
       profile: undefined,
+      registry: { authConfig: undefined, configDir: '/home/u/.docker', path: '/bin' },
       debug: false,
     })
     expect(readCliEnv({ HOME: '/home/u', XDG_DATA_HOME: '/xdg' }).dataDir).toBe('/xdg/systemprompt')
@@ -98,6 +99,8 @@ describe('readCliEnv', () => {
       DOCKER_HOST: 'tcp://127.0.0.1:2376',
       DOCKER_TLS_VERIFY: '1',
       DOCKER_CERT_PATH: '',
+      DOCKER_AUTH_CONFIG: '{"auths":{}}',
+      DOCKER_CONFIG: '/etc/docker-cli',
       DATABASE_URL: 'mysql://not-ours',
       PORT: 'eighty',
     })
@@ -108,6 +111,7 @@ describe('readCliEnv', () => {
       instance: 'run-1a2b',
       labels: { 'systemprompt.test': '1', 'systemprompt.test-run': '1a2b', empty: '' },
       profile: '.systemprompt/profiles/local',
+      registry: { authConfig: '{"auths":{}}', configDir: '/etc/docker-cli', path: undefined },
       debug: true,
     })
   })

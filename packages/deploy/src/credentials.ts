@@ -14,6 +14,8 @@ export interface CredentialSources {
   configDir?: string | undefined
   /** PATH, to find `docker-credential-<helper>`. */
   path?: string | undefined
+  /** The environment a credential helper runs with (HOME, DBUS_SESSION_BUS_ADDRESS, GNUPGHOME, AWS_*...). */
+  helperEnv?: Record<string, string> | undefined
   /** The profile's deploy.registry_username and secrets.json registry_password. */
   username?: string | undefined
   password?: string | undefined
@@ -70,13 +72,21 @@ function fromAuthEntry(
 }
 
 /** `docker-credential-<helper> get` with the registry on stdin: `{Username, Secret}`. */
-async function fromHelper(helper: string, registry: string, path: string | undefined): Promise<RegistryAuth> {
+async function fromHelper(
+  helper: string,
+  registry: string,
+  path: string | undefined,
+  helperEnv: Record<string, string> | undefined,
+): Promise<RegistryAuth> {
   const program = `docker-credential-${helper}`
   const output = await new Promise<string>((resolve, reject) => {
     const child = execFile(
       program,
       ['get'],
-      { env: { PATH: path ?? '/usr/local/bin:/usr/bin:/bin' }, timeout: 15_000 },
+      {
+        env: { ...helperEnv, PATH: path ?? helperEnv?.PATH ?? '/usr/local/bin:/usr/bin:/bin' },
+        timeout: 15_000,
+      },
       (error, stdout, stderr) => (error ? reject(Object.assign(error, { stderr })) : resolve(stdout)),
     )
     child.stdin?.end(registry)
@@ -149,14 +159,17 @@ export async function resolveCredentials(
       const config = parseConfig(text, file)
       const helper = entryFor(config.credHelpers, registry)
       if (helper)
-        return found(await fromHelper(helper, registry, sources.path), `${file} (credHelpers ${helper})`)
+        return found(
+          await fromHelper(helper, registry, sources.path, sources.helperEnv),
+          `${file} (credHelpers ${helper})`,
+        )
       const entry = entryFor(config.auths, registry)
       if (entry) {
         const auth = fromAuthEntry(registry, entry)
         if (auth) return found(auth, file)
         if (config.credsStore)
           return found(
-            await fromHelper(config.credsStore, registry, sources.path),
+            await fromHelper(config.credsStore, registry, sources.path, sources.helperEnv),
             `${file} (credsStore ${config.credsStore})`,
           )
       }

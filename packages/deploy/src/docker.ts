@@ -1,7 +1,8 @@
 // The docker target (SPEC 7): one host. The old container is kept until the new one is healthy; on failure
 // the new one is removed and the old one started again. The port can be held by one container only, so this
 // target has a short gap between stopping the old and the new one answering (Swarm has none).
-import { SystempromptError } from '@systemprompt/config'
+import { createHmac } from 'node:crypto'
+import { type DeploySettings, SystempromptError } from '@systemprompt/config'
 import type { ContainerInfo, Engine } from '@systemprompt/engine'
 import { DEPLOY_LABELS, probe, type RolloutOptions, type RolloutResult, sleep, specHash } from './rollout.js'
 
@@ -47,19 +48,49 @@ async function waitHealthy(options: RolloutOptions, id: string): Promise<void> {
   }
 }
 
-export async function rolloutDocker(options: RolloutOptions): Promise<RolloutResult> {
-  const { engine, service, settings } = options
-  const started = Date.now()
-  // A deploy that died between setting the old container aside and starting the new one left it as -previous.
-  const old =
-    (await engine.containers.inspect(service)) ?? (await engine.containers.inspect(`${service}-previous`))
-  if (old && old.Config.Labels?.[DEPLOY_LABELS.project] !== options.labels[DEPLOY_LABELS.project])
+/** Before anything changes: the name is ours (or free) and every network exists. */
+export async function dockerPreflight(
+  engine: Engine,
+  settings: DeploySettings,
+  service: string,
+  projectId: string,
+): Promise<void> {
+  const existing = await engine.containers.inspect(service)
+  if (existing && existing.Config.Labels?.[DEPLOY_LABELS.project] !== projectId)
     throw new SystempromptError({
       code: 'CONTAINER_NAME_TAKEN',
       category: 'conflict',
       message: `A container named ${service} exists and was not deployed by this project`,
       fix: "Name this profile's container differently (deploy.service), or remove the other one",
     })
+  for (const name of settings.networks)
+    if (!(await engine.networks.inspect(name)))
+      throw new SystempromptError({
+        code: 'DEPLOY_NETWORK_MISSING',
+        category: 'user',
+        keyPath: ['deploy', 'networks'],
+        message: `deploy.networks names ${JSON.stringify(name)}, and no network of that name exists on the engine`,
+        fix: `Create it (\`docker network create ${name}\`) or correct deploy.networks`,
+      })
+}
+
+/** The container a deploy runs: the one of the service's name, or the good one a crashed deploy set aside. */
+async function currentContainer(engine: Engine, service: string): Promise<ContainerInfo | undefined> {
+  const named = await engine.containers.inspect(service)
+  const previous = await engine.containers.inspect(`${service}-previous`)
+  if (named && previous && !named.State.Running) {
+    // A deploy died after setting the old one aside and before its new one was healthy: the old one wins.
+    await engine.containers.remove(named.Id, { force: true, volumes: true })
+    await engine.containers.rename(previous.Id, service)
+    return engine.containers.inspect(previous.Id)
+  }
+  return named ?? previous
+}
+
+export async function rolloutDocker(options: RolloutOptions): Promise<RolloutResult> {
+  const { engine, service, settings } = options
+  const started = Date.now()
+  const old = await currentContainer(engine, service)
   const imageInfo = await engine.images.inspect(options.image)
   if (!imageInfo)
     throw new SystempromptError({
@@ -81,26 +112,13 @@ export async function rolloutDocker(options: RolloutOptions): Promise<RolloutRes
             [`${options.containerPort}/tcp`]: [{ HostIp: '', HostPort: String(settings.publish_port) }],
           },
         }
-  // The secrets' values are in the hash (as a digest): a changed secret is a changed deploy.
-  const hash = specHash({
-    image: imageInfo.Id,
-    env,
-    ports,
-    networks: settings.networks,
-    secrets: options.secretEnv,
-  })
+  // The secrets are in the hash, keyed (the label is readable with docker inspect): a changed secret is a
+  // changed deploy, and the label gives nobody a way to guess a weak value.
+  const key = options.secretEnv.JWT_SECRET ?? options.auth
+  const secrets = createHmac('sha256', key).update(JSON.stringify(options.secretEnv)).digest('hex')
+  const hash = specHash({ image: imageInfo.Id, env, ports, networks: settings.networks, secrets })
   if (old?.State.Running && old.Config.Labels?.[DEPLOY_LABELS.spec] === hash)
     return { state: 'unchanged', ms: Date.now() - started, previousImage: old.Config.Image }
-
-  for (const name of settings.networks)
-    if (!(await engine.networks.inspect(name)))
-      throw new SystempromptError({
-        code: 'DEPLOY_NETWORK_MISSING',
-        category: 'user',
-        keyPath: ['deploy', 'networks'],
-        message: `deploy.networks names ${JSON.stringify(name)}, and no network of that name exists on the engine`,
-        fix: `Create it (\`docker network create ${name}\`) or correct deploy.networks`,
-      })
 
   // Renaming a running container on an overlay network fails in the engine (libnetwork keeps the old
   // endpoint), so only a stopped one is renamed: stop the old (the gap starts), set it aside, create the new
@@ -131,6 +149,19 @@ export async function rolloutDocker(options: RolloutOptions): Promise<RolloutRes
       // No restarts until it proved healthy: a new version that exits must fail the gate, not loop.
       HostConfig: {
         RestartPolicy: { Name: 'no' },
+        // /app/storage (the image's VOLUME) outlives the container: one named volume per service.
+        Mounts: [
+          {
+            Type: 'volume',
+            Source: `${service}-storage`,
+            Target: '/app/storage',
+            VolumeOptions: {
+              NoCopy: false,
+              Labels: options.labels,
+              DriverConfig: { Name: 'local', Options: {} },
+            },
+          },
+        ],
         ...(ports.PortBindings ? { PortBindings: ports.PortBindings } : {}),
         ...(firstNetwork ? { NetworkMode: firstNetwork } : {}),
       },

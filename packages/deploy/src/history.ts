@@ -24,7 +24,7 @@ const DeployHistorySchema = z.object({ deploys: z.array(DeployRecordSchema) })
 
 export type DeployRecord = z.infer<typeof DeployRecordSchema>
 
-export function historyFile(layout: ProjectLayout, profile: string): string {
+function historyFile(layout: ProjectLayout, profile: string): string {
   return join(layout.dir, 'deploys', `${profile}.json`)
 }
 

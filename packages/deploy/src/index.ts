@@ -1,5 +1,3 @@
-export { type CredentialSources, type ResolvedCredentials, resolveCredentials } from './credentials.js'
-export { type DeployRecord, historyFile, readHistory } from './history.js'
 export {
   DEPLOY_STEPS,
   type DeployOptions,
@@ -11,7 +9,4 @@ export {
   deployStatus,
   rollbackDeploy,
   type StepEvent,
-  type StepResult,
 } from './pipeline.js'
-export { type ManifestState, RegistryClient, registryBaseUrl } from './registry.js'
-export { swarmSecretName } from './swarm.js'

@@ -17,7 +17,7 @@ import { type Engine, encodeRegistryAuth } from '@systemprompt/engine'
 import { buildProfileImage } from '@systemprompt/image'
 import { z } from 'zod'
 import { type CredentialSources, resolveCredentials } from './credentials.js'
-import { dockerStatus, rolloutDocker } from './docker.js'
+import { dockerPreflight, dockerStatus, rolloutDocker } from './docker.js'
 import { type DeployRecord, deployLockFile, readHistory, recordDeploy } from './history.js'
 import { RegistryClient } from './registry.js'
 import { DEPLOY_LABELS, probe, type RolloutOptions, type RolloutResult, sleep } from './rollout.js'
@@ -32,7 +32,7 @@ export interface StepEvent {
   detail?: string
 }
 
-export interface StepResult {
+interface StepResult {
   step: DeployStep
   state: 'done' | 'skipped' | 'planned' | 'failed'
   detail: string
@@ -108,8 +108,12 @@ async function plainEnvironment(layout: ProjectLayout, profile: string): Promise
   return { RUST_LOG: parsed?.runtime.log_level ?? 'info', HOST: '0.0.0.0' }
 }
 
-function lockError(error: unknown, profile: string): unknown {
-  if (error instanceof SystempromptError && error.code === 'LOCK_TIMEOUT')
+function lockError(error: unknown, profile: string, lock: string): unknown {
+  if (
+    error instanceof SystempromptError &&
+    error.code === 'LOCK_TIMEOUT' &&
+    (error.details as { lockPath?: string } | undefined)?.lockPath === lock
+  )
     return new SystempromptError({
       code: 'DEPLOY_IN_PROGRESS',
       category: 'conflict',
@@ -140,7 +144,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       { timeoutMs: Math.max(options.lockWaitMs ?? 0, 1500) },
     )
   } catch (error) {
-    throw lockError(error, profile)
+    throw lockError(error, profile, lock)
   }
 }
 
@@ -171,6 +175,7 @@ async function recordFailure(
 async function run(options: DeployOptions, settings: DeploySettings, started: number): Promise<DeployResult> {
   const { layout, profile } = options
   const steps: StepResult[] = []
+  let rolledOut = false
   const emit = (event: StepEvent) => options.onStep?.(event)
   const service = serviceName(settings, profile)
   const projectId = await ensureProjectId(layout)
@@ -203,7 +208,8 @@ async function run(options: DeployOptions, settings: DeploySettings, started: nu
     })
   const targetEngine = await options.targetEngine(settings.engine)
   const localEngine = targetEngine.transport.endpoint.kind === 'unix'
-  if (settings.target === 'swarm') await swarmPreflight(targetEngine, settings)
+  if (settings.target === 'swarm') await swarmPreflight(targetEngine, settings, service, projectId)
+  else await dockerPreflight(targetEngine, settings, service, projectId)
   const repository = settings.repository ?? `systemprompt-${profile}`
   let registry: RegistryClient | undefined
   let auth = encodeRegistryAuth({ serveraddress: settings.registry ?? '' })
@@ -224,7 +230,8 @@ async function run(options: DeployOptions, settings: DeploySettings, started: nu
     step: DeployStep,
     fn: () => Promise<{ state: 'done' | 'skipped' | 'planned'; detail: string }>,
   ): Promise<void> => {
-    options.signal?.throwIfAborted()
+    // Once the rollout is done, Ctrl-C no longer stops anything: verify and record are quick and say what runs.
+    if (!rolledOut) options.signal?.throwIfAborted()
     const at = Date.now()
     emit({ step, state: 'start' })
     try {
@@ -333,6 +340,7 @@ async function run(options: DeployOptions, settings: DeploySettings, started: nu
         throw missing(localImage, 'on the engine')
       return skip('no registry: the docker target runs the image built on this engine')
     }
+    if (shaTag === '') return planned('would push the image once it is built')
     const present = await registry.manifest(repository, shaTag)
     if (present.state === 'present') {
       digest = present.digest ?? null
@@ -400,6 +408,7 @@ async function run(options: DeployOptions, settings: DeploySettings, started: nu
     try {
       rollout =
         settings.target === 'swarm' ? await rolloutSwarm(rolloutOptions) : await rolloutDocker(rolloutOptions)
+      rolledOut = true
     } catch (error) {
       if (error instanceof SystempromptError)
         Object.assign(error, { details: { ...(error.details as object), image, tag: shaTag } })
@@ -429,7 +438,7 @@ async function run(options: DeployOptions, settings: DeploySettings, started: nu
       status = await probe(target)
       if (status === 200) return { state: 'done', detail: `${target} answered 200` }
       if (Date.now() > deadline) break
-      await sleep(250, options.signal)
+      await sleep(250)
     }
     throw new SystempromptError({
       code: 'DEPLOY_FAILED',
@@ -615,7 +624,7 @@ export async function rollbackDeploy(
           })
           auth = encodeRegistryAuth(creds.auth)
         }
-        if (settings.target === 'swarm') await swarmPreflight(engine, settings)
+        if (settings.target === 'swarm') await swarmPreflight(engine, settings, service, projectId)
         else if (!(await engine.images.exists(target.image)))
           await engine.images.pull(target.image, undefined, auth)
         options.onStep?.({ step: 'rollout', state: 'start' })
@@ -676,6 +685,6 @@ export async function rollbackDeploy(
       { timeoutMs: Math.max(options.lockWaitMs ?? 0, 1500) },
     )
   } catch (error) {
-    throw lockError(error, profile)
+    throw lockError(error, profile, deployLockFile(layout, profile))
   }
 }

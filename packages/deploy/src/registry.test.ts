@@ -9,6 +9,7 @@ const DIGEST = `sha256:${'a'.repeat(64)}`
 let server: Server
 let host = ''
 const seen: string[] = []
+const accepts: string[] = []
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const auth = req.headers.authorization ?? ''
@@ -31,7 +32,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   }
   if (url.pathname === '/v2/') return void res.writeHead(200).end('{}')
   if (url.pathname.endsWith('/manifests/present')) {
-    expect(req.headers.accept).toContain('application/vnd.oci.image.manifest.v1+json')
+    accepts.push(String(req.headers.accept))
     return void res.writeHead(200, { 'docker-content-digest': DIGEST }).end()
   }
   res.writeHead(404).end()
@@ -59,6 +60,9 @@ describe('RegistryClient', () => {
     await ok.check('team/app')
     expect(await ok.manifest('team/app', 'present')).toEqual({ state: 'present', digest: DIGEST })
     expect(await ok.manifest('team/app', 'absent')).toEqual({ state: 'missing' })
+    // The manifest types asked for: Docker's v2 and list, OCI's manifest and index.
+    expect(accepts.at(-1)).toContain('application/vnd.oci.image.manifest.v1+json')
+    expect(accepts.at(-1)).toContain('application/vnd.docker.distribution.manifest.list.v2+json')
     await expect(client('bob', 'wrong').manifest('team/app', 'present')).rejects.toMatchObject({
       code: 'DEPLOY_REGISTRY_AUTH',
       message: expect.stringContaining('refused the credentials from the test'),

@@ -65,7 +65,8 @@ export class RegistryClient {
     if (res.status !== 401) return res
     const challenge = res.headers.get('www-authenticate') ?? ''
     await res.body?.cancel()
-    if (/^bearer/i.test(challenge) && this.bearer === undefined) {
+    // A token asked for earlier may have expired (Docker Hub's last 300 s; a build can take longer): ask again.
+    if (/^bearer/i.test(challenge)) {
       this.bearer = await this.token(challenge, repository)
       res = await this.fetch(method, path, `Bearer ${this.bearer}`)
       if (res.status !== 401) return res

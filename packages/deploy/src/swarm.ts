@@ -16,7 +16,7 @@ const ENDED = new Set(['failed', 'rejected', 'shutdown', 'complete', 'orphaned',
  * Keyed with `key` (the profile's jwt_secret, random) when there is one, so a name gives nobody a way to
  * guess a weak value offline. Names allow [a-zA-Z0-9_.-], 64 at most.
  */
-export function swarmSecretName(service: string, envName: string, value: string, key?: string): string {
+function swarmSecretName(service: string, envName: string, value: string, key?: string): string {
   const hash = (key ? createHmac('sha256', key) : createHash('sha256'))
     .update(`${envName}\0${value}`)
     .digest('hex')
@@ -25,7 +25,12 @@ export function swarmSecretName(service: string, envName: string, value: string,
 }
 
 /** Before anything changes: the engine is a manager, every network exists and services can join it. */
-export async function swarmPreflight(engine: Engine, settings: DeploySettings): Promise<void> {
+export async function swarmPreflight(
+  engine: Engine,
+  settings: DeploySettings,
+  service: string,
+  projectId: string,
+): Promise<void> {
   const state = await engine.swarm.state()
   if (state.state !== 'active' || !state.manager)
     throw new SystempromptError({
@@ -40,6 +45,14 @@ export async function swarmPreflight(engine: Engine, settings: DeploySettings): 
           ? 'Point deploy.engine (or DOCKER_HOST) at a manager node'
           : 'Run `docker swarm init` on it (or point deploy.engine at a manager), or use deploy.target: docker',
       details: { swarm: state.state },
+    })
+  const current = await engine.swarm.inspectService(service)
+  if (current && current.Spec.Labels?.[DEPLOY_LABELS.project] !== projectId)
+    throw new SystempromptError({
+      code: 'CONTAINER_NAME_TAKEN',
+      category: 'conflict',
+      message: `A Swarm service named ${service} exists and was not deployed by this project`,
+      fix: "Name this profile's service differently (deploy.service), or remove the other one",
     })
   for (const name of settings.networks) {
     const network = await engine.networks.inspect(name)
@@ -94,6 +107,15 @@ function desiredSpec(
           File: { Name: s.envName, UID: '0', GID: '0', Mode: 0o444 },
         })),
         Labels: { ...options.labels },
+        // /app/storage (the image's VOLUME) outlives the tasks: one named volume per service on each node.
+        Mounts: [
+          {
+            Type: 'volume',
+            Source: `${options.service}-storage`,
+            Target: '/app/storage',
+            VolumeOptions: { Labels: { ...options.labels } },
+          },
+        ],
         StopGracePeriod: 10 * NS,
       },
       RestartPolicy: { Condition: 'any', Delay: 2 * NS, MaxAttempts: 0 },
@@ -248,17 +270,11 @@ export async function rolloutSwarm(options: RolloutOptions): Promise<RolloutResu
   const { engine, service, settings } = options
   const started = Date.now()
   const current = await engine.swarm.inspectService(service)
-  if (current && current.Spec.Labels?.[DEPLOY_LABELS.project] !== options.labels[DEPLOY_LABELS.project])
-    throw new SystempromptError({
-      code: 'CONTAINER_NAME_TAKEN',
-      category: 'conflict',
-      message: `A Swarm service named ${service} exists and was not deployed by this project`,
-      fix: "Name this profile's service differently (deploy.service), or remove the other one",
-    })
   const secrets = await ensureSecrets(options)
   const spec = desiredSpec(options, secrets)
   const hash = specHash(spec)
-  const taskHash = specHash(spec.TaskTemplate)
+  // The endpoint too: Swarm replaces every task when the published ports or their mode change.
+  const taskHash = specHash({ task: spec.TaskTemplate, endpoint: spec.EndpointSpec })
   ;(spec.Labels as Record<string, string>)[DEPLOY_LABELS.spec] = hash
   ;(spec.Labels as Record<string, string>)[DEPLOY_LABELS.task] = taskHash
   const keep = new Set(secrets.map((s) => s.name))
@@ -276,6 +292,8 @@ export async function rolloutSwarm(options: RolloutOptions): Promise<RolloutResu
   }
   const healthDeadline = Date.now() + settings.health_timeout * 1000
 
+  // The last moment Ctrl-C leaves everything as it was.
+  options.signal?.throwIfAborted()
   if (!current) {
     options.onProgress?.('creating the service')
     await engine.swarm.createService(options.auth, spec)
@@ -318,21 +336,34 @@ export async function rolloutSwarm(options: RolloutOptions): Promise<RolloutResu
   } catch (error) {
     if (!options.signal?.aborted) throw error
     // Ctrl-C in the middle: go back to the old version rather than leave a half-updated service.
-    await manualRollback(options).catch(() => undefined)
+    const asked = await manualRollback(options).then(
+      () => true,
+      () =>
+        manualRollback(options).then(
+          () => true,
+          () => false,
+        ),
+    )
     throw new SystempromptError({
       code: 'INTERRUPTED',
       category: 'user',
-      message: `Interrupted during the rollout: ${service} is being rolled back to ${previousImage ?? 'its previous version'} (Swarm finishes that on its own)`,
-      fix: 'Check it with `systemprompt cloud deploy status`; deploy again when ready',
+      message: asked
+        ? `Interrupted during the rollout: ${service} is being rolled back to ${previousImage ?? 'its previous version'} (Swarm finishes that on its own)`
+        : `Interrupted during the rollout, and the rollback of ${service} could not be started: Swarm goes on updating it to ${options.image}`,
+      fix: asked
+        ? 'Check it with `systemprompt cloud deploy status`; deploy again when ready'
+        : `Roll it back yourself (\`docker service rollback ${service}\`) or let the update finish; \`systemprompt cloud deploy status\` shows it`,
     })
   }
   if (outcome === 'timeout') {
     const reason = await failureOf(engine, service, options.image)
-    await manualRollback(options)
-    const final = await waitRollback(options, settings.health_timeout * 1000)
+    const final = await manualRollback(options).then(
+      () => waitRollback(options, settings.health_timeout * 1000),
+      (error: unknown) => `the rollback could not be started: ${(error as Error).message}`,
+    )
     await pruneSecrets(engine, service, new Set()).catch(() => 0)
     throw new SystempromptError({
-      code: 'DEPLOY_ROLLED_BACK',
+      code: final === 'rollback_completed' ? 'DEPLOY_ROLLED_BACK' : 'DEPLOY_FAILED',
       category: 'user',
       message: `The rollout of ${service} did not finish within ${settings.rollout_timeout} s: rolled back to ${previousImage ?? 'the previous version'} (${final}). Last failure: ${reason}`,
       fix: 'Fix what the log names, or raise deploy.rollout_timeout; `systemprompt cloud deploy status` shows what runs',
@@ -343,14 +374,15 @@ export async function rolloutSwarm(options: RolloutOptions): Promise<RolloutResu
     const bad = outcome as { ok: false; state: string; reason: string }
     const reason = await failureOf(engine, service, options.image)
     let final = bad.state
-    if (bad.state === 'paused') {
-      await manualRollback(options)
-      final = await waitRollback(options, settings.health_timeout * 1000)
-    }
+    if (bad.state === 'paused')
+      final = await manualRollback(options).then(
+        () => waitRollback(options, settings.health_timeout * 1000),
+        (error: unknown) => `the rollback could not be started: ${(error as Error).message}`,
+      )
     // The new secrets are unused again once the old tasks run.
     await pruneSecrets(engine, service, new Set()).catch(() => 0)
     throw new SystempromptError({
-      code: 'DEPLOY_ROLLED_BACK',
+      code: final === 'rollback_completed' ? 'DEPLOY_ROLLED_BACK' : 'DEPLOY_FAILED',
       category: 'user',
       message: `The new version of ${service} failed its health gate and Swarm rolled back to ${previousImage ?? 'the previous version'} (${final}: ${bad.reason}). Why: ${reason}`,
       fix: 'Fix what the task error and log name (a migration, DATABASE_URL, the health check), then deploy again',

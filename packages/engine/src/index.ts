@@ -6,10 +6,8 @@ export type { ProgressEvent } from './streams.js'
 export {
   encodeRegistryAuth,
   type RegistryAuth,
-  type SecretInfo,
   type ServiceInfo,
   type ServiceSpec,
-  type SwarmState,
   type TaskInfo,
 } from './swarm.js'
 export type { VolumeInfo } from './volumes.js'

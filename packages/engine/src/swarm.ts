@@ -220,7 +220,10 @@ export interface RegistryAuth {
   identitytoken?: string
 }
 
-/** base64url JSON of the credentials, the form of the X-Registry-Auth header. */
+/**
+ * The X-Registry-Auth header: the credentials' JSON in base64 with the URL alphabet and its `=` padding (the
+ * engine decodes with Go's padded URLEncoding and, on a decode error, quietly goes on without credentials).
+ */
 export function encodeRegistryAuth(auth: RegistryAuth): string {
-  return Buffer.from(JSON.stringify(auth), 'utf8').toString('base64url')
+  return Buffer.from(JSON.stringify(auth), 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_')
 }

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core'
-import { BaseCommand, yesFlag } from '@systemprompt/command'
+import { BaseCommand, maskString, yesFlag } from '@systemprompt/command'
 import type { DeployResult } from '@systemprompt/deploy'
 import { installedBundle } from '../../../bundle-path.js'
 import { deployEngines, plainSteps, type StepPrinter, taskListSteps } from '../../../deploy-support.js'
@@ -14,7 +14,7 @@ export default class CloudDeploy extends BaseCommand<typeof CloudDeploy> {
 
 Push: the tag is the image's content digest (sha-<12 hex>); the registry is asked first (HEAD of the manifest: present means no push; 401 is an auth error, never "missing"); the app runs repo:tag@digest. Credentials: DOCKER_AUTH_CONFIG, then the docker config.json (credHelpers, credsStore, auths), then deploy.registry_username with registry_password from secrets.json.
 
-swarm: the profile's secrets become Swarm secrets named by a hash of their value and reach the app as <NAME>_FILE; a rolling update (start-first; stop-first with host-mode ports) with FailureAction rollback, health-gated by the image's HEALTHCHECK. The deploy watches the update itself: a rollback is a failure (exit 1) with the failed task's error and log tail. docker: the old container keeps running until the new one is built and created, is stopped to free the port (a short gap), and started again if the new one fails its health check.
+swarm: the profile's secrets become Swarm secrets named by a hash of their value and reach the app as <NAME>_FILE; a rolling update (start-first; stop-first with host-mode ports) with FailureAction rollback, health-gated by the image's HEALTHCHECK. The deploy watches the update itself: a rollback is a failure (exit 1) with the failed task's error and log tail. docker: the old container keeps running while the new image is built and pushed; it is stopped to free the port (a short gap: Swarm has none), set aside, and started again if the new one fails its health check.
 
 Every check that can refuse (the profile and its deploy: section, the engine, Swarm manager, networks, registry and credentials, the port) runs before anything changes. One deploy per profile at a time.`
 
@@ -61,7 +61,9 @@ Every check that can refuse (the profile and its deploy: section, the engine, Sw
       })
     const json = this.jsonEnabled()
     const printer: StepPrinter =
-      !json && this.interactive() ? await taskListSteps(DEPLOY_STEPS) : plainSteps(this, json)
+      !json && this.interactive()
+        ? await taskListSteps(DEPLOY_STEPS, (text) => (this.flags['show-secrets'] ? text : maskString(text)))
+        : plainSteps(this, json)
     const controller = new AbortController()
     const { stopped, release } = stopSignal('every')
     stopped.then((signal) => controller.abort(new Error(`interrupted by ${signal}`)))
