@@ -12,7 +12,7 @@
 // PostgreSQL container; removes every service, secret, container, network and image it made.
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -93,6 +93,12 @@ function cleanup() {
     spawnSync('/usr/bin/docker', ['secret', 'rm', ...secrets])
     spawnSync('sleep', ['0.5'])
   }
+  for (let i = 0; i < 20; i++) {
+    const volumes = ids(['volume', 'ls', '-q', '--filter', filter])
+    if (!volumes.length) break
+    spawnSync('/usr/bin/docker', ['volume', 'rm', '-f', ...volumes])
+    spawnSync('sleep', ['0.5'])
+  }
   spawnSync('/usr/bin/docker', ['network', 'rm', network])
   const images = [...new Set(ids(['images', '-q', '--filter', filter]))]
   if (images.length) spawnSync('/usr/bin/docker', ['rmi', '-f', ...images])
@@ -141,10 +147,15 @@ try {
 
   const whole = []
   const floor = []
+  const stepMs = {}
   for (let i = 0; i < runs; i++) {
     let start = process.hrtime.bigint()
     const again = deploy()
     whole.push(ms(start))
+    for (const step of again.steps) {
+      stepMs[step.step] ??= []
+      stepMs[step.step].push(step.ms)
+    }
     if (again.result !== 'unchanged') throw new Error(`an unchanged deploy said ${again.result}`)
     start = process.hrtime.bigint()
     docker(['service', 'inspect', service])
@@ -182,6 +193,8 @@ try {
   console.log(
     `${pad('floor: docker service inspect + health probe', 46)} ${f.toFixed(0).padStart(6)} ms  1.00x`,
   )
+  const inside = Object.entries(stepMs).map(([step, values]) => `${step} ${median(values).toFixed(0)}`)
+  console.log(`  of which, inside the process: ${inside.join(', ')} ms (the rest: node, the CLI, connecting)`)
   const m = (key) => median(changed.map((c) => c[key]))
   console.log(`one changed migration (${changed.length} runs):`)
   console.log(`  ${pad('whole deploy', 44)} ${m('total').toFixed(0).padStart(6)} ms`)

@@ -419,7 +419,7 @@ async function run(options: DeployOptions, settings: DeploySettings, started: nu
       settings.target === 'docker' ? ' (this target has a short gap while the old container stops)' : ''
     return {
       state: 'done',
-      detail: `${rollout.state} ${service}: ${settings.target === 'swarm' ? `${settings.replicas} replicas` : '1 container'} in ${(rollout.ms / 1000).toFixed(1)} s${gap}`,
+      detail: `${rollout.state} ${service}: ${settings.target === 'swarm' ? `${settings.replicas} ${settings.replicas === 1 ? 'replica' : 'replicas'}` : '1 container'} in ${(rollout.ms / 1000).toFixed(1)} s${gap}`,
     }
   })
 

@@ -387,6 +387,45 @@ describe('cloud deploy: Ctrl-C during a Swarm rollout', () => {
     expect(runningTasks(service)).toBe(2)
     rmSync(join(migrations, '0003_more.sql'), { force: true })
   }, 300_000)
+
+  it('rollback goes back to the image before what runs; --dry-run plans and changes nothing', async () => {
+    const before = JSON.parse(docker(['service', 'inspect', service]))[0].Spec.TaskTemplate.ContainerSpec
+      .Image
+    writeFileSync(join(migrations, '0004_later.sql'), 'CREATE TABLE later_notes (id int);\n')
+    const newer = cli(['cloud', 'deploy', '--profile', 'production', '--yes', '--json'])
+    expect(newer.status, newer.stdout + newer.stderr).toBe(0)
+    expect(newer.json?.result.image).not.toBe(before)
+
+    // A plan for a changed input (0005): nothing built, pushed or updated.
+    writeFileSync(join(migrations, '0005_planned.sql'), 'CREATE TABLE planned (id int);\n')
+    const version = JSON.parse(docker(['service', 'inspect', service]))[0].Version.Index
+    const tagsBefore = await registryTags()
+    const plan = cli(['cloud', 'deploy', '--profile', 'production', '--dry-run', '--json'])
+    expect(plan.status, plan.stdout + plan.stderr).toBe(0)
+    expect(plan.json?.result.result).toBe('planned')
+    const states = Object.fromEntries(
+      ((plan.json?.result.steps ?? []) as { step: string; state: string }[]).map((s) => [s.step, s.state]),
+    )
+    expect(states).toMatchObject({ image: 'planned', push: 'planned', rollout: 'planned', record: 'planned' })
+    expect(JSON.parse(docker(['service', 'inspect', service]))[0].Version.Index).toBe(version)
+    expect(await registryTags()).toEqual(tagsBefore)
+    expect(plan.json?.result.tag).toMatch(/^sha-[0-9a-f]{12}$/)
+    expect(docker(['images', '-q', '--filter', `reference=*:${plan.json?.result.tag}`])).toBe('')
+    const { rmSync } = await import('node:fs')
+    rmSync(join(migrations, '0005_planned.sql'), { force: true })
+
+    const back = cli(['cloud', 'deploy', 'rollback', '--profile', 'production', '--yes', '--json'])
+    expect(back.status, back.stdout + back.stderr).toBe(0)
+    expect(back.json?.result.image).toBe(before)
+    expect(JSON.parse(docker(['service', 'inspect', service]))[0].Spec.TaskTemplate.ContainerSpec.Image).toBe(
+      before,
+    )
+    expect(runningTasks(service)).toBe(2)
+    const status = cli(['cloud', 'deploy', 'status', '--profile', 'production', '--json'])
+    expect(status.json?.result.running.image).toBe(before)
+    expect(status.json?.result.deploys[0].message).toMatch(/^rollback to #\d+$/)
+    rmSync(join(migrations, '0004_later.sql'), { force: true })
+  }, 600_000)
 })
 
 describe('cloud deploy to one Docker host', () => {
