@@ -4,7 +4,15 @@
 import { createHmac } from 'node:crypto'
 import { type DeploySettings, SystempromptError } from '@systemprompt/config'
 import type { ContainerInfo, Engine } from '@systemprompt/engine'
-import { DEPLOY_LABELS, probe, type RolloutOptions, type RolloutResult, sleep, specHash } from './rollout.js'
+import {
+  DEPLOY_LABELS,
+  probe,
+  type RolloutOptions,
+  type RolloutResult,
+  type RunningState,
+  sleep,
+  specHash,
+} from './rollout.js'
 
 const SECRETS_DIR = '/run/secrets'
 
@@ -224,19 +232,7 @@ export async function rolloutDocker(options: RolloutOptions): Promise<RolloutRes
 }
 
 /** What runs now on the docker target. */
-export async function dockerStatus(
-  engine: Engine,
-  service: string,
-): Promise<
-  | {
-      image: string | undefined
-      running: number
-      desired: number
-      state: string | undefined
-      since: string | undefined
-    }
-  | undefined
-> {
+export async function dockerStatus(engine: Engine, service: string): Promise<RunningState | undefined> {
   const info = await engine.containers.inspect(service)
   if (!info) return undefined
   return {

@@ -16,11 +16,18 @@ import {
 import { type Engine, encodeRegistryAuth } from '@systemprompt/engine'
 import { buildProfileImage } from '@systemprompt/image'
 import { z } from 'zod'
-import { type CredentialSources, resolveCredentials } from './credentials.js'
+import { type CredentialSources, type ResolvedCredentials, resolveCredentials } from './credentials.js'
 import { dockerPreflight, dockerStatus, rolloutDocker } from './docker.js'
 import { type DeployRecord, deployLockFile, readHistory, recordDeploy } from './history.js'
 import { RegistryClient } from './registry.js'
-import { DEPLOY_LABELS, probe, type RolloutOptions, type RolloutResult, sleep } from './rollout.js'
+import {
+  DEPLOY_LABELS,
+  probe,
+  type RolloutOptions,
+  type RolloutResult,
+  type RunningState,
+  sleep,
+} from './rollout.js'
 import { rolloutSwarm, swarmPreflight, swarmStatus } from './swarm.js'
 
 export const DEPLOY_STEPS = ['release', 'mcp', 'image', 'push', 'rollout', 'verify', 'record'] as const
@@ -123,6 +130,35 @@ function lockError(error: unknown, profile: string, lock: string): unknown {
   return error
 }
 
+/** The registry credentials of a profile (see credentials.ts) and their X-Registry-Auth form. */
+async function registryAuth(
+  settings: DeploySettings,
+  secrets: Awaited<ReturnType<typeof readProfileSecrets>>,
+  sources: DeployOptions['credentials'],
+): Promise<{ creds: ResolvedCredentials | undefined; auth: string }> {
+  if (!settings.registry) return { creds: undefined, auth: encodeRegistryAuth({ serveraddress: '' }) }
+  const creds = await resolveCredentials(settings.registry, {
+    ...sources,
+    username: settings.registry_username,
+    password: typeof secrets?.registry_password === 'string' ? secrets.registry_password : undefined,
+  })
+  return { creds, auth: encodeRegistryAuth(creds.auth) }
+}
+
+/** The labels on everything a deploy makes. */
+function deployLabels(
+  options: Pick<DeployOptions, 'labels'>,
+  projectId: string,
+  profile: string,
+): Record<string, string> {
+  return {
+    ...options.labels,
+    [DEPLOY_LABELS.project]: projectId,
+    [DEPLOY_LABELS.profile]: profile,
+    'systemprompt.managed': '1',
+  }
+}
+
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const started = Date.now()
   const { layout, profile } = options
@@ -179,12 +215,7 @@ async function run(options: DeployOptions, settings: DeploySettings, started: nu
   const emit = (event: StepEvent) => options.onStep?.(event)
   const service = serviceName(settings, profile)
   const projectId = await ensureProjectId(layout)
-  const labels = {
-    ...options.labels,
-    [DEPLOY_LABELS.project]: projectId,
-    [DEPLOY_LABELS.profile]: profile,
-    'systemprompt.managed': '1',
-  }
+  const labels = deployLabels(options, projectId, profile)
 
   // Pre-flight: everything that can refuse, before anything changes.
   if (settings.target === 'swarm' && !settings.registry)
@@ -211,18 +242,10 @@ async function run(options: DeployOptions, settings: DeploySettings, started: nu
   if (settings.target === 'swarm') await swarmPreflight(targetEngine, settings, service, projectId)
   else await dockerPreflight(targetEngine, settings, service, projectId)
   const repository = settings.repository ?? `systemprompt-${profile}`
-  let registry: RegistryClient | undefined
-  let auth = encodeRegistryAuth({ serveraddress: settings.registry ?? '' })
-  if (settings.registry) {
-    const creds = await resolveCredentials(settings.registry, {
-      ...options.credentials,
-      username: settings.registry_username,
-      password: typeof secrets?.registry_password === 'string' ? secrets.registry_password : undefined,
-    })
-    registry = new RegistryClient(settings.registry, creds.auth, creds.source)
-    await registry.check(repository)
-    auth = encodeRegistryAuth(creds.auth)
-  }
+  const { creds, auth } = await registryAuth(settings, secrets, options.credentials)
+  const registry =
+    settings.registry && creds ? new RegistryClient(settings.registry, creds.auth, creds.source) : undefined
+  await registry?.check(repository)
   if (settings.publish_port !== null) await assertPortFree(targetEngine, settings, service, localEngine)
   const buildEngine = await options.buildEngine()
 
@@ -555,13 +578,7 @@ export interface DeployStatus {
   profile: string
   target: 'docker' | 'swarm'
   service: string
-  running: {
-    image: string | undefined
-    running: number
-    desired: number
-    state: string | undefined
-    since: string | undefined
-  } | null
+  running: RunningState | null
   deploys: DeployRecord[]
 }
 
@@ -615,15 +632,7 @@ export async function rollbackDeploy(
         const engine = await options.targetEngine(settings.engine)
         const secrets = await readProfileSecrets(layout, profile)
         const projectId = await ensureProjectId(layout)
-        let auth = encodeRegistryAuth({ serveraddress: settings.registry ?? '' })
-        if (settings.registry) {
-          const creds = await resolveCredentials(settings.registry, {
-            ...options.credentials,
-            username: settings.registry_username,
-            password: typeof secrets?.registry_password === 'string' ? secrets.registry_password : undefined,
-          })
-          auth = encodeRegistryAuth(creds.auth)
-        }
+        const { auth } = await registryAuth(settings, secrets, options.credentials)
         if (settings.target === 'swarm') await swarmPreflight(engine, settings, service, projectId)
         else if (!(await engine.images.exists(target.image)))
           await engine.images.pull(target.image, undefined, auth)
@@ -636,12 +645,7 @@ export async function rollbackDeploy(
           containerPort: 8080,
           secretEnv: secrets ? secretsEnvironment(secrets) : {},
           plainEnv: await plainEnvironment(layout, profile),
-          labels: {
-            ...options.labels,
-            [DEPLOY_LABELS.project]: projectId,
-            [DEPLOY_LABELS.profile]: profile,
-            'systemprompt.managed': '1',
-          },
+          labels: deployLabels(options, projectId, profile),
           auth,
           localEngine: engine.transport.endpoint.kind === 'unix',
           onProgress: (detail) => options.onStep?.({ step: 'rollout', state: 'progress', detail }),

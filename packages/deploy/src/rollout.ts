@@ -36,6 +36,15 @@ export interface RolloutOptions {
   signal?: AbortSignal | undefined
 }
 
+/** What runs now on a target: its image, tasks (or the container) running of desired, state, since when. */
+export interface RunningState {
+  image: string | undefined
+  running: number
+  desired: number
+  state: string | undefined
+  since: string | undefined
+}
+
 export interface RolloutResult {
   state: 'created' | 'updated' | 'unchanged'
   ms: number

@@ -4,7 +4,14 @@
 import { createHash, createHmac } from 'node:crypto'
 import { type DeploySettings, SystempromptError } from '@systemprompt/config'
 import type { Engine, ServiceInfo, ServiceSpec, TaskInfo } from '@systemprompt/engine'
-import { DEPLOY_LABELS, type RolloutOptions, type RolloutResult, sleep, specHash } from './rollout.js'
+import {
+  DEPLOY_LABELS,
+  type RolloutOptions,
+  type RolloutResult,
+  type RunningState,
+  sleep,
+  specHash,
+} from './rollout.js'
 
 const NS = 1_000_000_000
 const SECRETS_DIR = '/run/secrets'
@@ -402,19 +409,7 @@ async function manualRollback(options: RolloutOptions): Promise<void> {
 }
 
 /** What runs now: image, replicas running, update state. */
-export async function swarmStatus(
-  engine: Engine,
-  service: string,
-): Promise<
-  | {
-      image: string | undefined
-      running: number
-      desired: number
-      state: string | undefined
-      since: string | undefined
-    }
-  | undefined
-> {
+export async function swarmStatus(engine: Engine, service: string): Promise<RunningState | undefined> {
   const info = await engine.swarm.inspectService(service)
   if (!info) return undefined
   const image = (info.Spec.TaskTemplate as { ContainerSpec?: { Image?: string } }).ContainerSpec?.Image
