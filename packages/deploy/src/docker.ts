@@ -1,16 +1,17 @@
 // The docker target (SPEC 7): one host. The old container is kept until the new one is healthy; on failure
 // the new one is removed and the old one started again. The port can be held by one container only, so this
 // target has a short gap between stopping the old and the new one answering (Swarm has none).
+
 import { createHmac } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { type DeploySettings, SystempromptError } from '@systemprompt/config'
 import type { ContainerInfo, Engine } from '@systemprompt/engine'
+import { httpStatus } from '@systemprompt/image'
 import {
   DEPLOY_LABELS,
-  probe,
   type RolloutOptions,
   type RolloutResult,
   type RunningState,
-  sleep,
   specHash,
 } from './rollout.js'
 
@@ -47,12 +48,13 @@ async function waitHealthy(options: RolloutOptions, id: string): Promise<void> {
       throw new Error(
         `it exited with code ${info?.State.ExitCode ?? '?'}; its last lines:\n${await tail(engine, id)}`,
       )
-    if (url !== undefined ? (await probe(url, 1500)) === 200 : info.State.Health?.Status === 'healthy') return
+    if (url !== undefined ? (await httpStatus(url, 1500)) === 200 : info.State.Health?.Status === 'healthy')
+      return
     if (Date.now() > deadline)
       throw new Error(
         `it did not become healthy within ${settings.health_timeout} s; its last lines:\n${await tail(engine, id)}`,
       )
-    await sleep(200, options.signal)
+    await sleep(200, undefined, { signal: options.signal })
   }
 }
 

@@ -1,7 +1,9 @@
 // `cloud deploy` (SPEC 7): build release → build mcp → docker build → push → roll out → verify → record. Every
 // check that can refuse runs before the first step, so bad input changes nothing. Steps whose inputs did not
 // change are skipped and say so: an unchanged deploy builds, pushes and updates nothing.
+
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import {
   type DeploySettings,
   ensureProjectId,
@@ -14,20 +16,13 @@ import {
   withFileLock,
 } from '@systemprompt/config'
 import { type Engine, encodeRegistryAuth } from '@systemprompt/engine'
-import { buildProfileImage } from '@systemprompt/image'
+import { buildProfileImage, httpStatus } from '@systemprompt/image'
 import { z } from 'zod'
 import { type CredentialSources, type ResolvedCredentials, resolveCredentials } from './credentials.js'
 import { dockerPreflight, dockerStatus, rolloutDocker } from './docker.js'
 import { type DeployRecord, deployLockFile, readHistory, recordDeploy } from './history.js'
 import { RegistryClient } from './registry.js'
-import {
-  DEPLOY_LABELS,
-  probe,
-  type RolloutOptions,
-  type RolloutResult,
-  type RunningState,
-  sleep,
-} from './rollout.js'
+import { DEPLOY_LABELS, type RolloutOptions, type RolloutResult, type RunningState } from './rollout.js'
 import { rolloutSwarm, swarmPreflight, swarmStatus } from './swarm.js'
 
 export const DEPLOY_STEPS = ['release', 'mcp', 'image', 'push', 'rollout', 'verify', 'record'] as const
@@ -254,7 +249,13 @@ async function run(options: DeployOptions, settings: DeploySettings, started: nu
     fn: () => Promise<{ state: 'done' | 'skipped' | 'planned'; detail: string }>,
   ): Promise<void> => {
     // Once the rollout is done, Ctrl-C no longer stops anything: verify and record are quick and say what runs.
-    if (!rolledOut) options.signal?.throwIfAborted()
+    if (!rolledOut && options.signal?.aborted)
+      throw new SystempromptError({
+        code: 'INTERRUPTED',
+        category: 'user',
+        message: `Interrupted before the rollout (at ${step}): nothing was deployed, what runs is unchanged`,
+        fix: 'Deploy again when ready',
+      })
     const at = Date.now()
     emit({ step, state: 'start' })
     try {
@@ -458,7 +459,7 @@ async function run(options: DeployOptions, settings: DeploySettings, started: nu
     const deadline = Date.now() + 30_000
     let status: number | undefined
     for (;;) {
-      status = await probe(target)
+      status = await httpStatus(target)
       if (status === 200) return { state: 'done', detail: `${target} answered 200` }
       if (Date.now() > deadline) break
       await sleep(250)

@@ -70,29 +70,3 @@ export function specHash(value: unknown): string {
     .digest('hex')
     .slice(0, 16)
 }
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal?.reason)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-/** GET `url` once: the status, or undefined when nothing answers within `timeoutMs`. */
-export async function probe(url: string, timeoutMs = 2000): Promise<number | undefined> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
-    await res.body?.cancel()
-    return res.status
-  } catch {
-    return undefined
-  }
-}

@@ -1,7 +1,9 @@
 // The swarm target (SPEC 7): secrets as Swarm secrets named by a hash of their value (<NAME>_FILE in the
 // app), a health-gated rolling update with automatic rollback, and our own polling of UpdateStatus (docker's
 // CLI exits 0 after a rollback; an update never times out by itself).
+
 import { createHash, createHmac } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { type DeploySettings, SystempromptError } from '@systemprompt/config'
 import type { Engine, ServiceInfo, ServiceSpec, TaskInfo } from '@systemprompt/engine'
 import {
@@ -9,7 +11,6 @@ import {
   type RolloutOptions,
   type RolloutResult,
   type RunningState,
-  sleep,
   specHash,
 } from './rollout.js'
 
@@ -229,7 +230,7 @@ async function waitRunning(options: RolloutOptions, deadline: number): Promise<v
       throw new Error(
         `${running} of ${options.settings.replicas} replicas healthy after ${options.settings.health_timeout} s${failures > 0 ? `; ${await failureOf(engine, service, image)}` : ''}`,
       )
-    await sleep(500, options.signal)
+    await sleep(500, undefined, { signal: options.signal })
   }
 }
 
@@ -258,7 +259,7 @@ async function waitUpdate(
     if (state === 'rollback_completed' || state === 'rollback_paused' || state === 'paused')
       return { ok: false, state, reason: status?.Message ?? state }
     if (Date.now() > deadline) return 'timeout'
-    await sleep(500, options.signal)
+    await sleep(500, undefined, { signal: options.signal })
   }
 }
 

@@ -8,4 +8,11 @@ export {
 /** @public */
 export { type WriteAppComposeOptions, type WriteAppComposeResult, writeAppCompose } from './compose.js'
 /** @public */
-export { removeApp, type StartAppOptions, type StartedApp, startApp, waitForApp } from './run.js'
+export {
+  httpStatus,
+  removeApp,
+  type StartAppOptions,
+  type StartedApp,
+  startApp,
+  waitForApp,
+} from './run.js'

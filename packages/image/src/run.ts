@@ -175,7 +175,8 @@ export async function startApp(options: StartAppOptions): Promise<StartedApp> {
 }
 
 /** One GET of the health URL: its status, or undefined when nothing answered within `timeoutMs`. */
-function getStatus(url: string, timeoutMs = 1000): Promise<number | undefined> {
+/** GET `url` once: its status, or undefined when nothing answers within `timeoutMs`. */
+export function httpStatus(url: string, timeoutMs = 1000): Promise<number | undefined> {
   return new Promise((resolve) => {
     const req = request(url, { method: 'GET', timeout: timeoutMs }, (res) => {
       res.resume()
@@ -201,7 +202,7 @@ export async function waitForApp(
   const deadline = started + (options.timeoutMs ?? 120_000)
   let last: number | undefined
   for (;;) {
-    last = await getStatus(`${app.url}${HEALTH_PATH}`)
+    last = await httpStatus(`${app.url}${HEALTH_PATH}`)
     if (last === 200) return { ms: Math.round(performance.now() - started) }
     const info: ContainerInfo | undefined = await engine.containers.inspect(app.containerId)
     if (!info?.State.Running) {

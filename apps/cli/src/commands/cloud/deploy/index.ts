@@ -84,15 +84,6 @@ Every check that can refuse (the profile and its deploy: section, the engine, Sw
       })
     } catch (error) {
       await printer.finish()
-      if (controller.signal.aborted && !(error instanceof Error && 'code' in error)) {
-        const { SystempromptError } = await import('@systemprompt/config/core')
-        throw new SystempromptError({
-          code: 'INTERRUPTED',
-          category: 'user',
-          message: 'Interrupted before the rollout: nothing was deployed (what runs is unchanged)',
-          fix: 'Deploy again when ready',
-        })
-      }
       throw error
     } finally {
       release()
