@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const bin = join(here, '..', 'apps', 'cli', 'bin', 'run.js')
+const bin = join(here, '..', 'apps', 'cli', 'bin', 'run.cjs')
 const args = process.argv.slice(2)
 const runsIndex = args.indexOf('--runs')
 const runs = runsIndex === -1 ? 25 : Number(args[runsIndex + 1])

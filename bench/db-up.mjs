@@ -25,7 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const bin = join(here, '..', 'apps', 'cli', 'bin', 'run.js')
+const bin = join(here, '..', 'apps', 'cli', 'bin', 'run.cjs')
 const pg = createRequire(join(here, '..', 'packages', 'compose', 'package.json'))('pg')
 const DOCKER = '/usr/bin/docker'
 const COMPOSE = '/usr/bin/docker-compose'

@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const bin = join(here, '..', 'apps', 'cli', 'bin', 'run.js')
+const bin = join(here, '..', 'apps', 'cli', 'bin', 'run.cjs')
 const args = process.argv.slice(2)
 const at = args.indexOf('--runs')
 const runs = at === -1 ? 5 : Number(args[at + 1])

@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const bin = join(here, '..', 'apps', 'cli', 'bin', 'run.js')
+const bin = join(here, '..', 'apps', 'cli', 'bin', 'run.cjs')
 const args = process.argv.slice(2)
 const at = args.indexOf('--runs')
 const runs = at === -1 ? 7 : Number(args[at + 1])

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const bin = join(here, '..', 'apps', 'cli', 'bin', 'run.js')
+const bin = join(here, '..', 'apps', 'cli', 'bin', 'run.cjs')
 const args = process.argv.slice(2)
 const option = (name, fallback) => {
   const at = args.indexOf(name)

@@ -2,7 +2,7 @@
 // Benchmark of the runtime that runs inside the image (issue 9).
 //
 // 1. `infra db migrate` with nothing pending, as a ratio to `node -e ''` (interleaved runs, medians, same
-//    run): the dev CLI (`node apps/cli/bin/run.js`) and, when built, the release binary. Goal: the release
+//    run): the dev CLI (`node apps/cli/bin/run.cjs`) and, when built, the release binary. Goal: the release
 //    binary ≤ 2.5x.
 // 2. `infra services serve`: process start → first `/api/v1/health` 200 (median of --starts runs).
 // 3. `/api/v1/health` throughput with autocannon on 127.0.0.1 (bounded runs, interleaved), against a bare
@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
-const bin = join(root, 'apps', 'cli', 'bin', 'run.js')
+const bin = join(root, 'apps', 'cli', 'bin', 'run.cjs')
 const require = createRequire(join(root, 'package.json'))
 const autocannon = require('autocannon')
 const DOCKER = '/usr/bin/docker'

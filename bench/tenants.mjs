@@ -24,7 +24,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const bin = process.env.SYSTEMPROMPT_BENCH_CLI_BIN || join(here, '..', 'apps', 'cli', 'bin', 'run.js')
+const bin = process.env.SYSTEMPROMPT_BENCH_CLI_BIN || join(here, '..', 'apps', 'cli', 'bin', 'run.cjs')
 const registry = await import(join(here, '..', 'packages', 'registry', 'dist', 'index.js'))
 const config = await import(join(here, '..', 'packages', 'config', 'dist', 'core.js'))
 const stores = await import(join(here, '..', 'packages', 'config', 'dist', 'index.js'))

@@ -25,7 +25,7 @@ bash "$repo/tooling/testbed/up.sh"
 step "Putting systemprompt on PATH ($bin_dir/systemprompt)"
 mkdir -p "$bin_dir"
 tmp="$(mktemp "$bin_dir/.systemprompt.XXXXXX")"
-printf '#!/bin/sh\nexec node %q "$@"\n' "$repo/apps/cli/bin/run.js" >"$tmp"
+printf '#!/bin/sh\nexec node %q "$@"\n' "$repo/apps/cli/bin/run.cjs" >"$tmp"
 chmod 0755 "$tmp" && mv -f "$tmp" "$bin_dir/systemprompt"
 systemprompt --version
 

@@ -60,7 +60,7 @@ const JUST_HEADER = `${JUST_BLOCK_START} (written by \`systemprompt init\`; \`sy
 const JUST_ITEMS: readonly JustItem[] = [
   {
     name: 'sp',
-    text: `# The CLI to run: \`systemprompt\` from PATH, or set SYSTEMPROMPT_BIN (e.g. "node /path/to/apps/cli/bin/run.js").
+    text: `# The CLI to run: \`systemprompt\` from PATH, or set SYSTEMPROMPT_BIN (e.g. "node /path/to/apps/cli/bin/run.cjs").
 sp := env_var_or_default("SYSTEMPROMPT_BIN", "systemprompt")
 `,
   },

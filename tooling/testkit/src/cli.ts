@@ -8,7 +8,7 @@ import { childEnv } from './env.js'
 export const CLI_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'apps', 'cli')
 
 /** The binary under test; SYSTEMPROMPT_TEST_CLI_BIN points at another build of it (e.g. a private copy). */
-export const CLI_BIN = process.env.SYSTEMPROMPT_TEST_CLI_BIN || join(CLI_ROOT, 'bin', 'run.js')
+export const CLI_BIN = process.env.SYSTEMPROMPT_TEST_CLI_BIN || join(CLI_ROOT, 'bin', 'run.cjs')
 
 // biome-ignore lint/suspicious/noExplicitAny: tests check envelopes field by field; typing them adds nothing.
 export type Envelope = Record<string, any>

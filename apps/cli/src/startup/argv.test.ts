@@ -1,4 +1,3 @@
-import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { runCli, tempDir } from '@systemprompt/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -51,16 +50,13 @@ describe('through the real binary', () => {
   })
   afterEach(() => dir.remove())
 
-  it('-h is --help: top level (rendered and from the help cache) and per command', () => {
+  it('-h is --help: top level and per command', () => {
     const help = runCli(['--help'], { cwd: dir.path, env })
     const short = runCli(['-h'], { cwd: dir.path, env })
     expect(help.status).toBe(0)
     expect(short.status, short.stderr).toBe(0)
     expect(short.stdout).toBe(help.stdout)
-    // One cache entry for both spellings: -h was served from what --help rendered.
-    expect(readdirSync(join(dir.path, 'cache', 'systemprompt', 'help'))).toHaveLength(1)
-    const fresh = runCli(['-h'], { cwd: dir.path, env: { ...env, XDG_CACHE_HOME: join(dir.path, 'other') } })
-    expect(fresh.stdout).toBe(help.stdout)
+    expect(help.stdout).toContain('USAGE')
 
     for (const command of [['db', 'up'], ['cloud', 'tenant', 'create'], ['db']]) {
       const long = runCli([...command, '--help'], { cwd: dir.path, env })

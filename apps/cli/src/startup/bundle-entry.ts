@@ -1,16 +1,19 @@
 /**
- * The CLI's start inside the bundle (`dist/bundle/systemprompt.cjs`) and the release binary that embeds it.
- * The generated entry (@systemprompt/build's cliEntry) holds every command class in COMMANDS and the
- * package.json oclif reads; it swaps the bundle's `require` for `requireShim` and calls `runBundled`.
- * Only the same argv rules, `--version` line and top-level error rendering as bin/run.js; nothing is read
- * from disk to start (a single executable has no package files next to it).
+ * The CLI's start inside the bundle (`dist/bundle/systemprompt.cjs`), which is what the installed
+ * `systemprompt` runs (bin/run.cjs) and what the release binary embeds. The generated entry
+ * (@systemprompt/build's cliEntry) holds every command class in COMMANDS and the package.json oclif reads; it
+ * swaps the bundle's `require` for `requireShim` and calls `runBundled`.
+ * - Installed (node_modules next to the bundle): oclif reads the manifest the build wrote next to the bundle
+ *   (help and command lookup load no command module), and loads `diskPlugins` and the user's plugins from disk.
+ * - Single executable: no package files next to it; no plugins but the bundled ones.
  */
 import { createRequire } from 'node:module'
 import { basename, dirname } from 'node:path'
+import { isSea } from 'node:sea'
 import { fileURLToPath } from 'node:url'
 import type { Interfaces } from '@oclif/core'
 import { normalizeArgv } from './argv.js'
-import { versionLine } from './fast-path.js'
+import { canAnswerVersion, versionLine } from './version.js'
 
 /** This file inside the bundle: the bundle itself, or the executable (esbuild defines import.meta.url so). */
 function bundleFile(): string {
@@ -39,35 +42,47 @@ export function requireShim(original: NodeJS.Require, target: string, commands: 
 export interface BundledCli {
   commands: object
   pjson: Interfaces.PJSON & { name: string; version: string }
+  /** Plugins of the CLI's package.json that are not bundled: loaded from node_modules, never in a single executable. */
+  diskPlugins?: string[]
+}
+
+/** oclif loads a core plugin named in `oclif.plugins` only when it is also among the dependencies. */
+function withDiskPlugins(pjson: BundledCli['pjson'], plugins: string[]): BundledCli['pjson'] {
+  return {
+    ...pjson,
+    dependencies: { ...pjson.dependencies, ...Object.fromEntries(plugins.map((name) => [name, '*'])) },
+    oclif: { ...pjson.oclif, plugins },
+  }
 }
 
 export async function runBundled(cli: BundledCli): Promise<void> {
   // `-h` is `--help`; `--json` before the command goes after it (see argv.ts).
   const argv = normalizeArgv(process.argv.slice(2))
-  if (argv.length === 1 && argv[0] === '--version') {
-    // No user plugins can exist here (they are never loaded from a bundle): the line needs no oclif.
+  const installed = !isSea()
+  if (argv.length === 1 && argv[0] === '--version' && canAnswerVersion(cli.pjson, process.env, installed)) {
     process.stdout.write(`${versionLine(cli.pjson)}\n`)
     return
   }
-  // No TypeScript sources next to a bundle: never look for a tsconfig or ts-node/tsx.
   const global = globalThis as { oclif?: Record<string, unknown> }
-  // oclif's settings object is this global (kept, not replaced: oclif may hold it already)
+  // oclif's settings object is this global (kept, not replaced: oclif may hold it already).
   global.oclif ??= {}
-  global.oclif.enableAutoTranspile = false
+  // No TypeScript sources next to a single executable: never look for a tsconfig or ts-node/tsx. Installed, oclif
+  // decides as it always does (it skips the lookup in production, and transpiles a plugin the user linked).
+  if (!installed) global.oclif.enableAutoTranspile = false
   const { flush, run } = await import('@oclif/core')
   try {
     await run(argv, {
-      pjson: cli.pjson,
-      // No package files live next to the bundle (or the executable): oclif builds its command list from
-      // COMMANDS. User and dev plugins are never loaded (they would need node_modules on disk).
+      pjson: installed ? withDiskPlugins(cli.pjson, cli.diskPlugins ?? []) : cli.pjson,
+      // The bundle's directory (or the executable's): oclif.manifest.json lies next to an installed bundle; plugins
+      // are found from there (node_modules upwards).
       root: dirname(bundleFile()),
-      userPlugins: false,
+      userPlugins: installed,
       devPlugins: false,
     })
     await flush()
   } catch (error) {
-    // Errors before a command runs (unknown command) get the same rendering, --json envelope and exit codes as
-    // errors inside a command.
+    // Errors before a command runs (unknown command, broken plugin) get the same rendering, --json envelope and
+    // exit codes as errors inside a command.
     const { reportTopLevelError } = await import('@systemprompt/command')
     process.exitCode = reportTopLevelError(error, argv)
   }

@@ -1,6 +1,6 @@
 import { isSea } from 'node:sea'
 
-/** Whether this process is the release binary (a Node single executable), not `node bin/run.js`. */
+/** Whether this process is the release binary (a Node single executable), not `node bin/run.cjs`. */
 export function isSingleExecutable(): boolean {
   return isSea()
 }

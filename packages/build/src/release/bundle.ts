@@ -1,4 +1,6 @@
 // The CLI as one CommonJS file (`apps/cli/dist/bundle/systemprompt.cjs`): what the release binary embeds.
+
+import { dirname, join } from 'node:path'
 import { ErrorCode, SystempromptError, writeFileAtomic } from '@systemprompt/config/core'
 import type { BuildFailure, Message, Metafile } from 'esbuild'
 import { assertSelfContained, type BundleMetafile } from '../require-gate.js'
@@ -28,7 +30,21 @@ const BUNDLE_EXTERNALS: Readonly<Record<string, string>> = {
  * Runs first in the bundle (after the caller's `prelude`): `import.meta.url` (undefined in CommonJS output)
  * names the bundle file itself, or the executable in a single executable.
  */
-const BANNER = 'var __systemprompt_import_meta_url = require("node:url").pathToFileURL(__filename).href;'
+const BANNER = [
+  'var __systemprompt_import_meta_url = require("node:url").pathToFileURL(__filename).href;',
+  'var __systemprompt_import = globalThis.__systemprompt_import || ((specifier) => import(specifier));',
+].join('\n')
+
+/**
+ * The `import()`s left in the bundle (oclif loading an ESM plugin or tsx, by file URL) go through
+ * `__systemprompt_import`: the installed CLI compiles the bundle with vm.Script and a code cache, and a function
+ * from the code cache has no dynamic import callback (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING). bin/run.cjs sets
+ * `globalThis.__systemprompt_import` to an `import()` of its own; elsewhere (the single executable) the
+ * bundle's own `import()` is used, as before.
+ */
+function routeDynamicImports(code: string): string {
+  return code.replaceAll(/\bawait import\(/g, 'await __systemprompt_import(')
+}
 
 const DEFINE: Record<string, string> = {
   'import.meta.url': '__systemprompt_import_meta_url',
@@ -51,6 +67,7 @@ export interface BundleCliOptions {
 }
 
 export interface BundleCliResult {
+  /** The bundle; `oclif.manifest.json` (every bundled command) is written next to it. */
   outfile: string
   bytes: number
   ms: number
@@ -97,6 +114,9 @@ export async function bundleCli(options: BundleCliOptions): Promise<BundleCliRes
       minifyWhitespace: true,
       minifySyntax: true,
       legalComments: 'none',
+      // Non-ASCII characters escaped (esbuild's default, relied on): the CLI's start reads the bundle as latin1,
+      // a plain copy of its bytes, instead of decoding UTF-8.
+      charset: 'ascii',
       banner: { js: options.prelude ? `${options.prelude}\n${BANNER}` : BANNER },
       define: DEFINE,
       external: Object.keys(BUNDLE_EXTERNALS),
@@ -123,10 +143,17 @@ export async function bundleCli(options: BundleCliOptions): Promise<BundleCliRes
   assertSelfContained(loadsAtRunTime(result.metafile), 'The CLI bundle', {
     allow: Object.keys(BUNDLE_EXTERNALS),
   })
-  await writeFileAtomic(options.outfile, output.contents, { mode: 0o644, dirMode: 0o755 })
+  const code = routeDynamicImports(output.text)
+  await writeFileAtomic(options.outfile, code, { mode: 0o644, dirMode: 0o755 })
+  // Next to the bundle, where oclif looks for it (the plugin root is the bundle's directory).
+  await writeFileAtomic(
+    join(dirname(options.outfile), 'oclif.manifest.json'),
+    `${JSON.stringify(entry.manifest)}\n`,
+    { mode: 0o644, dirMode: 0o755 },
+  )
   return {
     outfile: options.outfile,
-    bytes: output.contents.byteLength,
+    bytes: Buffer.byteLength(code),
     ms: Math.round(performance.now() - started),
     commands: Object.keys(entry.commands),
     bundledPlugins: entry.bundledPlugins,

@@ -11,8 +11,10 @@ import { ErrorCode, SystempromptError } from '@systemprompt/config/core'
 export const COMMANDS_TARGET = 'systemprompt-bundled-commands.cjs'
 
 /**
- * oclif plugins that cannot work inside the bundle, with the reason. Their commands are left out; every other
- * plugin of `oclif.plugins` has its commands bundled into COMMANDS.
+ * oclif plugins that cannot work inside the single executable, with the reason. Their commands are left out
+ * of COMMANDS (every other plugin of `oclif.plugins` has its commands bundled); the bundle run from an
+ * installed CLI (`node dist/bundle/systemprompt.cjs`, node_modules next to it) loads them from disk
+ * (`diskPlugins`).
  */
 const UNBUNDLED_PLUGINS: Readonly<Record<string, string>> = {
   '@oclif/plugin-plugins':
@@ -22,8 +24,17 @@ const UNBUNDLED_PLUGINS: Readonly<Record<string, string>> = {
 /** Hooks of a bundled plugin that only @oclif/plugin-plugins fires: safe to drop with it. */
 const PLUGIN_MANAGER_HOOKS = /^plugins:/
 
+interface ManifestCommand {
+  relativePath?: string[]
+  pluginName?: string
+  pluginAlias?: string
+  pluginType?: string
+  [key: string]: unknown
+}
+
 interface Manifest {
-  commands: Record<string, { relativePath?: string[] }>
+  version?: string
+  commands: Record<string, ManifestCommand>
 }
 
 interface PackageJson {
@@ -45,6 +56,11 @@ export interface CliEntry {
   /** Plugins of `oclif.plugins` whose commands are bundled / left out. */
   bundledPlugins: string[]
   skippedPlugins: string[]
+  /**
+   * The oclif manifest of every bundled command, all of them the CLI's own (the bundle is one plugin). oclif
+   * reads it from the bundle's directory: help and command lookup then need no command module loaded.
+   */
+  manifest: { version: string; commands: Record<string, ManifestCommand> }
 }
 
 function failed(message: string, fix: string, file?: string): SystempromptError {
@@ -72,14 +88,17 @@ function packageDir(name: string, from: string): string {
   }
 }
 
-/** id → absolute module file of every command in `root`'s oclif.manifest.json. */
-function manifestCommands(root: string, fix: string): Record<string, string> {
+/** Every command in `root`'s oclif.manifest.json: its absolute module file and its manifest entry. */
+function manifestCommands(
+  root: string,
+  fix: string,
+): Record<string, { file: string; entry: ManifestCommand }> {
   const file = join(root, 'oclif.manifest.json')
   const manifest = readJson<Manifest>(file, 'the oclif manifest', fix)
-  const out: Record<string, string> = {}
+  const out: Record<string, { file: string; entry: ManifestCommand }> = {}
   for (const [id, command] of Object.entries(manifest.commands ?? {})) {
     if (!command.relativePath?.length) throw failed(`${file}: command ${id} has no relativePath`, fix, file)
-    out[id] = join(root, ...command.relativePath)
+    out[id] = { file: join(root, ...command.relativePath), entry: command }
   }
   return out
 }
@@ -96,7 +115,15 @@ export function cliEntry(cliRoot: string, runtime: string): CliEntry {
     'Check apps/cli/package.json',
   )
   const ownFix = 'Build the CLI first: tsc -p tsconfig.build.json && oclif manifest'
-  const commands = manifestCommands(cliRoot, ownFix)
+  const commands: Record<string, string> = {}
+  const entries: Record<string, ManifestCommand> = {}
+  const add = (id: string, found: { file: string; entry: ManifestCommand }) => {
+    commands[id] = found.file
+    // One plugin: the bundle. Where a command came from is of no use to oclif (no file paths are read).
+    const { relativePath: _path, isESM: _esm, pluginName: _name, pluginAlias: _alias, ...rest } = found.entry
+    entries[id] = { ...rest, pluginName: pkg.name, pluginAlias: pkg.name, pluginType: 'core' }
+  }
+  for (const [id, found] of Object.entries(manifestCommands(cliRoot, ownFix))) add(id, found)
   const bundledPlugins: string[] = []
   const skippedPlugins: string[] = []
   for (const plugin of pkg.oclif?.plugins ?? []) {
@@ -116,10 +143,10 @@ export function cliEntry(cliRoot: string, runtime: string): CliEntry {
         `The oclif plugin ${plugin} has hooks (${hooks.join(', ')}) that the bundle cannot run`,
         `Leave ${plugin} out of the bundle (UNBUNDLED_PLUGINS) or register its hooks in the CLI`,
       )
-    for (const [id, file] of Object.entries(manifestCommands(dir, `Reinstall ${plugin}`))) {
+    for (const [id, found] of Object.entries(manifestCommands(dir, `Reinstall ${plugin}`))) {
       if (commands[id] !== undefined)
         throw failed(`Command ${id} exists in the CLI and in ${plugin}`, 'Rename one of them')
-      commands[id] = file
+      add(id, found)
     }
     bundledPlugins.push(plugin)
   }
@@ -164,8 +191,15 @@ export function cliEntry(cliRoot: string, runtime: string): CliEntry {
     ),
     // The bundle's own `require` (the CJS wrapper's): oclif's loader calls it for the explicit target.
     `require = requireShim(require, ${JSON.stringify(COMMANDS_TARGET)}, COMMANDS)`,
-    `runBundled({ commands: COMMANDS, pjson: ${JSON.stringify(pjson)} })`,
+    `runBundled({ commands: COMMANDS, pjson: ${JSON.stringify(pjson)}, diskPlugins: ${JSON.stringify(skippedPlugins)} })`,
     '',
   ]
-  return { source: lines.join('\n'), commands, pjson, bundledPlugins, skippedPlugins }
+  return {
+    source: lines.join('\n'),
+    commands,
+    pjson,
+    bundledPlugins,
+    skippedPlugins,
+    manifest: { version: pkg.version, commands: entries },
+  }
 }

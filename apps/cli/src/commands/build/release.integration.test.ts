@@ -1,5 +1,5 @@
 // `build release` as a user runs it, and the binary it makes: built once (beforeAll) in a temp project from this
-// CLI's dist/bundle/systemprompt.cjs, then compared with the dev CLI (bin/run.js), searched for the project's
+// CLI's dist/bundle/systemprompt.cjs, then compared with the dev CLI (bin/run.cjs), searched for the project's
 // secrets, and run in the debian:bookworm-slim stand-in (no node) against a test-bed PostgreSQL on a network the
 // test makes: --version, --help, `infra services serve` answering its health check, an MCP artifact under
 // `infra services run-mcp`. Last: unchanged inputs keep it, --force rebuilds, no `strip` is a warning.
