@@ -86,8 +86,23 @@ describe('cliEntry', () => {
       },
     })
     expect(entry.source).toContain(
-      `runBundled({ commands: COMMANDS, pjson: ${JSON.stringify(entry.pjson)} })`,
+      `runBundled({ commands: COMMANDS, pjson: ${JSON.stringify(entry.pjson)}, diskPlugins: ["@oclif/plugin-plugins"] })`,
     )
+  })
+
+  it("writes one manifest for all bundled commands, each the CLI's own, without file paths", () => {
+    const entry = cliEntry(fixture(), '/x/entry.js')
+    expect(entry.manifest.version).toBe('1.2.3')
+    expect(Object.keys(entry.manifest.commands).sort()).toEqual(['db:up', 'hello', 'help'])
+    for (const command of Object.values(entry.manifest.commands)) {
+      expect(command).toMatchObject({
+        pluginName: 'fixture-cli',
+        pluginAlias: 'fixture-cli',
+        pluginType: 'core',
+      })
+      expect(command).not.toHaveProperty('relativePath')
+      expect(command).not.toHaveProperty('isESM')
+    }
   })
 
   it('refuses a plugin with hooks the bundle cannot run, a command id twice, and a missing manifest', () => {
