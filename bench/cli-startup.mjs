@@ -1,131 +1,81 @@
 #!/usr/bin/env node
-// Startup benchmark of the systemprompt CLI.
+// Startup benchmark of the installed CLI (bin/run.cjs: the bundle under its V8 code cache).
 //
-// Median wall time of `systemprompt --version`, `--help` and `config validate` (in a project made by
-// `systemprompt init`), each as a ratio to `node -e ''` measured in the same run. Runs are interleaved
-// (one of each per round) so machine noise hits every case alike. Goal: --version and --help at most
-// 2.0x `node -e ''`.
+// Median wall time of whole processes, each a ratio to `node -e ''` measured in the same rounds (one run of
+// every case per round, so machine noise hits all alike), in a project made by `systemprompt init` with
+// three profiles. No Docker needed. Goals (issue 12):
 //
-//   node bench/cli-startup.mjs [--runs N] [--check]
+//   --version                          <= 1.5x node -e ''
+//   --help, db up --help               <= 2.0x
+//   config validate (3 profiles)       <= 2.2x
+//   --help, first run (no code cache)  information: what the first command after an install costs
 //
-// --check exits 1 when a goal is missed. Needs a built CLI (pnpm --filter systemprompt build).
+//   node bench/cli-startup.mjs [--runs N] [--check] [--json-out FILE]
 //
-// `--version` and top-level `--help` have fast paths that skip loading oclif (apps/cli/src/startup/fast-path.ts):
-// help text is cached after oclif renders it once. The warm-up runs fill that cache; the extra row
-// "--help (cold cache)" gives every run an empty cache directory, i.e. the first --help after an install.
-import { spawnSync } from 'node:child_process'
+// Needs a built CLI (pnpm build). The code cache lives in a temp XDG_CACHE_HOME, made by the warm-up runs.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { benchArgs, CLI_BIN, median, report, timedNode } from './lib.mjs'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const bin = join(here, '..', 'apps', 'cli', 'bin', 'run.cjs')
-const args = process.argv.slice(2)
-const runsIndex = args.indexOf('--runs')
-const runs = runsIndex === -1 ? 25 : Number(args[runsIndex + 1])
-const check = args.includes('--check')
+const options = benchArgs(25)
 const WARMUP = 2
-const GOAL = 2.0
-
-if (!Number.isInteger(runs) || runs < 1) {
-  console.error('--runs needs a positive whole number')
-  process.exit(2)
-}
-
-const project = mkdtempSync(join(tmpdir(), 'systemprompt-bench-'))
-const env = { ...process.env, NO_COLOR: '1' }
+const project = mkdtempSync(join(tmpdir(), 'systemprompt-bench-startup-'))
+const env = { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: join(project, '.cache') }
 delete env.DEBUG
 delete env.SYSTEMPROMPT_DEBUG
 
-let coldRun = 0
-function exec(argv, cwd = project, extraEnv = {}) {
-  const started = process.hrtime.bigint()
-  const result = spawnSync(process.execPath, argv, { cwd, env: { ...env, ...extraEnv }, encoding: 'utf8' })
-  const ms = Number(process.hrtime.bigint() - started) / 1e6
-  return { ms, status: result.status, stdout: result.stdout, stderr: result.stderr }
-}
-
+let cold = 0
 const cases = [
-  { name: "node -e ''", argv: ['-e', ''], goal: undefined },
-  { name: 'systemprompt --version', argv: [bin, '--version'], goal: GOAL },
-  { name: 'systemprompt --help', argv: [bin, '--help'], goal: GOAL },
-  { name: 'systemprompt --help (cold cache)', argv: [bin, '--help'], goal: undefined, coldCache: true },
-  { name: 'systemprompt config validate', argv: [bin, 'config', 'validate'], goal: undefined },
+  { name: "node -e ''", argv: ['-e', ''] },
+  { name: 'systemprompt --version', argv: [CLI_BIN, '--version'], goal: 1.5 },
+  { name: 'systemprompt --help', argv: [CLI_BIN, '--help'], goal: 2.0 },
+  { name: 'systemprompt db up --help', argv: [CLI_BIN, 'db', 'up', '--help'], goal: 2.0 },
+  { name: 'systemprompt config validate (3 profiles)', argv: [CLI_BIN, 'config', 'validate'], goal: 2.2 },
+  {
+    name: 'systemprompt --help, no code cache yet',
+    argv: [CLI_BIN, '--help'],
+    env: () => ({ XDG_CACHE_HOME: join(project, `.cold-${cold++}`) }),
+  },
 ]
-// A fresh, empty cache directory for each cold run (created inside the temp project, removed with it).
-const caseEnv = (c) => (c.coldCache ? { XDG_CACHE_HOME: join(project, `.cold-cache-${coldRun++}`) } : {})
+const exec = (c) => timedNode(c.argv, { cwd: project, env: { ...env, ...(c.env?.() ?? {}) } }).ms
 
 try {
-  const init = exec([bin, 'init', '--json'])
-  if (init.status !== 0)
-    throw new Error(`systemprompt init failed (exit ${init.status}): ${init.stderr || init.stdout}`)
-  for (const c of cases) {
-    const first = exec(c.argv, project, caseEnv(c))
-    if (first.status !== 0) throw new Error(`${c.name} failed (exit ${first.status}): ${first.stderr}`)
-  }
-
-  const samples = new Map(cases.map((c) => [c.name, []]))
-  for (let round = 0; round < WARMUP + runs; round++) {
-    for (const c of cases) {
-      const { ms, status } = exec(c.argv, project, caseEnv(c))
-      if (status !== 0) throw new Error(`${c.name} failed in round ${round} (exit ${status})`)
-      if (round >= WARMUP) samples.get(c.name).push(ms)
-    }
-  }
-
-  const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b)
-    const mid = Math.floor(s.length / 2)
-    return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2
-  }
-  const baseline = median(samples.get(cases[0].name))
-  const rows = cases.map((c) => {
-    const xs = samples.get(c.name)
-    const med = median(xs)
-    const ratio = med / baseline
-    const verdict =
-      c.goal === undefined
-        ? ''
-        : ratio <= c.goal
-          ? `ok (goal <= ${c.goal.toFixed(1)}x)`
-          : `MISSED (goal <= ${c.goal.toFixed(1)}x)`
-    return {
-      name: c.name,
-      med,
-      min: Math.min(...xs),
-      max: Math.max(...xs),
-      ratio,
-      verdict,
-      missed: verdict.startsWith('MISSED'),
-    }
-  })
-
-  console.log(
-    `CLI startup, ${runs} interleaved runs each (+${WARMUP} warm-up), node ${process.version}, ${process.platform}-${process.arch}`,
-  )
-  console.log('')
-  const header = ['case', 'median ms', 'min ms', 'max ms', "x node -e ''", '']
-  const table = [
-    header,
-    ...rows.map((r) => [
-      r.name,
-      r.med.toFixed(1),
-      r.min.toFixed(1),
-      r.max.toFixed(1),
-      `${r.ratio.toFixed(2)}x`,
-      r.verdict,
-    ]),
-  ]
-  const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)))
-  for (const row of table)
-    console.log(
-      row
-        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
-        .join('  ')
-        .trimEnd(),
+  timedNode([CLI_BIN, 'init', '--json'], { cwd: project, env })
+  for (const name of ['local', 'staging', 'production'])
+    timedNode(
+      [
+        CLI_BIN,
+        'cloud',
+        'profile',
+        'create',
+        name,
+        '--database-url',
+        `postgresql://app:pw@db.example.com:5432/${name}`,
+      ],
+      {
+        cwd: project,
+        env,
+      },
     )
-  if (check && rows.some((r) => r.missed)) process.exitCode = 1
+  const samples = cases.map(() => [])
+  for (let round = 0; round < WARMUP + options.runs; round++)
+    cases.forEach((c, i) => {
+      const ms = exec(c)
+      if (round >= WARMUP) samples[i].push(ms)
+    })
+  const node = { name: "node -e ''", ms: median(samples[0]) }
+  const rows = cases.map((c, i) => ({
+    name: c.name,
+    ms: median(samples[i]),
+    ...(i === 0 ? {} : { ratioTo: node }),
+    ...(c.goal === undefined ? {} : { goal: c.goal }),
+  }))
+  report(
+    `CLI startup: ${options.runs} interleaved rounds (+${WARMUP} warm-up), node ${process.version}, ${process.platform}-${process.arch}`,
+    rows,
+    options,
+  )
 } finally {
   rmSync(project, { recursive: true, force: true })
 }

@@ -66,9 +66,10 @@ export async function runBundled(cli: BundledCli): Promise<void> {
   const global = globalThis as { oclif?: Record<string, unknown> }
   // oclif's settings object is this global (kept, not replaced: oclif may hold it already).
   global.oclif ??= {}
-  // No TypeScript sources next to a single executable: never look for a tsconfig or ts-node/tsx. Installed, oclif
-  // decides as it always does (it skips the lookup in production, and transpiles a plugin the user linked).
-  if (!installed) global.oclif.enableAutoTranspile = false
+  // No TypeScript sources next to the bundle: never look for a tsconfig or ts-node/tsx. Otherwise oclif does when
+  // NODE_ENV is development or test, and warns that typescript is missing. A plugin linked from its sources runs
+  // its compiled files (as in any production oclif CLI); bin/dev.js is the unbundled CLI for working on one.
+  global.oclif.enableAutoTranspile = false
   const { flush, run } = await import('@oclif/core')
   try {
     await run(argv, {

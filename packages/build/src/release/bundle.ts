@@ -7,6 +7,7 @@ import { assertSelfContained, type BundleMetafile } from '../require-gate.js'
 import { cliEntry } from './cli-entry.js'
 import {
   missingModules,
+  nodeOnlyPg,
   ownCreateRequire,
   preferModuleBuild,
   requireForDynamicImports,
@@ -125,6 +126,7 @@ export async function bundleCli(options: BundleCliOptions): Promise<BundleCliRes
         ownCreateRequire(),
         preferModuleBuild(['jsonc-parser']),
         requireForDynamicImports(Object.keys(BUNDLE_EXTERNALS)),
+        nodeOnlyPg(),
       ],
       logLevel: 'silent',
     })

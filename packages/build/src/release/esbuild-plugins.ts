@@ -127,3 +127,30 @@ export function preferModuleBuild(names: readonly string[]): Plugin {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 }
+
+/**
+ * pg decides at import whether it runs in a Cloudflare Worker; on Node 20 (no `navigator`) its probe constructs
+ * a `Response`, which loads undici, Node's fetch: 40-45 ms on every command that imports pg (measured with
+ * --cpu-prof on `cloud tenant create`). The bundle only ever runs under Node: the probe is answered `false`.
+ * If pg's code no longer has the probe in this form, the build warns and the bundle keeps it as it is.
+ */
+export function nodeOnlyPg(): Plugin {
+  const probe = 'if (isCloudflareRuntime())'
+  return {
+    name: 'systemprompt-node-only-pg',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, async (args) => {
+        const text = await readFile(args.path, 'utf8')
+        if (!text.includes(probe))
+          return {
+            contents: text,
+            loader: 'js',
+            warnings: [
+              { text: `${args.path} has no "${probe}" any more: pg's Cloudflare probe stays in the bundle` },
+            ],
+          }
+        return { contents: text.replace(probe, 'if (false /* Node only: see nodeOnlyPg */)'), loader: 'js' }
+      })
+    },
+  }
+}

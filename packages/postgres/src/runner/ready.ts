@@ -15,11 +15,14 @@ export interface WaitReadyOptions {
 }
 
 const LOG_LINES = 20
+/** Attempts between two container inspects (an exited server is seen within ~4 x 10 ms). */
+const EXIT_CHECK_EVERY = 4
 
 /**
- * Ready = TCP connect to 127.0.0.1:port, log in as the admin, `SELECT 1`. Polls with a short backoff
- * (not the healthcheck interval), checks the container between attempts so an exit fails at once, and
- * never loops on a wrong password.
+ * Ready = TCP connect to 127.0.0.1:port, log in as the admin, `SELECT 1`. Polls from the moment the container
+ * starts with a short backoff (10 ms for the first 30 attempts, then 25, then 100; not the healthcheck
+ * interval), checks the container every few attempts so an exit fails within ~50 ms, and never loops on a
+ * wrong password.
  */
 export async function waitReady(
   engine: Engine,
@@ -32,7 +35,7 @@ export async function waitReady(
   let lastError: unknown
   for (let attempt = 1; ; attempt++) {
     options.onAttempt?.(attempt)
-    await failIfExited(engine, spec, options)
+    if (attempt % EXIT_CHECK_EVERY === 1) await failIfExited(engine, spec, options)
     const outcome = await tryLogin(
       {
         host: '127.0.0.1',
@@ -47,7 +50,7 @@ export async function waitReady(
     lastError = outcome
     if (!isTransientLoginError(outcome)) throw loginError(spec, outcome, options)
     if (Date.now() >= deadline) break
-    await sleep(attempt < 10 ? 50 : 100)
+    await sleep(attempt <= 30 ? 10 : attempt <= 60 ? 25 : 100)
   }
   await failIfExited(engine, spec, options)
   const logs = await logTail(engine, spec, options.password)
