@@ -32,7 +32,7 @@ export function portFlag(options: { description: string; char?: 'p' }) {
  * justfile passes) or `--tenant x`. Read the result with `this.tenantTarget()`.
  */
 export function tenantTargetArg(description: string) {
-  return Args.string({ description })
+  return Args.string({ ignoreStdin: true, description })
 }
 
 export function tenantTargetFlag(description: string) {

@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { runCli, tempDir } from '@systemprompt/testkit'
+import { CLI_BIN, childEnv, runCli, tempDir } from '@systemprompt/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { normalizeArgv } from './argv.js'
 
@@ -84,5 +85,17 @@ describe('through the real binary', () => {
     const run = runCli(['cloud', 'tenant', 'nope', '--json'], { cwd: dir.path, env })
     expect(run.status).toBe(2)
     expect(run.json?.error.message).toBe('Unknown command: cloud tenant nope.')
+  })
+
+  it('never takes an argument from piped stdin (a script piping into `db url` means no tenant, not its input)', () => {
+    expect(runCli(['init'], { cwd: dir.path, env }).status).toBe(0)
+    const piped = spawnSync(process.execPath, [CLI_BIN, 'db', 'url', '--json'], {
+      cwd: dir.path,
+      env: childEnv(env),
+      input: 'ghost\n',
+      encoding: 'utf8',
+    })
+    expect(JSON.parse(piped.stdout).error).toMatchObject({ code: 'USAGE' })
+    expect(piped.stdout).not.toContain('ghost')
   })
 })

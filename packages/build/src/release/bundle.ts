@@ -8,6 +8,7 @@ import { cliEntry } from './cli-entry.js'
 import {
   missingModules,
   nodeOnlyPg,
+  oclifPlainSort,
   ownCreateRequire,
   preferModuleBuild,
   requireForDynamicImports,
@@ -127,6 +128,7 @@ export async function bundleCli(options: BundleCliOptions): Promise<BundleCliRes
         preferModuleBuild(['jsonc-parser']),
         requireForDynamicImports(Object.keys(BUNDLE_EXTERNALS)),
         nodeOnlyPg(),
+        oclifPlainSort(),
       ],
       logLevel: 'silent',
     })

@@ -34,7 +34,7 @@ The port is published on 127.0.0.1 only (a taken one names its holder). It waits
   ]
 
   static override args = {
-    profile: Args.string({ description: 'Profile whose image to run.', required: true }),
+    profile: Args.string({ ignoreStdin: true, description: 'Profile whose image to run.', required: true }),
   }
 
   static override flags = {

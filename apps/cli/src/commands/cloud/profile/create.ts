@@ -22,7 +22,7 @@ export default class ProfileCreate extends BaseCommand<typeof ProfileCreate> {
   ]
 
   static override args = {
-    name: Args.string({ description: 'Profile name (or --name).' }),
+    name: Args.string({ ignoreStdin: true, description: 'Profile name (or --name).' }),
   }
 
   static override flags = {

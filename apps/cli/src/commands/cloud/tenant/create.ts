@@ -34,7 +34,7 @@ On a terminal, missing values are asked for; every question has a flag. Running 
   ]
 
   static override args = {
-    name: Args.string({ description: 'Tenant name (or --name).' }),
+    name: Args.string({ ignoreStdin: true, description: 'Tenant name (or --name).' }),
   }
 
   static override flags = {

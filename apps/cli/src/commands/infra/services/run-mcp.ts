@@ -24,6 +24,7 @@ export default class ServicesRunMcp extends BaseCommand<typeof ServicesRunMcp> {
 
   static override args = {
     artifact: Args.string({
+      ignoreStdin: true,
       description: 'The artifact to run (server.cjs under target/release/mcp/<name>/).',
       required: true,
     }),
