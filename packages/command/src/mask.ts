@@ -35,7 +35,19 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set([
  */
 const SECRET_SECTIONS: ReadonlySet<string> = new Set(['secrets'])
 
+/** Keys seen before: masking 500 rows asks about the same few keys thousands of times. */
+const secretKeyCache = new Map<string, boolean>()
+
 export function isSecretKey(key: string): boolean {
+  let secret = secretKeyCache.get(key)
+  if (secret === undefined) {
+    secret = classifyKey(key)
+    if (secretKeyCache.size < 10_000) secretKeyCache.set(key, secret)
+  }
+  return secret
+}
+
+function classifyKey(key: string): boolean {
   // adminPassword, admin-password and admin_password are the same key.
   const k = key
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')

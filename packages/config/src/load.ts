@@ -107,8 +107,7 @@ export function parseJsonText<T>(text: string, file: string, schema: z.ZodType<T
       fix: `Fix the JSON syntax at line ${pos.line}, column ${pos.column} of ${file}.`,
     })
   }
-  const data: unknown = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
-  return validate(schema, data, file, (path) => {
+  return validate(schema, scan.value, file, (path) => {
     const offset = scan.locate(path)
     return offset === undefined ? undefined : positionAt(text, offset)
   })

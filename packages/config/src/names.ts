@@ -59,3 +59,12 @@ function whyInvalid(value: unknown): string {
   if (!/^[a-z]/.test(value)) return 'it must start with a lowercase letter'
   return "it may only contain lowercase letters, digits and '-'"
 }
+
+/**
+ * Order of names we make (tenants, profiles, databases, roles, command ids: lower-case ASCII, digits, `-`, `_`,
+ * `:`): by code unit, which for these characters is the order `localeCompare` gives, without creating ICU's
+ * collator (14-18 ms on its first use in a process, measured with --cpu-prof on `db list`).
+ */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}

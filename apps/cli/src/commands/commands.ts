@@ -1,4 +1,5 @@
 import { BaseCommand } from '@systemprompt/command'
+import { compareNames } from '@systemprompt/config/core'
 
 interface CommandLine {
   id: string
@@ -20,7 +21,7 @@ export default class Commands extends BaseCommand<typeof Commands> {
   async run(): Promise<CommandLine[]> {
     const lines = this.config.commands
       .map((command) => ({ id: command.id, hidden: command.hidden === true }))
-      .sort((a, b) => a.id.localeCompare(b.id))
+      .sort((a, b) => compareNames(a.id, b.id))
     this.logLines(lines.map((line) => line.id))
     return lines
   }

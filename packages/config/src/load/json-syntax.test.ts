@@ -26,4 +26,22 @@ describe('checkJsonSyntax', () => {
     const broken = checkJsonSyntax('{"pw": "hunter2\n}')
     expect(broken.error?.message).not.toContain('hunter2')
   })
+
+  it('finds a duplicate key at any depth, and none where strings only look like keys', () => {
+    const deep = '{"tenants": [{"name": "a", "x": {"k": 1}}, {"name": "b", "name": "c"}]}'
+    expect(checkJsonSyntax(deep).error).toEqual({
+      offset: deep.lastIndexOf('"name"'),
+      message: 'duplicate key "name"',
+    })
+    // An escape spells the same key.
+    const escaped = '{"ab": 1, "a\\u0062": 2}'
+    expect(checkJsonSyntax(escaped).error?.message).toBe('duplicate key "ab"')
+    // The same key in sibling objects, keys in strings, braces, commas and quotes inside values: no duplicate.
+    const clean =
+      '{"a": {"k": 1}, "b": {"k": 2}, "s": "{\\"a\\": 1, \\"a\\": 2}", "t": [",", "}", {"a": 1}], "u": "\\\\", "a2": "a"}'
+    expect(JSON.parse(clean)).toBeTruthy()
+    const scan = checkJsonSyntax(clean)
+    expect(scan.error).toBeUndefined()
+    expect(scan.value).toEqual(JSON.parse(clean))
+  })
 })

@@ -11,6 +11,8 @@ export interface JsonSyntax {
   error?: { offset: number; message: string }
   /** Offset of the deepest existing node on `path`: the key of an object member, else the value. */
   locate(path: readonly PropertyKey[]): number | undefined
+  /** The parsed value, when there is no error. */
+  value?: unknown
 }
 
 function describe(text: string, error: ParseError): string {
@@ -59,22 +61,43 @@ function describe(text: string, error: ParseError): string {
   }
 }
 
-/** The first duplicate key (offset of its second occurrence), depth first. */
-function duplicateKey(node: Node | undefined): { offset: number; key: string } | undefined {
-  if (!node?.children) return undefined
-  if (node.type === 'object') {
-    const seen = new Set<string>()
-    for (const property of node.children) {
-      const key = property.children?.[0]
-      if (key && typeof key.value === 'string') {
-        if (seen.has(key.value)) return { offset: key.offset, key: key.value }
-        seen.add(key.value)
+/**
+ * The first duplicate key in the text (offset of its second occurrence), in one pass over text that JSON.parse
+ * accepted (so only strings, brackets, colons and commas need telling apart). A key is the string after `{` or
+ * after a `,` inside an object; escapes are decoded, so `"a"` and `"\u0061"` are one key.
+ */
+function duplicateKey(text: string): { offset: number; key: string } | undefined {
+  const objects: (Set<string> | undefined)[] = [] // undefined: an array
+  let keyNext = false
+  // Jumps from one structural character or string start to the next (the regex engine skips the rest).
+  const next = /["{}[\],]/g
+  for (let m = next.exec(text); m !== null; m = next.exec(text)) {
+    const i = m.index
+    const c = text.charCodeAt(i)
+    if (c === 0x22) {
+      // The closing quote: the first one not escaped (an odd run of backslashes before it escapes it).
+      let end = text.indexOf('"', i + 1)
+      for (;;) {
+        let slashes = 0
+        while (text.charCodeAt(end - 1 - slashes) === 0x5c) slashes++
+        if (slashes % 2 === 0) break
+        end = text.indexOf('"', end + 1)
       }
-    }
-  }
-  for (const child of node.children) {
-    const found = duplicateKey(child)
-    if (found) return found
+      const keys = objects[objects.length - 1]
+      if (keyNext && keys) {
+        const raw = text.slice(i + 1, end)
+        const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw
+        if (keys.has(key)) return { offset: i, key }
+        keys.add(key)
+        keyNext = false
+      }
+      next.lastIndex = end + 1
+    } else if (c === 0x7b) {
+      objects.push(new Set())
+      keyNext = true
+    } else if (c === 0x5b) objects.push(undefined)
+    else if (c === 0x7d || c === 0x5d) objects.pop()
+    else keyNext = objects[objects.length - 1] !== undefined // a comma
   }
   return undefined
 }
@@ -90,16 +113,26 @@ function child(node: Node, segment: PropertyKey): Node | undefined {
 export function checkJsonSyntax(input: string): JsonSyntax {
   // A UTF-8 BOM is tolerated: editors on Windows add it. Blanked, not cut, so offsets stay the file's.
   const text = input.charCodeAt(0) === 0xfeff ? ` ${input.slice(1)}` : input
-  const errors: ParseError[] = []
-  const tree = parseTree(text, errors, {
-    disallowComments: true,
-    allowTrailingComma: false,
-    allowEmptyContent: false,
-  })
+  // JSON.parse is strict RFC 8259 and ~40x faster than a parse tree (1 ms against 36-54 ms for the tenants.json
+  // of 500 tenants): the tree is built only to say where an error is.
+  let tree: Node | undefined
+  let errors: ParseError[] | undefined
+  const parsed = (): Node | undefined => {
+    if (errors === undefined) {
+      errors = []
+      tree = parseTree(text, errors, {
+        disallowComments: true,
+        allowTrailingComma: false,
+        allowEmptyContent: false,
+      })
+    }
+    return tree
+  }
   const locate = (path: readonly PropertyKey[]): number | undefined => {
-    if (!tree) return undefined
-    let node: Node = tree
-    let offset = tree.offset
+    const root = parsed()
+    if (!root) return undefined
+    let node: Node = root
+    let offset = root.offset
     for (const segment of path) {
       const next = child(node, segment)
       if (!next) break
@@ -115,13 +148,25 @@ export function checkJsonSyntax(input: string): JsonSyntax {
     }
     return offset
   }
-  const first = errors[0]
-  if (first) return { error: { offset: first.offset, message: describe(text, first) }, locate }
-  const duplicate = duplicateKey(tree)
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    parsed()
+    const first = errors?.[0]
+    // jsonc-parser and JSON.parse agree on what JSON is; should they ever not, JSON.parse's verdict stands.
+    return {
+      error: first
+        ? { offset: first.offset, message: describe(text, first) }
+        : { offset: 0, message: 'invalid JSON' },
+      locate,
+    }
+  }
+  const duplicate = duplicateKey(text)
   if (duplicate)
     return {
       error: { offset: duplicate.offset, message: `duplicate key ${JSON.stringify(duplicate.key)}` },
       locate,
     }
-  return { locate }
+  return { locate, value }
 }

@@ -2,6 +2,7 @@
 import { join } from 'node:path'
 import type { ProjectLayout } from '../layout.js'
 import { readOptionalJsonFile } from '../load.js'
+import { compareNames } from '../names.js'
 import { newProjectId, type TenantRecord, type TenantsFile, TenantsFileSchema } from '../schema/tenants.js'
 import { updateJsonFile } from '../update-json.js'
 
@@ -68,7 +69,7 @@ export async function upsertTenantRecord(layout: ProjectLayout, record: TenantRe
   return updateTenantsFile(layout, (current) => ({
     ...current,
     tenants: [...current.tenants.filter((t) => t.name !== record.name), record].sort((a, b) =>
-      a.name.localeCompare(b.name),
+      compareNames(a.name, b.name),
     ),
   }))
 }

@@ -6,6 +6,7 @@ import { basename, dirname } from 'node:path'
 import { DEFAULT_SHARED_PORT } from '@systemprompt/compose'
 import {
   bindProject,
+  compareNames,
   type ProjectEntry,
   type ProjectLayout,
   projectIdentity,
@@ -93,7 +94,7 @@ export async function findSharedServerUsers(query: SharedUsersQuery): Promise<Sh
   }
   return {
     containerName: query.containerName,
-    others: [...users.values()].sort((a, b) => a.id.localeCompare(b.id)),
+    others: [...users.values()].sort((a, b) => compareNames(a.id, b.id)),
     databasesListed: listed !== undefined,
     running: query.container?.State.Running === true,
   }

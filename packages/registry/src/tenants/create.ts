@@ -3,6 +3,7 @@ import { access, stat } from 'node:fs/promises'
 import {
   assertProfileName,
   assertTenantName,
+  compareNames,
   ErrorCode,
   type ErrorCodeName,
   POSTGRES_URL_RULE,
@@ -456,7 +457,7 @@ export function pendingRecord(
 
 function withRecord(current: TenantsFile, record: TenantRecord): TenantsFile {
   const others = current.tenants.filter((t) => t.name !== record.name)
-  return { ...current, tenants: [...others, record].sort((a, b) => a.name.localeCompare(b.name)) }
+  return { ...current, tenants: [...others, record].sort((a, b) => compareNames(a.name, b.name)) }
 }
 
 /** Every case ends here: the profile, then `ready` (and the shared server's entry), then the result. */

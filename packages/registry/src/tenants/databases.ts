@@ -1,4 +1,10 @@
-import { ErrorCode, projectLayout, readTenantsFile, SystempromptError } from '@systemprompt/config'
+import {
+  compareNames,
+  ErrorCode,
+  projectLayout,
+  readTenantsFile,
+  SystempromptError,
+} from '@systemprompt/config'
 import { tenantFromObjectName } from '../names.js'
 import { recordedSharedServer, snapshotServer } from './live.js'
 
@@ -89,7 +95,7 @@ export async function listSharedDatabases(options: { root: string }): Promise<Da
       drift: 'missing',
     })
   }
-  rows.sort((a, b) => a.database.localeCompare(b.database))
+  rows.sort((a, b) => compareNames(a.database, b.database))
   return {
     port: server.port,
     projectId,

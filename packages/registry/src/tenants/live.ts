@@ -34,18 +34,19 @@ export async function snapshotServer(
 ): Promise<ServerSnapshot> {
   if (!server) return { status: 'absent', databases: [], roles: [] }
   try {
+    const target = {
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      password: server.password,
+      database: server.database,
+    }
     return await withClient(
-      {
-        host: server.host,
-        port: server.port,
-        user: server.user,
-        password: server.password,
-        database: server.database,
-      },
+      target,
       async (c) => ({
         status: 'up' as const,
         port: server.port,
-        databases: await listServerDatabases(c),
+        databases: await listServerDatabases(c, target),
         roles: await listServerRoles(c, rolePrefix),
       }),
       { timeoutMs: LIVE_TIMEOUT_MS, action: 'reading the server state' },

@@ -22,7 +22,11 @@ The context is the project root filtered by the profile's Dockerfile.dockerignor
   ]
 
   static override args = {
-    profile: Args.string({ ignoreStdin: true, description: 'Profile whose docker/Dockerfile to build.', required: true }),
+    profile: Args.string({
+      ignoreStdin: true,
+      description: 'Profile whose docker/Dockerfile to build.',
+      required: true,
+    }),
   }
 
   static override flags = {

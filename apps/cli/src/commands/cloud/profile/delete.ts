@@ -10,7 +10,9 @@ export default class ProfileDelete extends BaseCommand<typeof ProfileDelete> {
     { description: 'In scripts', command: '<%= config.bin %> <%= command.id %> staging --yes' },
   ]
 
-  static override args = { name: Args.string({ ignoreStdin: true, description: 'Profile name.', required: true }) }
+  static override args = {
+    name: Args.string({ ignoreStdin: true, description: 'Profile name.', required: true }),
+  }
   static override flags = { yes: yesFlag }
 
   async run(): Promise<{ name: string; dir: string }> {

@@ -10,7 +10,9 @@ export default class ProfileShow extends BaseCommand<typeof ProfileShow> {
     { description: 'With secrets', command: '<%= config.bin %> <%= command.id %> local --show-secrets' },
   ]
 
-  static override args = { name: Args.string({ ignoreStdin: true, description: 'Profile name.', required: true }) }
+  static override args = {
+    name: Args.string({ ignoreStdin: true, description: 'Profile name.', required: true }),
+  }
 
   async run(): Promise<ProfileDetails> {
     const { showProfile } = await import('@systemprompt/registry')

@@ -38,7 +38,9 @@ export default class TenantDelete extends BaseCommand<typeof TenantDelete> {
     },
   ]
 
-  static override args = { name: Args.string({ ignoreStdin: true, description: 'Tenant name.', required: true }) }
+  static override args = {
+    name: Args.string({ ignoreStdin: true, description: 'Tenant name.', required: true }),
+  }
 
   static override flags = {
     yes: yesFlag,

@@ -16,7 +16,9 @@ export default class TenantShow extends BaseCommand<typeof TenantShow> {
     },
   ]
 
-  static override args = { name: Args.string({ ignoreStdin: true, description: 'Tenant name.', required: true }) }
+  static override args = {
+    name: Args.string({ ignoreStdin: true, description: 'Tenant name.', required: true }),
+  }
 
   async run(): Promise<TenantDetails> {
     const { showTenant } = await import('@systemprompt/registry')
