@@ -172,9 +172,14 @@ export function oclifPlainSort(): Plugin {
           return {
             contents: text,
             loader: 'js',
-            warnings: [{ text: `${args.path} has no "${sort}" any more: oclif's command sort stays as it is` }],
+            warnings: [
+              { text: `${args.path} has no "${sort}" any more: oclif's command sort stays as it is` },
+            ],
           }
-        return { contents: text.replace(sort, '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))'), loader: 'js' }
+        return {
+          contents: text.replace(sort, '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))'),
+          loader: 'js',
+        }
       })
     },
   }
