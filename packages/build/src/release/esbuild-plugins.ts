@@ -129,30 +129,47 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * pg decides at import whether it runs in a Cloudflare Worker; on Node 20 (no `navigator`) its probe constructs
- * a `Response`, which loads undici, Node's fetch: 40-45 ms on every command that imports pg (measured with
- * --cpu-prof on `cloud tenant create`). The bundle only ever runs under Node: the probe is answered `false`.
- * If pg's code no longer has the probe in this form, the build warns and the bundle keeps it as it is.
+ * A plugin that replaces one exact piece of a dependency's file (`filter` matches its path). When the dependency
+ * no longer has that piece the build warns (`unchanged` says what then stays as it is) and bundles the file
+ * unchanged, so an upgrade never breaks the bundle silently.
  */
-export function nodeOnlyPg(): Plugin {
-  const probe = 'if (isCloudflareRuntime())'
+function replaceInModule(spec: {
+  name: string
+  filter: RegExp
+  find: string
+  replace: string
+  unchanged: string
+}): Plugin {
   return {
-    name: 'systemprompt-node-only-pg',
+    name: spec.name,
     setup(build) {
-      build.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, async (args) => {
+      build.onLoad({ filter: spec.filter }, async (args) => {
         const text = await readFile(args.path, 'utf8')
-        if (!text.includes(probe))
+        if (!text.includes(spec.find))
           return {
             contents: text,
             loader: 'js',
-            warnings: [
-              { text: `${args.path} has no "${probe}" any more: pg's Cloudflare probe stays in the bundle` },
-            ],
+            warnings: [{ text: `${args.path} has no "${spec.find}" any more: ${spec.unchanged}` }],
           }
-        return { contents: text.replace(probe, 'if (false /* Node only: see nodeOnlyPg */)'), loader: 'js' }
+        return { contents: text.replace(spec.find, spec.replace), loader: 'js' }
       })
     },
   }
+}
+
+/**
+ * pg decides at import whether it runs in a Cloudflare Worker; on Node 20 (no `navigator`) its probe constructs
+ * a `Response`, which loads undici, Node's fetch: 40-45 ms on every command that imports pg (measured with
+ * --cpu-prof on `cloud tenant create`). The bundle only ever runs under Node: the probe is answered `false`.
+ */
+export function nodeOnlyPg(): Plugin {
+  return replaceInModule({
+    name: 'systemprompt-node-only-pg',
+    filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/,
+    find: 'if (isCloudflareRuntime())',
+    replace: 'if (false /* Node only: see nodeOnlyPg */)',
+    unchanged: "pg's Cloudflare probe stays in the bundle",
+  })
 }
 
 /**
@@ -162,25 +179,11 @@ export function nodeOnlyPg(): Plugin {
  * capitals would sort among the others by code unit, which only changes where help lists it.)
  */
 export function oclifPlainSort(): Plugin {
-  const sort = '.sort((a, b) => a.id.localeCompare(b.id))'
-  return {
+  return replaceInModule({
     name: 'systemprompt-oclif-plain-sort',
-    setup(build) {
-      build.onLoad({ filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/ }, async (args) => {
-        const text = await readFile(args.path, 'utf8')
-        if (!text.includes(sort))
-          return {
-            contents: text,
-            loader: 'js',
-            warnings: [
-              { text: `${args.path} has no "${sort}" any more: oclif's command sort stays as it is` },
-            ],
-          }
-        return {
-          contents: text.replace(sort, '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))'),
-          loader: 'js',
-        }
-      })
-    },
-  }
+    filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/,
+    find: '.sort((a, b) => a.id.localeCompare(b.id))',
+    replace: '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))',
+    unchanged: "oclif's command sort stays as it is",
+  })
 }
