@@ -93,7 +93,16 @@ function writeAtomically(file, contents) {
 
 function runBundle() {
   // esbuild wrote the bundle as ASCII (charset: 'ascii'): latin1 is a plain copy of its bytes.
-  const source = readFileSync(bundle, 'latin1')
+  let source
+  try {
+    source = readFileSync(bundle, 'latin1')
+  } catch (error) {
+    process.stderr.write(
+      `Error [INSTALL_BROKEN]: cannot read the CLI bundle ${bundle} (${error.code ?? error.message})\n  Fix: build the CLI (pnpm build) or reinstall it\n`,
+    )
+    process.exitCode = 1
+    return
+  }
   let files
   try {
     files = cacheFiles(process.env)
