@@ -86,8 +86,9 @@ function readOrUndefined(file, encoding) {
 }
 
 function writeAtomically(file, contents) {
-  const temp = `${file}.${process.pid}.tmp`
-  writeFileSync(temp, contents)
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`
+  // Owner only: the cache is code V8 runs.
+  writeFileSync(temp, contents, { mode: 0o600 })
   renameSync(temp, file)
 }
 
@@ -118,11 +119,12 @@ function runBundle() {
   if (files) {
     const keys =
       (cachedData && !script.cachedDataRejected && readOrUndefined(files.keys, 'utf8')?.split('\n')) || []
-    const key = commandKey(process.argv.slice(2))
+    // Hashed: the words may be a tenant name or a plugin's argument, which have no business in a cache file.
+    const key = fnv(commandKey(process.argv.slice(2)))
     if (keys.length === 0 || (!keys.includes(key) && keys.length < MAX_KEYS)) {
       process.once('exit', () => {
         try {
-          mkdirSync(files.dir, { recursive: true })
+          mkdirSync(files.dir, { recursive: true, mode: 0o700 })
           writeAtomically(files.data, script.createCachedData())
           writeAtomically(files.keys, [...keys.filter(Boolean), key].join('\n'))
           // The caches of earlier builds of this bundle (another size or mtime) are of no use any more.

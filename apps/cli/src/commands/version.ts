@@ -18,7 +18,7 @@ export default class Version extends BaseCommand<typeof Version> {
   ]
 
   async run(): Promise<VersionInfo> {
-    // The very line `--version` prints (oclif's user agent; the fast path prints the same text).
+    // The very line `--version` prints (oclif's user agent; bin/run.cjs prints the same text).
     this.log(this.config.userAgent)
     return {
       name: this.config.name,

@@ -1,9 +1,8 @@
 /**
- * The command line as oclif should see it, before anything else runs (the fast path included). Node builtins
+ * The command line as oclif should see it, before anything else runs (the bundle's start included). Node builtins
  * only: this runs on every start.
  *
- * - `-h` is `--help`, wherever `--help` works (`systemprompt -h`, `systemprompt db up -h`), so the help
- *   cache and oclif see one spelling and print the same text.
+ * - `-h` is `--help`, wherever `--help` works (`systemprompt -h`, `systemprompt db up -h`), so oclif sees one spelling and prints one text.
  * - Global flags typed before the command (`systemprompt --json db status`, `--json foo`) move after it:
  *   oclif takes the first word as the command id, and would report "Unknown command: --json".
  *

@@ -1,6 +1,6 @@
 // The installed `systemprompt` (bin/run.cjs): the bundle under a V8 code cache, its --version shortcut, and
 // user plugins loaded from disk next to the bundle.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runCli, tempDir } from '@systemprompt/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -33,15 +33,13 @@ describe('the installed CLI', () => {
     expect(help.stdout).toContain('USAGE')
     const [keys] = cacheFiles('.keys')
     const [data] = cacheFiles('.bin')
-    expect(readFileSync(join(cacheDir(), keys as string), 'utf8')).toBe('--help')
+    // One key per command, hashed (no command line in plain text).
+    expect(readFileSync(join(cacheDir(), keys as string), 'utf8')).toMatch(/^[0-9a-f]{8}$/)
     const size = readFileSync(join(cacheDir(), data as string)).byteLength
     expect(size).toBeGreaterThan(100_000)
 
     expect(runCli(['db', 'up', '--help'], { cwd: dir.path, env }).stdout).toContain('USAGE')
-    expect(readFileSync(join(cacheDir(), keys as string), 'utf8').split('\n')).toEqual([
-      '--help',
-      'db up --help',
-    ])
+    expect(readFileSync(join(cacheDir(), keys as string), 'utf8').split('\n')).toHaveLength(2)
     expect(readFileSync(join(cacheDir(), data as string)).byteLength).toBeGreaterThan(size)
     // A command already in the cache does not write it again.
     expect(runCli(['--help'], { cwd: dir.path, env }).status).toBe(0)
@@ -52,8 +50,11 @@ describe('the installed CLI', () => {
     const again = runCli(['--help'], { cwd: dir.path, env })
     expect(again.status).toBe(0)
     expect(again.stdout).toBe(help.stdout)
-    expect(readFileSync(join(cacheDir(), keys as string), 'utf8')).toBe('--help')
+    expect(readFileSync(join(cacheDir(), keys as string), 'utf8')).toMatch(/^[0-9a-f]{8}$/)
     expect(readFileSync(join(cacheDir(), data as string)).byteLength).toBeGreaterThan(100_000)
+    expect(statSync(join(cacheDir(), data as string)).mode & 0o077).toBe(0)
+    expect(runCli(['db', 'url', 'secret-looking-name'], { cwd: dir.path, env }).status).not.toBe(0)
+    expect(readFileSync(join(cacheDir(), keys as string), 'utf8')).not.toContain('secret')
     expect(cacheFiles('.tmp')).toEqual([])
   })
 

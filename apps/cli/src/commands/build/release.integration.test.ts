@@ -1,5 +1,5 @@
 // `build release` as a user runs it, and the binary it makes: built once (beforeAll) in a temp project from this
-// CLI's dist/bundle/systemprompt.cjs, then compared with the dev CLI (bin/run.cjs), searched for the project's
+// CLI's dist/bundle/systemprompt.cjs, then compared with the installed CLI (bin/run.cjs), searched for the project's
 // secrets, and run in the debian:bookworm-slim stand-in (no node) against a test-bed PostgreSQL on a network the
 // test makes: --version, --help, `infra services serve` answering its health check, an MCP artifact under
 // `infra services run-mcp`. Last: unchanged inputs keep it, --force rebuilds, no `strip` is a warning.
@@ -127,7 +127,7 @@ describe('build release', () => {
     expect(existsSync(join(dirname(binary), '.systemprompt.stamp.json'))).toBe(true)
   })
 
-  it('prints exactly what the dev CLI prints for --version and --help, and nothing on stderr', () => {
+  it('prints exactly what the installed CLI prints for --version and --help, and nothing on stderr', () => {
     const version = runBinary(['--version'])
     expect(version).toMatchObject({ status: 0, stderr: '' })
     expect(version.stdout).toBe(runCli(['--version'], { cwd }).stdout)
@@ -142,7 +142,7 @@ describe('build release', () => {
     expect(words(help.stdout)).toEqual(words(runCli(['--help'], { cwd }).stdout))
   })
 
-  it('has the dev CLI’s commands, but the plugins commands (a single executable cannot install plugins)', () => {
+  it('has the installed CLI’s commands, but the plugins commands (a single executable cannot install plugins)', () => {
     const ids = (envelope: Envelope | undefined) =>
       ((envelope?.result ?? []) as { id: string }[]).map((c) => c.id)
     const dev = ids(runCli(['commands', '--json'], { cwd }).json)
@@ -160,7 +160,7 @@ describe('build release', () => {
     expect(bundled.filter((id) => !dev.includes(id))).toEqual([])
   })
 
-  it('reads project files as the dev CLI does (yaml and the Compose schema, loaded through createRequire)', () => {
+  it('reads project files as the installed CLI does (yaml and the Compose schema, loaded through createRequire)', () => {
     const dev = runCli(['config', 'validate', '--json'], { cwd })
     const bundled = runBinary(['config', 'validate', '--json'])
     expect(dev.status).toBe(3)
