@@ -4,11 +4,12 @@
 //
 // Node 20 keeps no compiled code between runs (module.enableCompileCache is Node 22), so each start would
 // parse and compile the 4 MB bundle again. V8's code cache is the compiled functions themselves (bytecode), not
-// anything a command printed; it lives in the user's cache directory, one file per bundle (its path, size and
-// mtime) and Node version, and V8 itself refuses one made by another V8, other flags or another source.
-// Written after a run when there was none (or V8 refused it), and again the first times a new command runs, so
-// the functions that command compiled are in it; at most MAX_KEYS times per bundle. A cache that cannot be read
-// or written only costs speed. SYSTEMPROMPT_CODE_CACHE=0 turns it off.
+// anything a command printed; it lives in the user's cache directory, one file per command (its oclif id, from
+// the manifest next to the bundle) for each build of the bundle (the id on its first line) and Node version.
+// A command's file holds what that command compiled, on top of the smallest file there was when it first ran
+// (one shared cache would grow with every command, and V8 reads all of it on every start: ~5.5 ms per MB here).
+// Written after a command's first run (and again if V8 refused it: another V8, other flags); at most MAX_FILES
+// per build. A cache that cannot be read or written only costs speed. SYSTEMPROMPT_CODE_CACHE=0 turns it off.
 'use strict'
 const {
   existsSync,
@@ -24,12 +25,14 @@ const { createRequire, wrap } = require('node:module')
 const { dirname, join } = require('node:path')
 const vm = require('node:vm')
 
-const MAX_KEYS = 48
-const bundle = join(__dirname, '..', 'dist', 'bundle', 'systemprompt.cjs')
+const MAX_FILES = 24
+const bundleDir = join(__dirname, '..', 'dist', 'bundle')
+const bundle = join(bundleDir, 'systemprompt.cjs')
+const BUNDLE_ID = /^\/\/ systemprompt-bundle ([0-9a-f]{16})\n/
 
 /**
  * `--version` without the bundle: the line oclif prints (its config.userAgent) from the package.json oclif reads.
- * Left to oclif when the user installed plugins (their init hooks may want to run) or debugs it. The bundle
+ * Left to oclif when the user installed plugins (their init hooks may want to run), debugs it, or on WSL. The bundle
  * has the same shortcut for the release binary (src/startup/version.ts), which has no package.json to read.
  */
 function answeredVersion(argv, env) {
@@ -39,12 +42,19 @@ function answeredVersion(argv, env) {
     env.SYSTEMPROMPT_DATA_DIR ||
     join(env.XDG_DATA_HOME || join(env.HOME || os.homedir(), '.local', 'share'), 'systemprompt')
   if (existsSync(join(data, 'package.json'))) return false
+  if (maybeWsl(os)) return false
   const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'))
-  const platform =
-    os.platform() === 'linux' && os.release().toLowerCase().includes('microsoft') ? 'wsl' : os.platform()
   const cpu = os.arch() === 'ia32' ? 'x86' : os.arch()
-  process.stdout.write(`${pkg.name}/${pkg.version} ${platform}-${cpu} node-${process.version}\n`)
+  process.stdout.write(`${pkg.name}/${pkg.version} ${os.platform()}-${cpu} node-${process.version}\n`)
   return true
+}
+
+/** Any sign of WSL, which oclif reports as a platform of its own (is-wsl's checks): then oclif answers. */
+function maybeWsl(os) {
+  if (os.platform() !== 'linux') return false
+  if (os.release().toLowerCase().includes('microsoft')) return true
+  if (existsSync('/proc/sys/fs/binfmt_misc/WSLInterop') || existsSync('/run/WSL')) return true
+  return readOrUndefined('/proc/version', 'utf8')?.toLowerCase().includes('microsoft') ?? false
 }
 
 /** FNV-1a of a string (a file name part; node:crypto costs milliseconds to load). */
@@ -54,27 +64,63 @@ function fnv(text) {
   return hash.toString(16).padStart(8, '0')
 }
 
-/** What this run adds to the cache: the command (words before the first flag) and whether it is help. */
+/**
+ * The command this run is (the oclif id its leading words name in the manifest, as oclif finds it), and whether
+ * it is help; `(other)` for what the manifest does not know (a plugin's command, a typo). Never the arguments.
+ */
 function commandKey(argv) {
+  const help = argv.includes('--help') || argv.includes('-h') ? ' --help' : ''
   const words = []
   for (const arg of argv) {
-    if (arg.startsWith('-') || words.length === 3) break
-    words.push(arg)
+    if (arg.startsWith('-') || words.length === 4) break
+    words.push(...arg.split(':'))
   }
-  const help = argv.includes('--help') || argv.includes('-h')
-  return `${words.join(' ')}${help ? ' --help' : ''}`.trim() || '(none)'
+  if (words.length === 0) return `(root)${help}`
+  const manifest = JSON.parse(readFileSync(join(bundleDir, 'oclif.manifest.json'), 'utf8'))
+  const ids = new Set()
+  for (const [id, command] of Object.entries(manifest.commands ?? {})) {
+    ids.add(id)
+    for (const alias of command.aliases ?? []) ids.add(alias)
+  }
+  for (let n = words.length; n > 0; n--) {
+    const id = words.slice(0, n).join(':')
+    if (ids.has(id)) return `${id}${help}`
+  }
+  return `(other)${help}`
 }
 
-function cacheFiles(env) {
+/** The cache files of this bundle build under this Node: this command's, and the others (file names). */
+function cacheFiles(env, source, argv) {
   if (env.SYSTEMPROMPT_CODE_CACHE === '0') return undefined
+  // A bundle without the id line (not built by @systemprompt/build) is never matched with a cache.
+  const id = BUNDLE_ID.exec(source.slice(0, 64))?.[1]
+  if (!id) return undefined
   const home = env.HOME || require('node:os').homedir()
   const dir = join(env.XDG_CACHE_HOME || join(home, '.cache'), 'systemprompt', 'code-cache')
-  const stat = statSync(bundle)
-  const base = join(
-    dir,
-    `${fnv(bundle)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}`,
-  )
-  return { dir, base, data: `${base}.bin`, keys: `${base}.keys` }
+  const bundlePart = `${fnv(bundle)}-`
+  const node = `-${process.version}-${process.arch}`
+  const build = `${bundlePart}${id}${node}-`
+  // Hashed: nothing of the command line has any business in a file name.
+  return { dir, bundlePart, node, build, own: join(dir, `${build}${fnv(commandKey(argv))}.bin`) }
+}
+
+/** The smallest cache file of this build (the least on top of what every command needs) and how many there are. */
+function donorOf(files) {
+  let smallest
+  let count = 0
+  let names
+  try {
+    names = readdirSync(files.dir)
+  } catch {
+    names = [] // none yet
+  }
+  for (const name of names) {
+    if (!name.startsWith(files.build) || !name.endsWith('.bin')) continue
+    count++
+    const size = statSync(join(files.dir, name)).size
+    if (!smallest || size < smallest.size) smallest = { file: join(files.dir, name), size }
+  }
+  return { file: smallest?.file, count }
 }
 
 function readOrUndefined(file, encoding) {
@@ -105,38 +151,35 @@ function runBundle() {
     return
   }
   let files
+  let cachedData
+  let donor = { file: undefined, count: 0 }
   try {
-    files = cacheFiles(process.env)
+    files = cacheFiles(process.env, source, process.argv.slice(2))
+    cachedData = files && readOrUndefined(files.own)
+    if (files && !cachedData) {
+      donor = donorOf(files)
+      cachedData = donor.file && readOrUndefined(donor.file)
+    }
   } catch {
     files = undefined
   }
-  const cachedData = files && readOrUndefined(files.data)
-  const script = new vm.Script(wrap(source), {
-    filename: bundle,
-    cachedData,
-  })
+  const script = new vm.Script(wrap(source), { filename: bundle, cachedData })
 
-  if (files) {
-    const keys =
-      (cachedData && !script.cachedDataRejected && readOrUndefined(files.keys, 'utf8')?.split('\n')) || []
-    // Hashed: the words may be a tenant name or a plugin's argument, which have no business in a cache file.
-    const key = fnv(commandKey(process.argv.slice(2)))
-    if (keys.length === 0 || (!keys.includes(key) && keys.length < MAX_KEYS)) {
-      process.once('exit', () => {
-        try {
-          mkdirSync(files.dir, { recursive: true, mode: 0o700 })
-          writeAtomically(files.data, script.createCachedData())
-          writeAtomically(files.keys, [...keys.filter(Boolean), key].join('\n'))
-          // The caches of earlier builds of this bundle (another size or mtime) are of no use any more.
-          const mine = `${fnv(bundle)}-`
-          for (const name of readdirSync(files.dir))
-            if (name.startsWith(mine) && !join(files.dir, name).startsWith(files.base))
-              rmSync(join(files.dir, name), { force: true })
-        } catch {
-          // Only speed is lost.
-        }
-      })
-    }
+  const ownRefused = cachedData && !donor.file && script.cachedDataRejected
+  if (files && (ownRefused || (!donor.file && !cachedData) || (donor.file && donor.count < MAX_FILES))) {
+    process.once('exit', () => {
+      try {
+        mkdirSync(files.dir, { recursive: true, mode: 0o700 })
+        writeAtomically(files.own, script.createCachedData())
+        // The files of earlier builds of this bundle under this Node are of no use any more; the ones of other
+        // Node versions are left to them (nvm users switch back and forth).
+        for (const name of readdirSync(files.dir))
+          if (name.startsWith(files.bundlePart) && name.includes(files.node) && !name.startsWith(files.build))
+            rmSync(join(files.dir, name), { force: true })
+      } catch {
+        // Only speed is lost.
+      }
+    })
   }
 
   // The bundle's import()s (oclif loading an ESM plugin) come here: see routeDynamicImports in @systemprompt/build.

@@ -7,13 +7,14 @@
  *   (help and command lookup load no command module), and loads `diskPlugins` and the user's plugins from disk.
  * - Single executable: no package files next to it; no plugins but the bundled ones.
  */
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { basename, dirname } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { isSea } from 'node:sea'
 import { fileURLToPath } from 'node:url'
 import type { Interfaces } from '@oclif/core'
 import { normalizeArgv } from './argv.js'
-import { canAnswerVersion, versionLine } from './version.js'
+import { canAnswerVersion, dataDir, versionLine } from './version.js'
 
 /** This file inside the bundle: the bundle itself, or the executable (esbuild defines import.meta.url so). */
 function bundleFile(): string {
@@ -55,6 +56,18 @@ function withDiskPlugins(pjson: BundledCli['pjson'], plugins: string[]): Bundled
   }
 }
 
+/** Whether the user's plugins (oclif's data directory) include one linked from a directory. */
+function hasLinkedPlugins(pjson: BundledCli['pjson'], env: NodeJS.ProcessEnv): boolean {
+  try {
+    const user = JSON.parse(readFileSync(join(dataDir(pjson, env), 'package.json'), 'utf8')) as {
+      oclif?: { plugins?: { type?: string }[] }
+    }
+    return user.oclif?.plugins?.some((plugin) => plugin?.type === 'link') ?? false
+  } catch {
+    return false // none, or unreadable: oclif reports that itself
+  }
+}
+
 export async function runBundled(cli: BundledCli): Promise<void> {
   // `-h` is `--help`; `--json` before the command goes after it (see argv.ts).
   const argv = normalizeArgv(process.argv.slice(2))
@@ -66,10 +79,10 @@ export async function runBundled(cli: BundledCli): Promise<void> {
   const global = globalThis as { oclif?: Record<string, unknown> }
   // oclif's settings object is this global (kept, not replaced: oclif may hold it already).
   global.oclif ??= {}
-  // No TypeScript sources next to the bundle: never look for a tsconfig or ts-node/tsx. Otherwise oclif does when
-  // NODE_ENV is development or test, and warns that typescript is missing. A plugin linked from its sources runs
-  // its compiled files (as in any production oclif CLI); bin/dev.js is the unbundled CLI for working on one.
-  global.oclif.enableAutoTranspile = false
+  // No TypeScript sources next to the bundle: never look for a tsconfig or ts-node/tsx (oclif does when NODE_ENV is
+  // development or test, and warns that typescript is missing), unless the user linked a plugin (`plugins link`):
+  // oclif runs a linked plugin's TypeScript sources when it can, as in any oclif CLI.
+  if (!installed || !hasLinkedPlugins(cli.pjson, process.env)) global.oclif.enableAutoTranspile = false
   const { flush, run } = await import('@oclif/core')
   try {
     await run(argv, {

@@ -27,34 +27,54 @@ describe('the installed CLI', () => {
     expect(fast.stdout).toBe(oclif.stdout)
   })
 
-  it('keeps a code cache that grows with each new command, and survives a broken one', () => {
+  it('keeps a code cache per command and bundle build, bounded, and survives a broken one', () => {
     const help = runCli(['--help'], { cwd: dir.path, env })
     expect(help.status).toBe(0)
     expect(help.stdout).toContain('USAGE')
-    const [keys] = cacheFiles('.keys')
-    const [data] = cacheFiles('.bin')
-    // One key per command, hashed (no command line in plain text).
-    expect(readFileSync(join(cacheDir(), keys as string), 'utf8')).toMatch(/^[0-9a-f]{8}$/)
-    const size = readFileSync(join(cacheDir(), data as string)).byteLength
-    expect(size).toBeGreaterThan(100_000)
+    const [helpFile] = cacheFiles('.bin') as [string]
+    // <bundle path hash>-<bundle id>-<node>-<arch>-<command hash>.bin: nothing of the command line in it.
+    expect(helpFile).toMatch(
+      new RegExp(`^[0-9a-f]{8}-[0-9a-f]{16}-${process.version}-${process.arch}-[0-9a-f]{8}\\.bin$`),
+    )
+    const helpBytes = readFileSync(join(cacheDir(), helpFile))
+    expect(helpBytes.byteLength).toBeGreaterThan(100_000)
+    expect(statSync(join(cacheDir(), helpFile)).mode & 0o077).toBe(0)
+    expect(statSync(cacheDir()).mode & 0o077).toBe(0)
 
+    // A new command starts from the smallest file and writes its own; a command that has one writes nothing.
     expect(runCli(['db', 'up', '--help'], { cwd: dir.path, env }).stdout).toContain('USAGE')
-    expect(readFileSync(join(cacheDir(), keys as string), 'utf8').split('\n')).toHaveLength(2)
-    expect(readFileSync(join(cacheDir(), data as string)).byteLength).toBeGreaterThan(size)
-    // A command already in the cache does not write it again.
+    expect(cacheFiles('.bin')).toHaveLength(2)
     expect(runCli(['--help'], { cwd: dir.path, env }).status).toBe(0)
-    expect(readFileSync(join(cacheDir(), keys as string), 'utf8').split('\n')).toHaveLength(2)
+    expect(readFileSync(join(cacheDir(), helpFile)).equals(helpBytes)).toBe(true)
+    // Arguments are not part of the key (the command is: its oclif id, however it is written).
+    expect(runCli(['db', 'url', 'secret-looking-name'], { cwd: dir.path, env }).status).not.toBe(0)
+    expect(runCli(['db:url', 'another-name'], { cwd: dir.path, env }).status).not.toBe(0)
+    expect(cacheFiles('.bin')).toHaveLength(3)
 
-    // Garbage where the cache was: V8 refuses it, the command runs as it would without, the cache is made anew.
-    writeFileSync(join(cacheDir(), data as string), 'not a code cache')
+    // Garbage where the cache was: V8 refuses it, the command runs as it would without, the file is made anew.
+    writeFileSync(join(cacheDir(), helpFile), 'not a code cache')
     const again = runCli(['--help'], { cwd: dir.path, env })
     expect(again.status).toBe(0)
     expect(again.stdout).toBe(help.stdout)
-    expect(readFileSync(join(cacheDir(), keys as string), 'utf8')).toMatch(/^[0-9a-f]{8}$/)
-    expect(readFileSync(join(cacheDir(), data as string)).byteLength).toBeGreaterThan(100_000)
-    expect(statSync(join(cacheDir(), data as string)).mode & 0o077).toBe(0)
-    expect(runCli(['db', 'url', 'secret-looking-name'], { cwd: dir.path, env }).status).not.toBe(0)
-    expect(readFileSync(join(cacheDir(), keys as string), 'utf8')).not.toContain('secret')
+    expect(readFileSync(join(cacheDir(), helpFile)).byteLength).toBeGreaterThan(100_000)
+
+    // Files of an earlier build of this bundle go with the next write; another Node version's stay.
+    const [bundlePart, , , arch] = helpFile.split('-')
+    const earlier = `${bundlePart}-0000000000000000-${process.version}-${arch}-00000000.bin`
+    const otherNode = `${bundlePart}-0000000000000000-v18.0.0-${arch}-00000000.bin`
+    writeFileSync(join(cacheDir(), earlier), 'old')
+    writeFileSync(join(cacheDir(), otherNode), 'old')
+    expect(runCli(['cloud', 'profile', 'list', '--help'], { cwd: dir.path, env }).status).toBe(0)
+    expect(cacheFiles('.bin')).toContain(otherNode)
+    expect(cacheFiles('.bin')).not.toContain(earlier)
+    expect(cacheFiles('.bin').filter((name) => name.startsWith(helpFile.slice(0, 26)))).toHaveLength(4)
+
+    // At most 24 files per build: then a new command runs from the smallest one (here garbage) and writes none.
+    const build = helpFile.slice(0, helpFile.lastIndexOf('-') + 1)
+    for (let i = 0; i < 20; i++) writeFileSync(join(cacheDir(), `${build}f${i}.bin`), 'x')
+    const validate = runCli(['config', 'validate'], { cwd: dir.path, env })
+    expect(validate.stderr).not.toContain('code cache')
+    expect(cacheFiles('.bin').filter((name) => name.startsWith(build))).toHaveLength(24)
     expect(cacheFiles('.tmp')).toEqual([])
   })
 

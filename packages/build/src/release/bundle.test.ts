@@ -3,6 +3,7 @@
 // directory: explicit commands, lazy imports kept lazy, import() of built-ins, import.meta.url and createRequire
 // in our packages, missing modules as MODULE_NOT_FOUND, a UMD main, the require gate, esbuild errors.
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import {
   copyFileSync,
   existsSync,
@@ -145,6 +146,23 @@ export function version() {
     })
     // import.meta.url names the bundle that runs (here: the copy).
     expect(String(ran.report.url)).toMatch(/\/alone\.cjs$/)
+  })
+
+  it('starts with the id line of its contents and refuses an import() that is not awaited where it is called', async () => {
+    const fx = fixture({ hello: command(`const m = await import(globalThis.where); return m.default`) })
+    await fx.bundle()
+    const text = readFileSync(fx.outfile, 'latin1')
+    const [line, ...rest] = text.split('\n')
+    expect(line).toMatch(/^\/\/ systemprompt-bundle [0-9a-f]{16}$/)
+    expect(line?.slice(-16)).toBe(createHash('sha256').update(rest.join('\n')).digest('hex').slice(0, 16))
+    expect(text).toContain('await __systemprompt_import(globalThis.where)')
+
+    const lazy = fixture({ hello: command(`return import(globalThis.where).then((m) => m.default)`) })
+    await expect(lazy.bundle()).rejects.toMatchObject({
+      code: 'RELEASE_BUILD_FAILED',
+      message: expect.stringContaining('import(globalThis.where)'),
+    })
+    expect(existsSync(lazy.outfile)).toBe(false)
   })
 
   it('turns import() of built-ins and of the allowed externals into require() (a SEA has no dynamic import)', async () => {

@@ -1,5 +1,6 @@
 // The CLI as one CommonJS file (`apps/cli/dist/bundle/systemprompt.cjs`): what the release binary embeds.
 
+import { createHash } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import { ErrorCode, SystempromptError, writeFileAtomic } from '@systemprompt/config/core'
 import type { BuildFailure, Message, Metafile } from 'esbuild'
@@ -32,9 +33,10 @@ const BUNDLE_EXTERNALS: Readonly<Record<string, string>> = {
  * Runs first in the bundle (after the caller's `prelude`): `import.meta.url` (undefined in CommonJS output)
  * names the bundle file itself, or the executable in a single executable.
  */
+const IMPORT_FALLBACK = '((specifier) => import(specifier))'
 const BANNER = [
   'var __systemprompt_import_meta_url = require("node:url").pathToFileURL(__filename).href;',
-  'var __systemprompt_import = globalThis.__systemprompt_import || ((specifier) => import(specifier));',
+  `var __systemprompt_import = globalThis.__systemprompt_import || ${IMPORT_FALLBACK};`,
 ].join('\n')
 
 /**
@@ -45,7 +47,29 @@ const BANNER = [
  * bundle's own `import()` is used, as before.
  */
 function routeDynamicImports(code: string): string {
-  return code.replaceAll(/\bawait import\(/g, 'await __systemprompt_import(')
+  const routed = code.replaceAll(/\bawait import\(/g, 'await __systemprompt_import(')
+  // Any other import() (not awaited where it is called) would fail only at run time, under the code cache: refuse
+  // the bundle. The banner's fallback is the one allowed (it is also in the bundle as this package's string).
+  const text = routed.replaceAll(IMPORT_FALLBACK, '')
+  const left = /(?<![\w$.])import\((?!\))/.exec(text)
+  if (left) {
+    const at = left.index
+    throw new SystempromptError({
+      code: ErrorCode.RELEASE_BUILD_FAILED,
+      category: 'internal',
+      message: `The CLI bundle has an import() that is not awaited where it is called, which the installed CLI cannot run from its code cache: ...${text.slice(Math.max(0, at - 60), at + 40)}...`,
+      fix: 'Write it as `await import(...)` (or teach routeDynamicImports in @systemprompt/build its form)',
+    })
+  }
+  return routed
+}
+
+/**
+ * The bundle's first line: `// systemprompt-bundle <16 hex>`, a digest of the rest. bin/run.cjs keys its code cache
+ * on it (V8 itself only checks that a cache was made for a source of the same length).
+ */
+function withBundleId(code: string): string {
+  return `// systemprompt-bundle ${createHash('sha256').update(code).digest('hex').slice(0, 16)}\n${code}`
 }
 
 const DEFINE: Record<string, string> = {
@@ -147,7 +171,7 @@ export async function bundleCli(options: BundleCliOptions): Promise<BundleCliRes
   assertSelfContained(loadsAtRunTime(result.metafile), 'The CLI bundle', {
     allow: Object.keys(BUNDLE_EXTERNALS),
   })
-  const code = routeDynamicImports(output.text)
+  const code = withBundleId(routeDynamicImports(output.text))
   await writeFileAtomic(options.outfile, code, { mode: 0o644, dirMode: 0o755 })
   // Next to the bundle, where oclif looks for it (the plugin root is the bundle's directory).
   await writeFileAtomic(

@@ -80,11 +80,19 @@ async function databaseSizes(
     parts.map((part, lane) =>
       lane === 0 || !target
         ? query(client, part)
-        : withClient(target, (c) => query(c, part), { timeoutMs: 5000, action: 'measuring database sizes' }),
+        : // A lane that cannot have its own connection (max_connections reached, a slow server) is not an error:
+          // its databases are measured on `client` afterwards.
+          withClient(target, (c) => query(c, part), {
+            timeoutMs: 2000,
+            action: 'measuring database sizes',
+          }).catch(() => undefined),
     ),
   )
   const sizes = new Map<number, number>()
-  for (const res of results) for (const row of res.rows) sizes.set(Number(row.oid), Number(row.size ?? 0))
+  for (const [lane, res] of results.entries()) {
+    const rows = (res ?? (await query(client, parts[lane] ?? []))).rows
+    for (const row of rows) sizes.set(Number(row.oid), Number(row.size ?? 0))
+  }
   return sizes
 }
 

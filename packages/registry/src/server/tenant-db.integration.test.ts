@@ -65,6 +65,24 @@ describe('createTenantDatabase', () => {
     expect(rows.rowCount).toBe(1)
   })
 
+  it('measures sizes over parallel connections above 50 databases, and on its own one when those fail', async () => {
+    const names = Array.from({ length: 52 }, (_, i) => `sp_lanes_${i}`)
+    for (const name of names) await admin.query(`CREATE DATABASE ${name}`)
+    try {
+      const good = target(server.adminUser, server.adminPassword, 'postgres')
+      const parallel = await listServerDatabases(admin, good)
+      // Extra connections refused (here: a wrong password): every size is still measured, on `admin`.
+      const refused = await listServerDatabases(admin, { ...good, password: 'wrong' })
+      const sizes = (list: typeof parallel) =>
+        new Map(list.filter((d) => d.name.startsWith('sp_lanes_')).map((d) => [d.name, d.sizeBytes]))
+      expect(sizes(parallel).size).toBe(52)
+      expect([...sizes(parallel).values()].every((size) => size > 1_000_000)).toBe(true)
+      expect(sizes(refused)).toEqual(sizes(parallel))
+    } finally {
+      for (const name of names) await admin.query(`DROP DATABASE IF EXISTS ${name}`)
+    }
+  }, 120_000)
+
   it('escapes hostile identifiers instead of executing them', async () => {
     const evil = { role: 'x"; CREATE ROLE pwned SUPERUSER; --', database: "y'; DROP DATABASE postgres; --" }
     const made = await createTenantDatabase(admin, evil)
