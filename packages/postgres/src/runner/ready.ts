@@ -20,7 +20,8 @@ const EXIT_CHECK_EVERY = 4
 
 /**
  * Ready = TCP connect to 127.0.0.1:port, log in as the admin, `SELECT 1`. Polls from the moment the container
- * starts with a short backoff (10 ms for the first 30 attempts, then 25, then 100; not the healthcheck
+ * starts with a short backoff by time waited (10 ms for the first 5 s — a cold start's initdb takes 1-3 s and a
+ * refused connect costs well under a millisecond —, then 25 ms up to 15 s, then 100; not the healthcheck
  * interval), checks the container every few attempts so an exit fails within ~50 ms, and never loops on a
  * wrong password.
  */
@@ -31,7 +32,8 @@ export async function waitReady(
 ): Promise<void> {
   // Loaded here, not at the top: `db up` on a running server (the fast path) never needs the pg driver.
   const { isTransientLoginError, tryLogin } = await import('@systemprompt/pg')
-  const deadline = Date.now() + options.timeoutMs
+  const begin = Date.now()
+  const deadline = begin + options.timeoutMs
   let lastError: unknown
   for (let attempt = 1; ; attempt++) {
     options.onAttempt?.(attempt)
@@ -50,7 +52,7 @@ export async function waitReady(
     lastError = outcome
     if (!isTransientLoginError(outcome)) throw loginError(spec, outcome, options)
     if (Date.now() >= deadline) break
-    await sleep(attempt <= 30 ? 10 : attempt <= 60 ? 25 : 100)
+    await sleep(backoffMs(Date.now() - begin))
   }
   await failIfExited(engine, spec, options)
   const logs = await logTail(engine, spec, options.password)
@@ -62,6 +64,11 @@ export async function waitReady(
     details: { container: spec.containerName, port: spec.port, logs },
     cause: lastError,
   })
+}
+
+/** The pause before the next login attempt, by how long the wait has gone on. */
+export function backoffMs(waitedMs: number): number {
+  return waitedMs < 5_000 ? 10 : waitedMs < 15_000 ? 25 : 100
 }
 
 function loginError(spec: PostgresServerSpec, error: Error, options: WaitReadyOptions): SystempromptError {

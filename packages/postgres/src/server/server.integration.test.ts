@@ -197,6 +197,48 @@ describe('ensureSharedServer', () => {
     expect(await adminQuery(second.spec, second.adminPassword, 'SELECT 1 AS one')).toEqual([{ one: 1 }])
   })
 
+  it('a stopped server as declared is only started (warm db up); a refused record changes no file', async () => {
+    const root = await project()
+    const layout = projectLayout(root)
+    const port = await freePort()
+    const overrides = sharedNames('warm')
+    const first = await ensureSharedServer({ root, ...env, engine, port, ...overrides })
+    await engine.containers.stop(overrides.containerName, 2)
+    const configBefore = await readFile(layout.sharedConfig, 'utf8')
+    const yamlBefore = await stat(layout.sharedCompose)
+    const steps: string[] = []
+    const warm = await ensureSharedServer({
+      root,
+      ...env,
+      engine,
+      ...overrides,
+      onProgress: (event) => steps.push(event.step),
+    })
+    expect(warm).toMatchObject({ action: 'started', port, adminPassword: first.adminPassword, warnings: [] })
+    expect(steps).toEqual(['start', 'wait'])
+    expect(await readFile(layout.sharedConfig, 'utf8')).toBe(configBefore)
+    expect((await stat(layout.sharedCompose)).mtimeMs).toBe(yamlBefore.mtimeMs)
+    expect(await adminQuery(warm.spec, warm.adminPassword, 'SELECT 1 AS one')).toEqual([{ one: 1 }])
+    // The declared restart policy is back once the server came up.
+    const after = await engine.containers.inspect(overrides.containerName)
+    expect(after?.HostConfig.RestartPolicy?.Name).toBe('unless-stopped')
+
+    // Record and password file agree on a password the volume was not initialised with: the start proves them
+    // wrong, the full path finds nothing that opens it, and neither file changes.
+    await engine.containers.stop(overrides.containerName, 2)
+    const wrong = JSON.parse(configBefore) as Record<string, unknown>
+    wrong.admin_password = 'not-the-volume-password'
+    await writeFile(layout.sharedConfig, `${JSON.stringify(wrong, null, 2)}\n`, { mode: 0o600 })
+    await writeFile(first.spec.passwordFile, 'not-the-volume-password', { mode: 0o600 })
+    const error = await ensureSharedServer({ root, ...env, engine, ...overrides }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'VOLUME_PASSWORD_MISMATCH' })
+    expect(JSON.stringify(error)).not.toContain('not-the-volume-password')
+    expect(JSON.parse(await readFile(layout.sharedConfig, 'utf8')).admin_password).toBe(
+      'not-the-volume-password',
+    )
+    expect(await readFile(first.spec.passwordFile, 'utf8')).toBe('not-the-volume-password')
+  })
+
   it('realises a hand-edited shared.yaml as it is and records its port', async () => {
     const root = await project()
     const layout = projectLayout(root)

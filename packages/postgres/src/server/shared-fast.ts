@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import type { PostgresServerSpec } from '@systemprompt/compose'
 import {
   configHash,
   DEFAULT_SHARED_PORT,
@@ -7,8 +8,9 @@ import {
   sha256Hex,
 } from '@systemprompt/compose'
 import { type ProjectLayout, readPasswordFile } from '@systemprompt/config/core'
-import { type Engine, LABELS } from '@systemprompt/engine'
+import { type ContainerInfo, type Engine, LABELS } from '@systemprompt/engine'
 import { isManaged } from '../runner/ownership.js'
+import { upServer } from '../runner/up.js'
 import { resolveImage } from './context.js'
 import { type EnsureServerResult, serverResult } from './server-result.js'
 import { peekSharedConfig } from './shared-config.js'
@@ -17,21 +19,25 @@ import type { EnsureSharedServerOptions } from './shared-options.js'
 import { sharedSpec } from './shared-spec.js'
 
 /**
- * The fast path of `db up` (SPEC: a running server answers in well under half a second for the whole
- * CLI process): the shared server runs exactly as this project declares it. Proven from what is cheap to
- * read — shared_config.json (plain JSON), shared.yaml's bytes against the hash recorded when it was last
- * verified as generated, the password file, one container inspect and a login with the recorded password
- * over the protocol (SCRAM, runner/probe.ts; proven once per container start, shared-login-proof.ts) —
- * without the lock, the schemas, the YAML parser or the pg driver. A server that only answers is not
- * enough: a wrong admin_password must not pass as "running".
- * Anything unusual returns undefined and the full path decides.
+ * The shared server exists exactly as this project declares it, proven from what is cheap to read —
+ * shared_config.json (plain JSON), shared.yaml's bytes against the hash recorded when it was last verified as
+ * generated, the password file, and one container inspect — without the lock, the schemas, the YAML parser
+ * or the pg driver. `running`: it runs (a login still has to prove the password); `stopped`: it only needs a
+ * start. Anything unusual is undefined and the full path decides.
  */
-export async function runningAsDeclared(
+export interface DeclaredServer {
+  state: 'running' | 'stopped'
+  spec: PostgresServerSpec
+  password: string
+  container: ContainerInfo
+  composeFile: string
+}
+
+export async function asDeclared(
   engine: Engine,
   layout: ProjectLayout,
   options: EnsureSharedServerOptions,
-  started: number,
-): Promise<EnsureServerResult | undefined> {
+): Promise<DeclaredServer | undefined> {
   if (options.resetVolume) return undefined
   const config = await peekSharedConfig(layout.sharedConfig)
   if (!config?.compose_sha256) return undefined
@@ -52,16 +58,79 @@ export async function runningAsDeclared(
   if (secret !== config.admin_password) return undefined
   if (!container || !isManaged(container) || container.Config.Labels?.[LABELS.configHash] !== hash)
     return undefined
-  const state = container.State
-  if (!state.Running || state.Restarting || state.Health?.Status === 'unhealthy') return undefined
   const mount = container.Mounts.find((m) => m.Destination === SECRET_MOUNT_PATH)
   if (mount?.Source !== spec.passwordFile) return undefined
-  if (!(await loginProven(spec, container, config.admin_password))) return undefined
+  const state = container.State
+  const found = { spec, password: config.admin_password, container, composeFile: layout.sharedCompose }
+  if (state.Running && !state.Restarting && !state.Paused && state.Health?.Status !== 'unhealthy')
+    return { state: 'running', ...found }
+  // Stopped by `db down`, a reboot or `docker stop` (exited), or made and never started (created).
+  if (!state.Running && (state.Status === 'exited' || state.Status === 'created'))
+    return { state: 'stopped', ...found }
+  return undefined
+}
+
+/**
+ * The fast path of `db up` on a running server (SPEC: well under half a second for the whole CLI process):
+ * it runs as declared and the recorded password opens it (a login proved once per container start,
+ * shared-login-proof.ts). A server that only answers is not enough: a wrong admin_password must not pass as
+ * "running".
+ */
+export async function runningAsDeclared(
+  declared: DeclaredServer | undefined,
+  started: number,
+): Promise<EnsureServerResult | undefined> {
+  if (declared?.state !== 'running') return undefined
+  if (!(await loginProven(declared.spec, declared.container, declared.password))) return undefined
   return serverResult({
-    spec,
-    adminPassword: config.admin_password,
+    spec: declared.spec,
+    adminPassword: declared.password,
     action: 'unchanged',
-    composeFile: layout.sharedCompose,
+    composeFile: declared.composeFile,
+    started,
+  })
+}
+
+/**
+ * Warm `db up`: the server is stopped exactly as declared, so there is nothing to plan, write or re-create:
+ * start it and wait for a login with the recorded password (the runner's start: port check, restart policy,
+ * readiness poll from the moment it starts). Called under the server's locks. Undefined when the runner did
+ * something else than that start (another process started it meanwhile, it changed): the full path decides,
+ * and also when the server rejects the recorded password (the full path learns the server's own).
+ */
+export async function startAsDeclared(
+  engine: Engine,
+  declared: DeclaredServer | undefined,
+  options: EnsureSharedServerOptions & { timeoutMs: number },
+  started: number,
+): Promise<EnsureServerResult | undefined> {
+  if (declared?.state !== 'stopped') return undefined
+  const now = await engine.containers.inspect(declared.container.Id)
+  if (
+    !now ||
+    now.State.Running ||
+    now.State.StartedAt !== declared.container.State.StartedAt ||
+    now.Config.Labels?.[LABELS.configHash] !== declared.container.Config.Labels?.[LABELS.configHash]
+  )
+    return undefined
+  try {
+    const up = await upServer(engine, declared.spec, {
+      timeoutMs: options.timeoutMs,
+      password: declared.password,
+      composeFile: declared.composeFile,
+      volumeKnown: true,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    })
+    if (up.action !== 'started') return undefined
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'VOLUME_PASSWORD_MISMATCH') return undefined
+    throw error
+  }
+  return serverResult({
+    spec: declared.spec,
+    adminPassword: declared.password,
+    action: 'started',
+    composeFile: declared.composeFile,
     started,
   })
 }

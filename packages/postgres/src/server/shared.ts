@@ -36,7 +36,7 @@ import {
   sharedChanges,
 } from './shared-cases.js'
 import { readSharedConfig, recordSharedConfig, removeSharedConfig } from './shared-config.js'
-import { runningAsDeclared } from './shared-fast.js'
+import { asDeclared, runningAsDeclared, startAsDeclared } from './shared-fast.js'
 import type { EnsureSharedServerOptions } from './shared-options.js'
 import { type KnownPassword, realiseExisting } from './shared-realise.js'
 import type { SharedRun } from './shared-run.js'
@@ -64,9 +64,10 @@ export async function ensureSharedServer(options: EnsureSharedServerOptions): Pr
   const engine = await engineFor(options)
   const timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
   // Running exactly as declared (a login proved the password): answer without the lock, the schemas or the
-  // YAML parser.
+  // YAML parser. Stopped exactly as declared: the lock, then only a start.
+  const declared = await asDeclared(engine, layout, options)
   const result =
-    (await runningAsDeclared(engine, layout, options, started)) ??
+    (await runningAsDeclared(declared, started)) ??
     // One `db up` per project at a time; concurrent `tenant create`s queue here instead of racing the engine.
     // Then the server's machine-wide lock: other projects' `db up`, `db reset` and `db down` of it wait.
     (await withFileLock(
@@ -74,7 +75,10 @@ export async function ensureSharedServer(options: EnsureSharedServerOptions): Pr
       () =>
         withFileLock(
           sharedServerLockFile(options.dataDir, sharedContainerName(layout, options)),
-          () => ensureLocked(engine, layout, options, timeoutMs, started),
+          async () =>
+            // Stopped exactly as declared (warm `db up`): only a start, still without schemas or YAML.
+            (await startAsDeclared(engine, declared, { ...options, timeoutMs }, started)) ??
+            ensureLocked(engine, layout, options, timeoutMs, started),
           { timeoutMs: timeoutMs + 30_000 },
         ),
       { timeoutMs: timeoutMs + 30_000 },
