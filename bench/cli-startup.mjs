@@ -21,7 +21,14 @@ import { benchArgs, CLI_BIN, median, report, timedNode } from './lib.mjs'
 const options = benchArgs(25)
 const WARMUP = 2
 const project = mkdtempSync(join(tmpdir(), 'systemprompt-bench-startup-'))
-const env = { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: join(project, '.cache') }
+// The user's own data directory (plugins they installed or linked) is not part of what is measured.
+const env = {
+  ...process.env,
+  NO_COLOR: '1',
+  XDG_CACHE_HOME: join(project, '.cache'),
+  XDG_DATA_HOME: join(project, '.data'),
+}
+delete env.SYSTEMPROMPT_DATA_DIR
 delete env.DEBUG
 delete env.SYSTEMPROMPT_DEBUG
 

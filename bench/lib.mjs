@@ -82,7 +82,10 @@ export async function removeLabelled(run) {
  * (`goalMs`), or neither (a baseline or a figure for information).
  */
 function verdict(row) {
-  if (row.goal !== undefined) return row.ms / row.ratioTo.ms <= row.goal
+  if (row.goal !== undefined) {
+    if (!row.ratioTo) throw new Error(`bench row "${row.name}": a ratio goal needs ratioTo (its baseline)`)
+    return row.ms / row.ratioTo.ms <= row.goal
+  }
   if (row.goalMs !== undefined) return row.ms <= row.goalMs
   return undefined
 }
