@@ -67,7 +67,7 @@ export async function waitReady(
 }
 
 /** The pause before the next login attempt, by how long the wait has gone on. */
-export function backoffMs(waitedMs: number): number {
+function backoffMs(waitedMs: number): number {
   return waitedMs < 5_000 ? 10 : waitedMs < 15_000 ? 25 : 100
 }
 
