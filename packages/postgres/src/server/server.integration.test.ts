@@ -19,7 +19,7 @@ import {
   testImage,
   testLabels,
 } from '@systemprompt/testkit'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { adminQuery, cleanupRun } from '../runner/test-support.js'
 
 import {
@@ -207,21 +207,29 @@ describe('ensureSharedServer', () => {
     const configBefore = await readFile(layout.sharedConfig, 'utf8')
     const yamlBefore = await stat(layout.sharedCompose)
     const steps: string[] = []
+    // Counted, not replaced: the full path looks at the volume (realiseExisting), the warm path has no need to.
+    const volumeInspects = vi.spyOn(engine.volumes, 'inspect')
     const warm = await ensureSharedServer({
       root,
       ...env,
       engine,
       ...overrides,
       onProgress: (event) => steps.push(event.step),
-    })
+    }).finally(() => volumeInspects.mockRestore())
     expect(warm).toMatchObject({ action: 'started', port, adminPassword: first.adminPassword, warnings: [] })
     expect(steps).toEqual(['start', 'wait'])
+    expect(volumeInspects).not.toHaveBeenCalled()
     expect(await readFile(layout.sharedConfig, 'utf8')).toBe(configBefore)
     expect((await stat(layout.sharedCompose)).mtimeMs).toBe(yamlBefore.mtimeMs)
     expect(await adminQuery(warm.spec, warm.adminPassword, 'SELECT 1 AS one')).toEqual([{ one: 1 }])
     // The declared restart policy is back once the server came up.
     const after = await engine.containers.inspect(overrides.containerName)
     expect(after?.HostConfig.RestartPolicy?.Name).toBe('unless-stopped')
+    // The readiness wait's login is the proof for this start: the next `db up` needs no login of its own.
+    const proof = JSON.parse(
+      await readFile(join(dirname(first.spec.passwordFile), 'verified-login.json'), 'utf8'),
+    )
+    expect(proof).toMatchObject({ containerId: after?.Id, startedAt: after?.State.StartedAt })
 
     // Record and password file agree on a password the volume was not initialised with: the start proves them
     // wrong, the full path finds nothing that opens it, and neither file changes.

@@ -14,7 +14,7 @@ import { upServer } from '../runner/up.js'
 import { resolveImage } from './context.js'
 import { type EnsureServerResult, serverResult } from './server-result.js'
 import { peekSharedConfig } from './shared-config.js'
-import { loginProven } from './shared-login-proof.js'
+import { loginProven, recordLoginProof } from './shared-login-proof.js'
 import type { EnsureSharedServerOptions } from './shared-options.js'
 import { sharedSpec } from './shared-spec.js'
 
@@ -94,23 +94,25 @@ export async function runningAsDeclared(
 /**
  * Warm `db up`: the server is stopped exactly as declared, so there is nothing to plan, write or re-create:
  * start it and wait for a login with the recorded password (the runner's start: port check, restart policy,
- * readiness poll from the moment it starts). Called under the server's locks. Undefined when the runner did
- * something else than that start (another process started it meanwhile, it changed): the full path decides,
- * and also when the server rejects the recorded password (the full path learns the server's own).
+ * readiness poll from the moment it starts). Called under the server's locks, where the files and the container
+ * are read again: anything changed since the unlocked look (another process started it, re-created it, a hand
+ * edit of shared.yaml or the password file) leaves it to the full path, as does a runner that did something else
+ * than that start, and a server that rejects the recorded password (the full path learns the server's own).
  */
 export async function startAsDeclared(
   engine: Engine,
-  declared: DeclaredServer | undefined,
+  layout: ProjectLayout,
+  unlocked: DeclaredServer | undefined,
   options: EnsureSharedServerOptions & { timeoutMs: number },
   started: number,
 ): Promise<EnsureServerResult | undefined> {
-  if (declared?.state !== 'stopped') return undefined
-  const now = await engine.containers.inspect(declared.container.Id)
+  if (unlocked?.state !== 'stopped') return undefined
+  const declared = await asDeclared(engine, layout, options)
   if (
-    !now ||
-    now.State.Running ||
-    now.State.StartedAt !== declared.container.State.StartedAt ||
-    now.Config.Labels?.[LABELS.configHash] !== declared.container.Config.Labels?.[LABELS.configHash]
+    declared?.state !== 'stopped' ||
+    declared.container.Id !== unlocked.container.Id ||
+    declared.container.State.StartedAt !== unlocked.container.State.StartedAt ||
+    declared.password !== unlocked.password
   )
     return undefined
   try {
@@ -126,6 +128,9 @@ export async function startAsDeclared(
     if ((error as { code?: unknown }).code === 'VOLUME_PASSWORD_MISMATCH') return undefined
     throw error
   }
+  // The readiness wait logged in with the password: the next `db up` on this start needs no login of its own.
+  const now = await engine.containers.inspect(declared.container.Id)
+  if (now?.State.Running) await recordLoginProof(declared.spec, now, declared.password)
   return serverResult({
     spec: declared.spec,
     adminPassword: declared.password,

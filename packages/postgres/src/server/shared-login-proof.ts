@@ -54,10 +54,27 @@ export async function loginProven(
     return acceptsLogins(spec.port, spec.adminUser, spec.database)
   const outcome = await verifyLogin(spec.port, { user: spec.adminUser, database: spec.database, password })
   if (outcome.kind !== 'ok') return false
+  await writeProof(file, key)
+  return true
+}
+
+/** `password` just opened this start of `container` (a readiness wait logged in with it): the next `db up` needs no login. */
+export async function recordLoginProof(
+  spec: PostgresServerSpec,
+  container: ContainerInfo,
+  password: string,
+): Promise<void> {
+  await writeProof(proofFile(spec), {
+    containerId: container.Id,
+    startedAt: container.State.StartedAt,
+    passwordSha256: sha256Hex(password),
+  })
+}
+
+async function writeProof(file: string, key: LoginProof): Promise<void> {
   // Best effort: without the proof the next `db up` logs in again.
   await writeFileAtomic(file, `${JSON.stringify(key)}\n`, {
     mode: SECRET_FILE_MODE,
     dirMode: SECRET_DIR_MODE,
   }).catch(() => {})
-  return true
 }

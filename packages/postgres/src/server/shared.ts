@@ -77,7 +77,7 @@ export async function ensureSharedServer(options: EnsureSharedServerOptions): Pr
           sharedServerLockFile(options.dataDir, sharedContainerName(layout, options)),
           async () =>
             // Stopped exactly as declared (warm `db up`): only a start, still without schemas or YAML.
-            (await startAsDeclared(engine, declared, { ...options, timeoutMs }, started)) ??
+            (await startAsDeclared(engine, layout, declared, { ...options, timeoutMs }, started)) ??
             ensureLocked(engine, layout, options, timeoutMs, started),
           { timeoutMs: timeoutMs + 30_000 },
         ),
