@@ -5,14 +5,17 @@
 // Node 20 keeps no compiled code between runs (module.enableCompileCache is Node 22), so each start would
 // parse and compile the 4 MB bundle again. V8's code cache is the compiled functions themselves (bytecode), not
 // anything a command printed; it lives in the user's cache directory, one file per command (its oclif id, from
-// the manifest next to the bundle) for each build of the bundle (the id on its first line) and Node version.
+// the manifest next to the bundle) for each build of the bundle (the id on its first line, its size and mtime) and
+// Node version, read only from a directory of this user that nobody else can write in.
 // A command's file holds what that command compiled, on top of the smallest file there was when it first ran
 // (one shared cache would grow with every command, and V8 reads all of it on every start: ~5.5 ms per MB here).
 // Written after a command's first run (and again if V8 refused it: another V8, other flags); at most MAX_FILES
 // per build. A cache that cannot be read or written only costs speed. SYSTEMPROMPT_CODE_CACHE=0 turns it off.
 'use strict'
 const {
+  chmodSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -99,9 +102,34 @@ function cacheFiles(env, source, argv) {
   const dir = join(env.XDG_CACHE_HOME || join(home, '.cache'), 'systemprompt', 'code-cache')
   const bundlePart = `${fnv(bundle)}-`
   const node = `-${process.version}-${process.arch}`
-  const build = `${bundlePart}${id}${node}-`
+  // The id says which build this is; size and mtime also catch a bundle edited by hand (V8 itself only compares
+  // the source's length with the cache's).
+  const { size, mtimeMs } = statSync(bundle)
+  const build = `${bundlePart}${id}${fnv(`${size}:${Math.trunc(mtimeMs)}`)}${node}-`
   // Hashed: nothing of the command line has any business in a file name.
-  return { dir, bundlePart, node, build, own: join(dir, `${build}${fnv(commandKey(argv))}.bin`) }
+  const own = join(dir, `${build}${fnv(commandKey(argv))}.bin`)
+  return { dir, bundlePart, node, build, own, trusted: privateDir(dir, false) }
+}
+
+/**
+ * Whether `dir` is the user's own and nobody else can write in it (what is in it is code V8 runs as this user).
+ * `repair`: a directory of this user that others could write in is made private again (it was made by hand, or
+ * by an umask-unaware tool); its files are not trusted until then.
+ */
+function privateDir(dir, repair) {
+  let stat
+  try {
+    stat = lstatSync(dir)
+  } catch {
+    return repair ? false : true // none yet: written below, 0700
+  }
+  if (!stat.isDirectory()) return false
+  if (typeof process.getuid !== 'function') return true // Windows: no POSIX owner or mode bits
+  if (stat.uid !== process.getuid()) return false
+  if ((stat.mode & 0o022) === 0) return true
+  if (!repair) return false
+  chmodSync(dir, 0o700)
+  return true
 }
 
 /** The smallest cache file of this build (the least on top of what every command needs) and how many there are. */
@@ -133,10 +161,13 @@ function readOrUndefined(file, encoding) {
 
 function writeAtomically(file, contents) {
   const temp = `${file}.${process.pid}.${Date.now()}.tmp`
-  // Owner only: the cache is code V8 runs.
-  writeFileSync(temp, contents, { mode: 0o600 })
+  // Owner only: the cache is code V8 runs. A new file, never one (or a link) that is already there.
+  writeFileSync(temp, contents, { mode: 0o600, flag: 'wx' })
   renameSync(temp, file)
 }
+
+/** Files of other installs of the bundle (another path, e.g. an older version's pnpm directory) left for a month. */
+const STALE_MS = 30 * 24 * 3600 * 1000
 
 function runBundle() {
   // esbuild wrote the bundle as ASCII (charset: 'ascii'): latin1 is a plain copy of its bytes.
@@ -155,8 +186,8 @@ function runBundle() {
   let donor = { file: undefined, count: 0 }
   try {
     files = cacheFiles(process.env, source, process.argv.slice(2))
-    cachedData = files && readOrUndefined(files.own)
-    if (files && !cachedData) {
+    cachedData = files?.trusted ? readOrUndefined(files.own) : undefined
+    if (files?.trusted && !cachedData) {
       donor = donorOf(files)
       cachedData = donor.file && readOrUndefined(donor.file)
     }
@@ -170,12 +201,17 @@ function runBundle() {
     process.once('exit', () => {
       try {
         mkdirSync(files.dir, { recursive: true, mode: 0o700 })
+        if (!privateDir(files.dir, true)) return
         writeAtomically(files.own, script.createCachedData())
         // The files of earlier builds of this bundle under this Node are of no use any more; the ones of other
-        // Node versions are left to them (nvm users switch back and forth).
-        for (const name of readdirSync(files.dir))
-          if (name.startsWith(files.bundlePart) && name.includes(files.node) && !name.startsWith(files.build))
-            rmSync(join(files.dir, name), { force: true })
+        // Node versions are left to them (nvm users switch back and forth), other installs' to the month.
+        const now = Date.now()
+        for (const name of readdirSync(files.dir)) {
+          const file = join(files.dir, name)
+          if (name.startsWith(files.bundlePart)) {
+            if (name.includes(files.node) && !name.startsWith(files.build)) rmSync(file, { force: true })
+          } else if (now - statSync(file).mtimeMs > STALE_MS) rmSync(file, { force: true })
+        }
       } catch {
         // Only speed is lost.
       }

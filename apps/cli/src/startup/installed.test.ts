@@ -1,7 +1,8 @@
 // The installed `systemprompt` (bin/run.cjs): the bundle under a V8 code cache, its --version shortcut, and
 // user plugins loaded from disk next to the bundle.
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { runCli, tempDir } from '@systemprompt/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
@@ -32,10 +33,12 @@ describe('the installed CLI', () => {
     expect(help.status).toBe(0)
     expect(help.stdout).toContain('USAGE')
     const [helpFile] = cacheFiles('.bin') as [string]
-    // <bundle path hash>-<bundle id>-<node>-<arch>-<command hash>.bin: nothing of the command line in it.
+    // <bundle path hash>-<bundle id><size and mtime hash>-<node>-<arch>-<command hash>.bin: nothing of the
+    // command line in it.
     expect(helpFile).toMatch(
-      new RegExp(`^[0-9a-f]{8}-[0-9a-f]{16}-${process.version}-${process.arch}-[0-9a-f]{8}\\.bin$`),
+      new RegExp(`^[0-9a-f]{8}-[0-9a-f]{24}-${process.version}-${process.arch}-[0-9a-f]{8}\\.bin$`),
     )
+    const build = helpFile.slice(0, helpFile.lastIndexOf('-') + 1)
     const helpBytes = readFileSync(join(cacheDir(), helpFile))
     expect(helpBytes.byteLength).toBeGreaterThan(100_000)
     expect(statSync(join(cacheDir(), helpFile)).mode & 0o077).toBe(0)
@@ -58,24 +61,60 @@ describe('the installed CLI', () => {
     expect(again.stdout).toBe(help.stdout)
     expect(readFileSync(join(cacheDir(), helpFile)).byteLength).toBeGreaterThan(100_000)
 
-    // Files of an earlier build of this bundle go with the next write; another Node version's stay.
+    // Files of an earlier build of this bundle go with the next write; another Node version's stay; another
+    // install's (path) stay for a month.
     const [bundlePart, , , arch] = helpFile.split('-')
-    const earlier = `${bundlePart}-0000000000000000-${process.version}-${arch}-00000000.bin`
-    const otherNode = `${bundlePart}-0000000000000000-v18.0.0-${arch}-00000000.bin`
-    writeFileSync(join(cacheDir(), earlier), 'old')
-    writeFileSync(join(cacheDir(), otherNode), 'old')
+    const earlier = `${bundlePart}-${'0'.repeat(24)}-${process.version}-${arch}-00000000.bin`
+    const otherNode = `${bundlePart}-${'0'.repeat(24)}-v18.0.0-${arch}-00000000.bin`
+    const otherInstall = `00000000-${'0'.repeat(24)}-${process.version}-${arch}-00000000.bin`
+    const oldInstall = `11111111-${'0'.repeat(24)}-${process.version}-${arch}-00000000.bin`
+    for (const name of [earlier, otherNode, otherInstall, oldInstall])
+      writeFileSync(join(cacheDir(), name), 'old')
+    const monthsAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000)
+    utimesSync(join(cacheDir(), oldInstall), monthsAgo, monthsAgo)
     expect(runCli(['cloud', 'profile', 'list', '--help'], { cwd: dir.path, env }).status).toBe(0)
-    expect(cacheFiles('.bin')).toContain(otherNode)
+    expect(cacheFiles('.bin')).toEqual(expect.arrayContaining([otherNode, otherInstall]))
     expect(cacheFiles('.bin')).not.toContain(earlier)
-    expect(cacheFiles('.bin').filter((name) => name.startsWith(helpFile.slice(0, 26)))).toHaveLength(4)
+    expect(cacheFiles('.bin')).not.toContain(oldInstall)
+    expect(cacheFiles('.bin').filter((name) => name.startsWith(build))).toHaveLength(4)
 
     // At most 24 files per build: then a new command runs from the smallest one (here garbage) and writes none.
-    const build = helpFile.slice(0, helpFile.lastIndexOf('-') + 1)
     for (let i = 0; i < 20; i++) writeFileSync(join(cacheDir(), `${build}f${i}.bin`), 'x')
-    const validate = runCli(['config', 'validate'], { cwd: dir.path, env })
-    expect(validate.stderr).not.toContain('code cache')
+    expect(runCli(['config', 'validate', '--help'], { cwd: dir.path, env }).status).toBe(0)
     expect(cacheFiles('.bin').filter((name) => name.startsWith(build))).toHaveLength(24)
     expect(cacheFiles('.tmp')).toEqual([])
+  })
+
+  it('uses no code cache others can write in, and a bundle changed in place gets a cache of its own', () => {
+    expect(runCli(['--help'], { cwd: dir.path, env }).status).toBe(0)
+    const [helpFile] = cacheFiles('.bin') as [string]
+    expect(runCli(['db', 'up', '--help'], { cwd: dir.path, env }).status).toBe(0)
+    const [otherFile] = cacheFiles('.bin').filter((name) => name !== helpFile) as [string]
+    // A cache V8 accepts (another command's, of the same bundle) where --help's was, in a directory others can
+    // write in: not read (it would run), so --help writes its own, and the directory is private again.
+    const planted = readFileSync(join(cacheDir(), otherFile))
+    writeFileSync(join(cacheDir(), helpFile), planted)
+    chmodSync(cacheDir(), 0o777)
+    expect(runCli(['--help'], { cwd: dir.path, env }).status).toBe(0)
+    expect(statSync(cacheDir()).mode & 0o777).toBe(0o700)
+    expect(readFileSync(join(cacheDir(), helpFile)).equals(planted)).toBe(false)
+    // The same in a private directory is read and accepted: nothing is written.
+    writeFileSync(join(cacheDir(), helpFile), planted)
+    expect(runCli(['--help'], { cwd: dir.path, env }).status).toBe(0)
+    expect(readFileSync(join(cacheDir(), helpFile)).equals(planted)).toBe(true)
+
+    // Same build id and length, another mtime (an edit by hand that kept the length): another build, so --help
+    // writes a file of its own and the earlier build's go.
+    const bundle = fileURLToPath(new URL('../../dist/bundle/systemprompt.cjs', import.meta.url))
+    const { atime, mtime } = statSync(bundle)
+    try {
+      utimesSync(bundle, atime, new Date(mtime.getTime() + 60_000))
+      expect(runCli(['--help'], { cwd: dir.path, env }).status).toBe(0)
+      expect(cacheFiles('.bin')).toHaveLength(1)
+      expect(cacheFiles('.bin')).not.toContain(helpFile)
+    } finally {
+      utimesSync(bundle, atime, mtime)
+    }
   })
 
   it('runs a command of an ESM plugin the user linked (loaded from disk by the bundled oclif)', () => {
