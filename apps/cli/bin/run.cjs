@@ -32,6 +32,11 @@ const MAX_FILES = 24
 const bundleDir = join(__dirname, '..', 'dist', 'bundle')
 const bundle = join(bundleDir, 'systemprompt.cjs')
 const BUNDLE_ID = /^\/\/ systemprompt-bundle ([0-9a-f]{16})\n/
+// What a bundle of @systemprompt/build starts with after its id line (selfStarting in src/release/bundle.ts): a
+// script whose value is its module function when this global asks for it, so it is compiled as it is (wrapping it
+// would put a second copy of the 4 MB source on the heap).
+const FUNCTION_REQUEST = '__systemprompt_bundle_function'
+const SELF_STARTING = `(function (run) { return globalThis.${FUNCTION_REQUEST} ? run : `
 
 /**
  * `--version` without the bundle: the line oclif prints (its config.userAgent) from the package.json oclif reads.
@@ -93,11 +98,9 @@ function commandKey(argv) {
 }
 
 /** The cache files of this bundle build under this Node: this command's, and the others (file names). */
-function cacheFiles(env, source, argv) {
-  if (env.SYSTEMPROMPT_CODE_CACHE === '0') return undefined
+function cacheFiles(env, id, argv) {
   // A bundle without the id line (not built by @systemprompt/build) is never matched with a cache.
-  const id = BUNDLE_ID.exec(source.slice(0, 64))?.[1]
-  if (!id) return undefined
+  if (env.SYSTEMPROMPT_CODE_CACHE === '0' || !id) return undefined
   const home = env.HOME || require('node:os').homedir()
   const dir = join(env.XDG_CACHE_HOME || join(home, '.cache'), 'systemprompt', 'code-cache')
   const bundlePart = `${fnv(bundle)}-`
@@ -181,11 +184,13 @@ function runBundle() {
     process.exitCode = 1
     return
   }
+  const idLine = BUNDLE_ID.exec(source.slice(0, 64))
+  const selfStarting = source.startsWith(SELF_STARTING, idLine ? idLine[0].length : 0)
   let files
   let cachedData
   let donor = { file: undefined, count: 0 }
   try {
-    files = cacheFiles(process.env, source, process.argv.slice(2))
+    files = cacheFiles(process.env, idLine?.[1], process.argv.slice(2))
     cachedData = files?.trusted ? readOrUndefined(files.own) : undefined
     if (files?.trusted && !cachedData) {
       donor = donorOf(files)
@@ -194,7 +199,7 @@ function runBundle() {
   } catch {
     files = undefined
   }
-  const script = new vm.Script(wrap(source), { filename: bundle, cachedData })
+  const script = new vm.Script(selfStarting ? source : wrap(source), { filename: bundle, cachedData })
 
   const ownRefused = cachedData && !donor.file && script.cachedDataRejected
   if (files && (ownRefused || (!donor.file && !cachedData) || (donor.file && donor.count < MAX_FILES))) {
@@ -221,16 +226,17 @@ function runBundle() {
   // The bundle's import()s (oclif loading an ESM plugin) come here: see routeDynamicImports in @systemprompt/build.
   globalThis.__systemprompt_import = (specifier) => import(specifier)
   const bundleModule = { exports: {}, filename: bundle, id: bundle, loaded: false }
-  script
-    .runInThisContext()
-    .call(
-      bundleModule.exports,
-      bundleModule.exports,
-      createRequire(bundle),
-      bundleModule,
-      bundle,
-      dirname(bundle),
-    )
+  globalThis[FUNCTION_REQUEST] = true
+  const moduleFunction = script.runInThisContext()
+  delete globalThis[FUNCTION_REQUEST]
+  moduleFunction.call(
+    bundleModule.exports,
+    bundleModule.exports,
+    createRequire(bundle),
+    bundleModule,
+    bundle,
+    dirname(bundle),
+  )
 }
 
 if (!answeredVersion(process.argv.slice(2), process.env)) runBundle()
