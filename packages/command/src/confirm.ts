@@ -1,6 +1,7 @@
 import { SystempromptError } from '@systemprompt/config/core'
 import { isInteractive } from './interactive.js'
 import { printable } from './printable.js'
+import { loadPrompts, type Prompts } from './prompts.js'
 
 export interface ConfirmOptions {
   /** What will happen, e.g. "Delete tenant acme and its database". */
@@ -38,8 +39,7 @@ export async function confirmAction(options: ConfirmOptions): Promise<void> {
       fix: 'Pass --yes to confirm non-interactively.',
     })
   }
-  // Loaded only when a question is really asked: inquirer is heavy for a CLI's startup.
-  const prompts = await import('@inquirer/prompts')
+  const prompts = await loadPrompts()
   const context = { output: process.stderr }
   try {
     await ask(prompts, context, options)
@@ -58,7 +58,7 @@ export async function confirmAction(options: ConfirmOptions): Promise<void> {
 }
 
 async function ask(
-  prompts: typeof import('@inquirer/prompts'),
+  prompts: Prompts,
   context: { output: NodeJS.WritableStream },
   options: ConfirmOptions,
 ): Promise<void> {

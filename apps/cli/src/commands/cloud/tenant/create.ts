@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core'
-import { BaseCommand, nameFromArgOrFlag, portFlag, timeoutFlag, yesFlag } from '@systemprompt/command'
+import { BaseCommand, loadPrompts, nameFromArgOrFlag, portFlag, timeoutFlag, yesFlag } from '@systemprompt/command'
 import type { CreateTenantResult, DatabaseKind } from '@systemprompt/registry'
 import { dbSettings, guardProject } from '../../../settings.js'
 
@@ -126,7 +126,7 @@ On a terminal, missing values are asked for; every question has a flag. Running 
       }
       return { name, database: database ?? (databaseUrl ? 'external' : 'shared'), port, databaseUrl, profile }
     }
-    const prompts = await import('@inquirer/prompts')
+    const prompts = await loadPrompts()
     const { isValidTenantName, TENANT_NAME_RULE } = config
     const context = { output: process.stderr }
     name ??= await prompts.input(
