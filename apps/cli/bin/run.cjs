@@ -124,7 +124,7 @@ function privateDir(dir, repair) {
   try {
     stat = lstatSync(dir)
   } catch {
-    return repair ? false : true // none yet: written below, 0700
+    return !repair // none yet: written below, 0700
   }
   if (!stat.isDirectory()) return false
   if (typeof process.getuid !== 'function') return true // Windows: no POSIX owner or mode bits

@@ -1,5 +1,12 @@
 import { Args, Flags } from '@oclif/core'
-import { BaseCommand, loadPrompts, nameFromArgOrFlag, portFlag, timeoutFlag, yesFlag } from '@systemprompt/command'
+import {
+  BaseCommand,
+  loadPrompts,
+  nameFromArgOrFlag,
+  portFlag,
+  timeoutFlag,
+  yesFlag,
+} from '@systemprompt/command'
 import type { CreateTenantResult, DatabaseKind } from '@systemprompt/registry'
 import { dbSettings, guardProject } from '../../../settings.js'
 
