@@ -29,6 +29,8 @@ const { dirname, join } = require('node:path')
 const vm = require('node:vm')
 
 const MAX_FILES = 24
+/** Files of other installs of the bundle (another path, e.g. an older version's pnpm directory) unused this long go. */
+const STALE_MS = 30 * 24 * 3600 * 1000
 const bundleDir = join(__dirname, '..', 'dist', 'bundle')
 const bundle = join(bundleDir, 'systemprompt.cjs')
 const BUNDLE_ID = /^\/\/ systemprompt-bundle ([0-9a-f]{16})\n/
@@ -117,7 +119,7 @@ function cacheFiles(env, id, argv) {
 /**
  * Whether `dir` is the user's own and nobody else can write in it (what is in it is code V8 runs as this user).
  * `repair`: a directory of this user that others could write in is made private again (it was made by hand, or
- * by an umask-unaware tool); its files are not trusted until then.
+ * by an umask-unaware tool) and emptied: anything in it may have been put there by someone else.
  */
 function privateDir(dir, repair) {
   let stat
@@ -132,7 +134,33 @@ function privateDir(dir, repair) {
   if ((stat.mode & 0o022) === 0) return true
   if (!repair) return false
   chmodSync(dir, 0o700)
+  for (const name of readdirSync(dir)) rmSync(join(dir, name), { force: true, recursive: true })
   return true
+}
+
+/**
+ * Whether the cache directory may be made: its nearest existing ancestor is this user's (root running with a
+ * user's HOME, as under sudo, would otherwise leave the user a cache directory they cannot write).
+ */
+function mayCreate(dir) {
+  if (typeof process.getuid !== 'function') return true
+  for (let at = dir; ; at = dirname(at)) {
+    try {
+      return lstatSync(at).uid === process.getuid()
+    } catch {
+      if (dirname(at) === at) return false
+    }
+  }
+}
+
+/** A file last used (read, where the file system keeps access times, or written) more than STALE_MS ago. */
+function stale(file, now) {
+  try {
+    const { atimeMs, mtimeMs } = statSync(file)
+    return now - Math.max(atimeMs, mtimeMs) > STALE_MS
+  } catch {
+    return false // gone meanwhile
+  }
 }
 
 /** The smallest cache file of this build (the least on top of what every command needs) and how many there are. */
@@ -169,9 +197,6 @@ function writeAtomically(file, contents) {
   renameSync(temp, file)
 }
 
-/** Files of other installs of the bundle (another path, e.g. an older version's pnpm directory) left for a month. */
-const STALE_MS = 30 * 24 * 3600 * 1000
-
 function runBundle() {
   // esbuild wrote the bundle as ASCII (charset: 'ascii'): latin1 is a plain copy of its bytes.
   let source
@@ -205,17 +230,20 @@ function runBundle() {
   if (files && (ownRefused || (!donor.file && !cachedData) || (donor.file && donor.count < MAX_FILES))) {
     process.once('exit', () => {
       try {
+        if (!existsSync(files.dir) && !mayCreate(files.dir)) return
         mkdirSync(files.dir, { recursive: true, mode: 0o700 })
         if (!privateDir(files.dir, true)) return
         writeAtomically(files.own, script.createCachedData())
         // The files of earlier builds of this bundle under this Node are of no use any more; the ones of other
-        // Node versions are left to them (nvm users switch back and forth), other installs' to the month.
+        // Node versions are left to them (nvm users switch back and forth), other installs' files to a month
+        // without use.
         const now = Date.now()
         for (const name of readdirSync(files.dir)) {
           const file = join(files.dir, name)
-          if (name.startsWith(files.bundlePart)) {
-            if (name.includes(files.node) && !name.startsWith(files.build)) rmSync(file, { force: true })
-          } else if (now - statSync(file).mtimeMs > STALE_MS) rmSync(file, { force: true })
+          const old = name.startsWith(files.bundlePart)
+            ? name.includes(files.node) && !name.startsWith(files.build)
+            : stale(file, now)
+          if (old) rmSync(file, { force: true })
         }
       } catch {
         // Only speed is lost.
@@ -226,9 +254,13 @@ function runBundle() {
   // The bundle's import()s (oclif loading an ESM plugin) come here: see routeDynamicImports in @systemprompt/build.
   globalThis.__systemprompt_import = (specifier) => import(specifier)
   const bundleModule = { exports: {}, filename: bundle, id: bundle, loaded: false }
+  let moduleFunction
   globalThis[FUNCTION_REQUEST] = true
-  const moduleFunction = script.runInThisContext()
-  delete globalThis[FUNCTION_REQUEST]
+  try {
+    moduleFunction = script.runInThisContext()
+  } finally {
+    delete globalThis[FUNCTION_REQUEST]
+  }
   moduleFunction.call(
     bundleModule.exports,
     bundleModule.exports,

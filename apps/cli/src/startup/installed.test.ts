@@ -1,6 +1,15 @@
 // The installed `systemprompt` (bin/run.cjs): the bundle under a V8 code cache, its --version shortcut, and
 // user plugins loaded from disk next to the bundle.
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runCli, tempDir } from '@systemprompt/testkit'
@@ -62,7 +71,7 @@ describe('the installed CLI', () => {
     expect(readFileSync(join(cacheDir(), helpFile)).byteLength).toBeGreaterThan(100_000)
 
     // Files of an earlier build of this bundle go with the next write; another Node version's stay; another
-    // install's (path) stay for a month.
+    // install's (path) stay until unused for a month.
     const [bundlePart, , , arch] = helpFile.split('-')
     const earlier = `${bundlePart}-${'0'.repeat(24)}-${process.version}-${arch}-00000000.bin`
     const otherNode = `${bundlePart}-${'0'.repeat(24)}-v18.0.0-${arch}-00000000.bin`
@@ -98,10 +107,22 @@ describe('the installed CLI', () => {
     expect(runCli(['--help'], { cwd: dir.path, env }).status).toBe(0)
     expect(statSync(cacheDir()).mode & 0o777).toBe(0o700)
     expect(readFileSync(join(cacheDir(), helpFile)).equals(planted)).toBe(false)
+    // Whatever else was in it may have been put there by someone else: gone.
+    expect(cacheFiles('.bin')).toEqual([helpFile])
     // The same in a private directory is read and accepted: nothing is written.
     writeFileSync(join(cacheDir(), helpFile), planted)
     expect(runCli(['--help'], { cwd: dir.path, env }).status).toBe(0)
     expect(readFileSync(join(cacheDir(), helpFile)).equals(planted)).toBe(true)
+
+    // A cache home that belongs to someone else (root with a user's HOME, as under sudo): no directory is made
+    // there that its owner then could not write.
+    if (process.getuid?.() === 0) {
+      const theirs = join(dir.path, 'theirs')
+      mkdirSync(theirs)
+      chownSync(theirs, 4321, 4321)
+      expect(runCli(['--help'], { cwd: dir.path, env: { ...env, XDG_CACHE_HOME: theirs } }).status).toBe(0)
+      expect(readdirSync(theirs)).toEqual([])
+    }
 
     // Same build id and length, another mtime (an edit by hand that kept the length): another build, so --help
     // writes a file of its own and the earlier build's go.
