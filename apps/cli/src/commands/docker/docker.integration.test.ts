@@ -259,7 +259,7 @@ describe('docker run', () => {
     const t0 = Date.now()
     docker(['stop', container])
     expect(Date.now() - t0).toBeLessThan(2000)
-    docker(['rm', container])
+    docker(['rm', '-v', container])
   }, 180_000)
 
   it('production runs with a read-only root and answers 200', async () => {
