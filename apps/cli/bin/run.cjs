@@ -34,11 +34,10 @@ const STALE_MS = 30 * 24 * 3600 * 1000
 const bundleDir = join(__dirname, '..', 'dist', 'bundle')
 const bundle = join(bundleDir, 'systemprompt.cjs')
 const BUNDLE_ID = /^\/\/ systemprompt-bundle ([0-9a-f]{16})\n/
-// What a bundle of @systemprompt/build starts with after its id line (selfStarting in src/release/bundle.ts): a
-// script whose value is its module function when this global asks for it, so it is compiled as it is (wrapping it
-// would put a second copy of the 4 MB source on the heap).
+// A bundle with the id line (written by @systemprompt/build, selfStarting in src/release/bundle.ts) is a script
+// whose value is its module function while this global is set: compiled as it is (wrapping it would put a second
+// copy of the source on the heap). The name is the one bundle.ts uses.
 const FUNCTION_REQUEST = '__systemprompt_bundle_function'
-const SELF_STARTING = `(function (run) { return globalThis.${FUNCTION_REQUEST} ? run : `
 
 /**
  * `--version` without the bundle: the line oclif prints (its config.userAgent) from the package.json oclif reads.
@@ -210,7 +209,6 @@ function runBundle() {
     return
   }
   const idLine = BUNDLE_ID.exec(source.slice(0, 64))
-  const selfStarting = source.startsWith(SELF_STARTING, idLine ? idLine[0].length : 0)
   let files
   let cachedData
   let donor = { file: undefined, count: 0 }
@@ -224,7 +222,7 @@ function runBundle() {
   } catch {
     files = undefined
   }
-  const script = new vm.Script(selfStarting ? source : wrap(source), { filename: bundle, cachedData })
+  const script = new vm.Script(idLine ? source : wrap(source), { filename: bundle, cachedData })
 
   const ownRefused = cachedData && !donor.file && script.cachedDataRejected
   if (files && (ownRefused || (!donor.file && !cachedData) || (donor.file && donor.count < MAX_FILES))) {

@@ -15,6 +15,7 @@ import {
 } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { Script } from 'node:vm'
 import { type TempDir, tempDir } from '@systemprompt/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bundleCli } from './bundle.js'
@@ -155,6 +156,18 @@ export function version() {
     const [line, ...rest] = text.split('\n')
     expect(line).toMatch(/^\/\/ systemprompt-bundle [0-9a-f]{16}$/)
     expect(line?.slice(-16)).toBe(createHash('sha256').update(rest.join('\n')).digest('hex').slice(0, 16))
+    // As a script (bin/run.cjs compiles it with vm.Script) its value is the module function while the loader
+    // asks for it; without the request it runs as a module (runAlone, above).
+    const g = globalThis as { __systemprompt_bundle_function?: boolean }
+    g.__systemprompt_bundle_function = true
+    let moduleFunction: unknown
+    try {
+      moduleFunction = new Script(text, { filename: fx.outfile }).runInThisContext()
+    } finally {
+      delete g.__systemprompt_bundle_function
+    }
+    expect(typeof moduleFunction).toBe('function')
+    expect((moduleFunction as (...args: unknown[]) => unknown).length).toBe(5)
     expect(text).toContain('await __systemprompt_import(globalThis.where)')
 
     const lazy = fixture({ hello: command(`return import(globalThis.where).then((m) => m.default)`) })

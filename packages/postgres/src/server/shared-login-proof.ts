@@ -39,11 +39,7 @@ export async function loginProven(
   container: ContainerInfo,
   password: string,
 ): Promise<boolean> {
-  const key: LoginProof = {
-    containerId: container.Id,
-    startedAt: container.State.StartedAt,
-    passwordSha256: sha256Hex(password),
-  }
+  const key = proofOf(container, password)
   const file = proofFile(spec)
   const proof = await readProof(file)
   if (
@@ -64,11 +60,15 @@ export async function recordLoginProof(
   container: ContainerInfo,
   password: string,
 ): Promise<void> {
-  await writeProof(proofFile(spec), {
+  await writeProof(proofFile(spec), proofOf(container, password))
+}
+
+function proofOf(container: ContainerInfo, password: string): LoginProof {
+  return {
     containerId: container.Id,
     startedAt: container.State.StartedAt,
     passwordSha256: sha256Hex(password),
-  })
+  }
 }
 
 async function writeProof(file: string, key: LoginProof): Promise<void> {
