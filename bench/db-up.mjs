@@ -8,6 +8,7 @@
 //   warm     db up on a stopped container                   <= 1.15x (c)
 //   (c)      `docker start` of that same container + the startup message in its log (followed, not polled)
 //   running  db up on a running server (nothing to do)      <= 250 ms
+//   status   db status on that running server               (information: reads shared.yaml back)
 //
 //   node bench/db-up.mjs [--runs N] [--check] [--json-out FILE]
 //
@@ -149,7 +150,7 @@ async function pollLogin(port, user, password) {
 async function main() {
   const port = await freePort()
   const barePort = await freePort()
-  const times = { cold: [], bare: [], compose: [], warm: [], start: [], running: [] }
+  const times = { cold: [], bare: [], compose: [], warm: [], start: [], running: [], status: [] }
 
   // One untimed round first: creates the project files (config, password, shared.yaml) and warms caches.
   cli(['db', 'up', '--port', String(port)])
@@ -177,6 +178,8 @@ async function main() {
 
     // running: nothing to do
     times.running.push(cli(['db', 'up']))
+    // status reads shared.yaml back (the Compose schema's validator) and inspects the container
+    times.status.push(cli(['db', 'status']))
     removeServer(container, volume)
 
     // (a) bare docker run + tight login poll, fresh volume
@@ -235,6 +238,7 @@ async function main() {
     { name: 'warm db up (stopped container)', ms: m.warm, ratioTo: startFloor, goal: 1.15 },
     { name: '(c) docker start + startup message', ms: m.start },
     { name: 'db up on a running server', ms: m.running, goalMs: 250 },
+    { name: 'db status on a running server', ms: m.status },
   ]
   report(`db up: ${runs} rounds, image ${image}, medians of whole-process wall time`, rows, options)
   console.log(

@@ -36,6 +36,8 @@ const env = {
   SYSTEMPROMPT_POSTGRES_IMAGE: process.env.SYSTEMPROMPT_POSTGRES_IMAGE || 'systemprompt-testbed/postgres:15',
   SYSTEMPROMPT_INSTANCE: id,
   SYSTEMPROMPT_LABELS: `systemprompt.test=1,systemprompt.test-run=${run}`,
+  // The shared server's password file and the project index are per user: keep the bench's in its temp project.
+  SYSTEMPROMPT_DATA_DIR: join(project, 'user-data'),
 }
 // The same settings for the in-process createTenant, read the way the CLI reads them.
 const settings = config.readCliEnv(env)

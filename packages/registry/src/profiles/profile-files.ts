@@ -31,17 +31,29 @@ export async function listProfiles(root: string): Promise<ProfileSummary[]> {
   } catch {
     return []
   }
+  // All profiles are read at once (each read is a few file-system calls waiting on the thread pool); the error
+  // reported is still the one of the first broken profile in name order, as when they were read one by one.
+  const read = await Promise.allSettled(
+    entries
+      .sort()
+      .map(async (name) =>
+        (await pathExists(layout.profileYaml(name))) ? summarize(layout, name) : undefined,
+      ),
+  )
   const out: ProfileSummary[] = []
-  for (const name of entries.sort()) {
-    if (!(await pathExists(layout.profileYaml(name)))) continue
-    out.push(await summarize(layout, name))
+  for (const result of read) {
+    if (result.status === 'rejected') throw result.reason
+    if (result.value) out.push(result.value)
   }
   return out
 }
 
 async function summarize(layout: ProjectLayout, name: string): Promise<ProfileSummary> {
+  // Both files at once; a broken profile.yaml is reported before a broken secrets.json, as before.
+  const secretsRead = readProfileSecrets(layout, name)
+  secretsRead.catch(() => undefined)
   const profile = await requireProfile(layout, name)
-  const secrets = await readProfileSecrets(layout, name)
+  const secrets = await secretsRead
   return {
     name,
     tenant: profile.tenant,

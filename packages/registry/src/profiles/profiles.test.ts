@@ -104,6 +104,22 @@ describe('profiles', () => {
     })
   })
 
+  it('list reads the profiles at once but reports the first broken one in name order', async () => {
+    const layout = projectLayout(root)
+    for (const name of ['alpha', 'beta', 'gamma']) await createProfile({ root, name, databaseUrl: URL })
+    // gamma's profile.yaml and beta's secrets.json are broken: beta comes first by name.
+    await writeFile(layout.profileYaml('gamma'), 'name: [unclosed\n')
+    await writeFile(layout.profileSecrets('beta'), '{"database_url": 5}', { mode: 0o600 })
+    await expect(listProfiles(root)).rejects.toMatchObject({ file: layout.profileSecrets('beta') })
+    // beta's profile.yaml broken too: its profile.yaml is reported before its secrets.json.
+    await writeFile(layout.profileYaml('beta'), 'name: [unclosed\n')
+    await expect(listProfiles(root)).rejects.toMatchObject({ file: layout.profileYaml('beta') })
+    await rm(layout.profileDir('beta'), { recursive: true })
+    await expect(listProfiles(root)).rejects.toMatchObject({ file: layout.profileYaml('gamma') })
+    await rm(layout.profileDir('gamma'), { recursive: true })
+    expect((await listProfiles(root)).map((p) => p.name)).toEqual(['alpha'])
+  })
+
   it('delete removes the directory; unknown profile is PROFILE_NOT_FOUND', async () => {
     await createProfile({ root, name: 'staging', databaseUrl: URL })
     await deleteProfile({ root, name: 'staging' })

@@ -19,7 +19,8 @@ export default class ProfileDelete extends BaseCommand<typeof ProfileDelete> {
     // Checked before anything else: a bad name must not reach the file system or SQL.
     const config: typeof import('@systemprompt/config') = await import('@systemprompt/config')
     config.assertProfileName(this.args.name)
-    const { deleteProfile, showProfile } = await import('@systemprompt/registry')
+    const { deleteProfile } = await import('@systemprompt/registry')
+    const { showProfile } = await import('@systemprompt/registry/profile-files')
     const layout = await this.project()
     await guardProject(this, layout, 'change')
     await showProfile(layout.root, this.args.name)

@@ -1,5 +1,5 @@
 import { BaseCommand } from '@systemprompt/command'
-import type { ProfileSummary } from '@systemprompt/registry'
+import type { ProfileSummary } from '@systemprompt/registry/profile-files'
 import { table } from '../../../render/table.js'
 
 export default class ProfileList extends BaseCommand<typeof ProfileList> {
@@ -10,7 +10,7 @@ export default class ProfileList extends BaseCommand<typeof ProfileList> {
   ]
 
   async run(): Promise<{ profiles: ProfileSummary[] }> {
-    const { listProfiles } = await import('@systemprompt/registry')
+    const { listProfiles } = await import('@systemprompt/registry/profile-files')
     const layout = await this.project()
     const profiles = await listProfiles(layout.root)
     if (profiles.length === 0) this.log('No profiles yet. `systemprompt cloud tenant create` makes one.')

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '@systemprompt/command'
-import type { ProfileDetails } from '@systemprompt/registry'
+import type { ProfileDetails } from '@systemprompt/registry/profile-files'
 
 export default class ProfileShow extends BaseCommand<typeof ProfileShow> {
   static override summary = 'Show a profile and its secrets (masked unless --show-secrets).'
@@ -15,7 +15,7 @@ export default class ProfileShow extends BaseCommand<typeof ProfileShow> {
   }
 
   async run(): Promise<ProfileDetails> {
-    const { showProfile } = await import('@systemprompt/registry')
+    const { showProfile } = await import('@systemprompt/registry/profile-files')
     const layout = await this.project()
     const details = await showProfile(layout.root, this.args.name)
     // Every value of secrets.json is a secret whatever its key (custom keys too): mask the whole section.
