@@ -95,7 +95,8 @@ export async function deploySettings(layout: ProjectLayout, profile: string): Pr
       category: 'user',
       file,
       message: `Profile ${profile} has no deploy: section in ${file}: nothing says where it goes`,
-      fix: 'Add one, e.g.\ndeploy:\n  target: swarm\n  registry: 127.0.0.1:5000\n  repository: team/app\n  publish_port: 8080',
+      // One line: the terminal shows a fix's line breaks as \n escapes (printable.ts).
+      fix: `Add one to ${file}, e.g. \`deploy: { target: swarm, registry: 127.0.0.1:5000, repository: team/app, publish_port: 8080 }\``,
     })
   return parsed.deploy
 }

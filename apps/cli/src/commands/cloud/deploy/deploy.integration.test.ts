@@ -165,7 +165,9 @@ describe('cloud deploy: refusals before anything changes', () => {
     expect(bare.status).toBe(0)
     const none = cli(['cloud', 'deploy', '--profile', 'bare', '--yes', '--json'])
     expect(none.json?.error.code).toBe('DEPLOY_NOT_CONFIGURED')
-    expect(none.json?.error.fix).toContain('deploy:')
+    expect(none.json?.error.fix).toContain('deploy: { target: swarm')
+    // A fix is one line: the terminal would show a line break in it as a literal \n.
+    expect(none.json?.error.fix).not.toContain('\n')
 
     const asked = cli(['cloud', 'deploy', '--profile', 'production'])
     expect(asked.status).toBe(3)
