@@ -4,7 +4,8 @@
  * password) and give no line. jsonc-parser reports offsets; we add the one check it lacks (duplicate keys,
  * which JSON.parse silently resolves to the last one) and our own messages, which name at most one character.
  */
-import { type Node, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser'
+import type { Node, ParseError } from 'jsonc-parser'
+import { jsoncParser } from './lazy-jsonc.js'
 
 export interface JsonSyntax {
   /** Offset and reason of the first syntax error, if any. */
@@ -21,7 +22,7 @@ function describe(text: string, error: ParseError): string {
     error.offset >= text.length || ch === undefined
       ? 'unexpected end of file'
       : `unexpected character ${JSON.stringify(ch)}`
-  switch (printParseErrorCode(error.error)) {
+  switch (jsoncParser().printParseErrorCode(error.error)) {
     case 'InvalidSymbol':
       if (ch === "'") return 'strings must use double quotes (") in JSON, not single quotes (\')'
       return `${here} (expected a value)`
@@ -120,7 +121,7 @@ export function checkJsonSyntax(input: string): JsonSyntax {
   const parsed = (): Node | undefined => {
     if (errors === undefined) {
       errors = []
-      tree = parseTree(text, errors, {
+      tree = jsoncParser().parseTree(text, errors, {
         disallowComments: true,
         allowTrailingComma: false,
         allowEmptyContent: false,

@@ -2,12 +2,12 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { applyEdits, modify } from 'jsonc-parser'
 import { stringify } from 'yaml'
 import { ErrorCode } from '../error-codes.js'
 import { SystempromptError } from '../errors.js'
 import { pathExists, SECRET_FILE_MODE, writeFileAtomic } from '../fs.js'
 import type { ProjectLayout } from '../layout.js'
+import { jsoncParser } from '../load/lazy-jsonc.js'
 import { loadProfile, readOptionalJsonFile, validateConfigValue } from '../load.js'
 import { withFileLock } from '../lock.js'
 import { assertProfileName } from '../names.js'
@@ -111,6 +111,7 @@ export async function setProfileDatabaseUrl(
         })
       }
       const text = await readFile(file, 'utf8')
+      const { applyEdits, modify } = jsoncParser()
       const next = applyEdits(
         text,
         modify(text, [key], databaseUrl, {

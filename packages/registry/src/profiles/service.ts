@@ -11,7 +11,6 @@ import {
   SystempromptError,
   writeProfileFiles,
 } from '@systemprompt/config'
-import { profileDockerModel, writeProfileDockerFiles } from '@systemprompt/dockerfile'
 import { tenantNotFound } from '../tenants/errors.js'
 
 export interface CreateProfileOptions {
@@ -87,6 +86,8 @@ export async function createProfile(options: CreateProfileOptions): Promise<Crea
   }
   const target = options.target ?? 'local'
   // The Docker files' inputs are checked before the profile exists (a new profile.yaml sets no image key).
+  // Loaded here, not with the package (listing tenants never needs the generator).
+  const { profileDockerModel, writeProfileDockerFiles } = await import('@systemprompt/dockerfile')
   const docker = await profileDockerModel(layout, options.name, { settings: {} })
   await writeProfileFiles(layout, { name: options.name, tenant: options.tenant, target, databaseUrl })
   const written = await writeProfileDockerFiles(layout, docker)

@@ -23,7 +23,7 @@ import {
   withFileLock,
   writeProfileFiles,
 } from '@systemprompt/config'
-import { type DockerfileModel, profileDockerModel, writeProfileDockerFiles } from '@systemprompt/dockerfile'
+import type { DockerfileModel } from '@systemprompt/dockerfile'
 import { formatDatabaseUrl, type PgClient, parseDatabaseUrl, withClient } from '@systemprompt/pg'
 import type { ServerSettings } from '@systemprompt/postgres'
 import { tenantObjectName } from '../names.js'
@@ -244,6 +244,8 @@ export async function createTenant(options: CreateTenantOptions): Promise<Create
       // shared_config.json gets the tenant's entry at the end: a broken one must refuse before the start.
       if (plan.target.kind === 'shared') await readSharedConfig(layout)
       // The profile's Docker files are written with it: their inputs must be good before anything exists.
+      // The generator loads here, not with the package: listing or deleting tenants never needs it.
+      const { profileDockerModel } = await import('@systemprompt/dockerfile')
       const docker = await profileDockerModel(layout, plan.profile, { settings: {} })
       const now = new Date().toISOString()
       const job: CreateJob = {
@@ -467,6 +469,7 @@ async function finishCreate(job: CreateJob, made: MadeDatabase): Promise<CreateT
   await writeProfileFiles(layout, { name: profile, tenant: options.name, databaseUrl, keepSecrets: true })
   // Dockerfile last of the three: an interruption leaves a pending record (resumed or undone with the whole
   // profile directory by `db doctor --fix`); a resumed create keeps a Dockerfile edited by hand.
+  const { writeProfileDockerFiles } = await import('@systemprompt/dockerfile')
   await writeProfileDockerFiles(layout, job.docker, { keepHandEdited: true })
   await job.step('profile-written')
   const ready = await patchTenantRecord(layout, options.name, { state: 'ready' })
