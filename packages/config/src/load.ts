@@ -1,9 +1,9 @@
-import { LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { ErrorCode } from './error-codes.js'
 import { type ErrorLocationIssue, formatKeyPath, formatLocation, SystempromptError } from './errors.js'
 import { zodIssuesToLocated } from './load/issues.js'
 import { checkJsonSyntax } from './load/json-syntax.js'
+import { yamlModule } from './load/lazy-modules.js'
 import { positionAt } from './load/position.js'
 import { missingFile, readConfigText, readConfigTextSync } from './load/read.js'
 import { locateYamlPath } from './load/yaml-locate.js'
@@ -40,6 +40,7 @@ function validate<T>(schema: z.ZodType<T>, data: unknown, file: string, locate: 
 
 /** Parses YAML text already read from `file`; errors carry file, key path and line. */
 export function parseYamlText<T>(text: string, file: string, schema: z.ZodType<T>): T {
+  const { LineCounter, parseDocument } = yamlModule()
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   const syntax = doc.errors[0]

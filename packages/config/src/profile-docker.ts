@@ -1,7 +1,7 @@
 // Which profile's `docker:` settings apply to the local PostgreSQL servers, and what it sets explicitly.
 import { readFile } from 'node:fs/promises'
-import { parse } from 'yaml'
 import { errnoOf } from './errno.js'
+import { yamlModule } from './load/lazy-modules.js'
 import { parseYamlText } from './load.js'
 import { type Profile, type ProfileDockerSettings, ProfileSchema } from './schema/profile.js'
 
@@ -30,7 +30,7 @@ export async function readProfileServerSettings(file: string): Promise<ProfileSe
     throw error
   }
   const profile = parseYamlText(text, file, ProfileSchema)
-  const written = (parse(text) as { docker?: Record<string, unknown> } | null)?.docker ?? {}
+  const written = (yamlModule().parse(text) as { docker?: Record<string, unknown> } | null)?.docker ?? {}
   const settings: Record<string, unknown> = {}
   for (const key of SERVER_KEYS) if (Object.hasOwn(written, key)) settings[key] = profile.docker[key]
   return settings as ProfileServerSettings
@@ -57,7 +57,7 @@ export async function readProfileImageSettings(file: string): Promise<ProfileIma
     throw error
   }
   const profile = parseYamlText(text, file, ProfileSchema)
-  const written = (parse(text) ?? {}) as {
+  const written = (yamlModule().parse(text) ?? {}) as {
     docker?: Record<string, unknown>
     runtime?: Record<string, unknown>
   }

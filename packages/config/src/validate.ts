@@ -1,10 +1,10 @@
 import { lstat, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { LineCounter, parseDocument } from 'yaml'
 import { z } from 'zod'
 import { ErrorCode } from './error-codes.js'
 import { type ErrorLocationIssue, isSystempromptError } from './errors.js'
 import { type ProjectLayout, projectLayout } from './layout.js'
+import { yamlModule } from './load/lazy-modules.js'
 import { readConfigText } from './load/read.js'
 import { locateYamlPath } from './load/yaml-locate.js'
 import { parseJsonText, parseYamlText } from './load.js'
@@ -296,6 +296,7 @@ async function locateKey(
 ): Promise<{ line: number; column: number } | undefined> {
   const text = await readConfigText(file).catch(() => undefined)
   if (text === undefined) return undefined
+  const { LineCounter, parseDocument } = yamlModule()
   const lineCounter = new LineCounter()
   return locateYamlPath(parseDocument(text, { lineCounter }), lineCounter, keyPath)
 }

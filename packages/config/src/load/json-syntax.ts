@@ -5,7 +5,7 @@
  * which JSON.parse silently resolves to the last one) and our own messages, which name at most one character.
  */
 import type { Node, ParseError } from 'jsonc-parser'
-import { jsoncParser } from './lazy-jsonc.js'
+import { jsoncParser } from './lazy-modules.js'
 
 export interface JsonSyntax {
   /** Offset and reason of the first syntax error, if any. */

@@ -1,16 +1,7 @@
-import { createRequire } from 'node:module'
 import type { Document, LineCounter, Node } from 'yaml'
+import { yamlModule } from './lazy-modules.js'
 
 type Location = { line: number; column: number }
-type YamlIdentity = Pick<typeof import('yaml'), 'isMap' | 'isPair' | 'isScalar' | 'isSeq'>
-
-let identity: YamlIdentity | undefined
-/** yaml's node tests, loaded on first use so `@systemprompt/config/core` (which exports this) stays light. */
-function yaml(): YamlIdentity {
-  identity ??= createRequire(import.meta.url)('yaml') as YamlIdentity
-  return identity
-}
-
 /**
  * Line of the deepest YAML node on `path`: the key of a map entry (that is where a reader looks), an item
  * of a sequence, or the nearest existing parent when the key is missing. The one YAML key-path locator:
@@ -21,7 +12,7 @@ export function locateYamlPath(
   lineCounter: LineCounter,
   path: readonly PropertyKey[],
 ): Location | undefined {
-  const { isMap, isPair, isScalar, isSeq } = yaml()
+  const { isMap, isPair, isScalar, isSeq } = yamlModule()
   let node: unknown = doc.contents
   let offset = rangeStart(node)
   for (const segment of path) {

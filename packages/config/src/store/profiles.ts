@@ -2,12 +2,11 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { stringify } from 'yaml'
 import { ErrorCode } from '../error-codes.js'
 import { SystempromptError } from '../errors.js'
 import { pathExists, SECRET_FILE_MODE, writeFileAtomic } from '../fs.js'
 import type { ProjectLayout } from '../layout.js'
-import { jsoncParser } from '../load/lazy-jsonc.js'
+import { jsoncParser, yamlModule } from '../load/lazy-modules.js'
 import { loadProfile, readOptionalJsonFile, validateConfigValue } from '../load.js'
 import { withFileLock } from '../lock.js'
 import { assertProfileName } from '../names.js'
@@ -60,7 +59,7 @@ export async function writeProfileFiles(layout: ProjectLayout, input: WriteProfi
   const profile: Record<string, unknown> = { name: input.name }
   if (input.tenant !== undefined) profile.tenant = input.tenant
   profile.target = input.target ?? 'local'
-  const yaml = `# systemprompt profile; see \`systemprompt config validate\` and the JSON Schema for every key.\n${stringify(profile)}`
+  const yaml = `# systemprompt profile; see \`systemprompt config validate\` and the JSON Schema for every key.\n${yamlModule().stringify(profile)}`
 
   await withFileLock(
     profileLockPath(layout, input.name),
