@@ -46,10 +46,14 @@ function liveOf(
 /** Records of this project joined with what their servers say now (one query per server). */
 export async function listTenants(options: { root: string }): Promise<ListTenantsResult> {
   const layout = projectLayout(options.root)
+  // shared_config.json is read alongside tenants.json; it only counts (and can only fail the list) when a
+  // tenant is in the shared server.
+  const sharedServer = recordedSharedServer(layout)
+  sharedServer.catch(() => undefined)
   const file = await readTenantsFile(layout)
   const records = file?.tenants ?? []
   const shared = records.some((t) => t.database === 'shared')
-    ? await snapshotServer(await recordedSharedServer(layout))
+    ? await snapshotServer(await sharedServer)
     : { status: 'absent' as const, databases: [], roles: [] }
   const tenants: TenantView[] = []
   for (const record of records) {

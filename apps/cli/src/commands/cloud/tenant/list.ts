@@ -17,8 +17,11 @@ export default class TenantList extends BaseCommand<typeof TenantList> {
   async run(): Promise<ListTenantsResult> {
     const { listTenants } = await import('@systemprompt/registry')
     const layout = await this.project()
-    await guardProject(this, layout, 'read')
-    const result = await listTenants({ root: layout.root })
+    // The copy check (a warning at most, for a list) runs while the records and the server are read.
+    const [, result] = await Promise.all([
+      guardProject(this, layout, 'read'),
+      listTenants({ root: layout.root }),
+    ])
     if (result.tenants.length === 0) {
       this.log('No tenants yet. Create one with: systemprompt cloud tenant create')
       return result
