@@ -22,9 +22,16 @@ export interface RealiseOptions {
 export const RESTART_POLICY = 'unless-stopped'
 
 /**
+ * The policy a server starts under until it has shown it starts (up.ts): a crash while starting leaves it
+ * exited, with its real exit code, instead of looping. Containers are created with it (no update before their
+ * first start), and `db down` leaves a stopped server with it (no update before a warm start).
+ */
+export const STARTING_RESTART_POLICY = 'no'
+
+/**
  * The Engine API request that realises a spec the way Compose would: same environment, secret as a
  * read-only bind mount at /run/secrets/<key> (how Compose realises a file secret outside Swarm), port on
- * 127.0.0.1 only, restart policy, healthcheck, and the labels that make Compose see the container as its own.
+ * 127.0.0.1 only, the starting restart policy (the declared one follows once it is ready), healthcheck, and the labels that make Compose see the container as its own.
  */
 export function containerCreateOptions(
   spec: PostgresServerSpec,
@@ -52,7 +59,7 @@ export function containerCreateOptions(
     HostConfig: {
       Binds: [`${spec.volumeName}:${POSTGRES_DATA_DIR}`, `${spec.passwordFile}:${SECRET_MOUNT_PATH}:ro`],
       PortBindings: { [portKey]: [{ HostIp: '127.0.0.1', HostPort: String(spec.port) }] },
-      RestartPolicy: { Name: RESTART_POLICY },
+      RestartPolicy: { Name: STARTING_RESTART_POLICY },
       NetworkMode: 'bridge',
     },
   }

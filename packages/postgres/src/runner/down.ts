@@ -1,6 +1,7 @@
 import type { PostgresServerSpec } from '@systemprompt/compose'
 import { requirePasswordFile } from '@systemprompt/config/core'
 import type { Engine } from '@systemprompt/engine'
+import { STARTING_RESTART_POLICY } from './create-options.js'
 import { ensureImage } from './image.js'
 import { type ActingProject, assertNotCopy, assertOurs, assertProjectOf } from './ownership.js'
 import { assertPortAvailable } from './ports.js'
@@ -45,6 +46,11 @@ export async function downServer(
   if (wasRunning) {
     options.onProgress?.({ step: 'stop', message: `Stopping ${spec.containerName}` })
     await engine.containers.stop(info.Id, options.stopTimeoutSeconds ?? 10)
+    // Stopped, it restarts with nothing but the next `db up`, which starts it under STARTING_RESTART_POLICY:
+    // set now, that start needs no update of its own (warm starts are the common case). Best effort: up.ts
+    // sets it anyway when the container has another.
+    if (!options.removeContainer && info.HostConfig?.RestartPolicy?.Name !== STARTING_RESTART_POLICY)
+      await engine.containers.setRestartPolicy(info.Id, STARTING_RESTART_POLICY).catch(() => {})
   }
   if (options.removeContainer) {
     options.onProgress?.({

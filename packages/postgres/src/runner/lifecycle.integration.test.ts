@@ -98,12 +98,17 @@ describe('upServer lifecycle', () => {
     await adminQuery(spec, password, 'CREATE TABLE kept (v int); INSERT INTO kept VALUES (7)')
 
     expect(await downServer(engine, spec)).toEqual({ action: 'stopped', containerRemoved: false })
+    // Left with the policy it starts under (no update before the next start); `up` restores the declared one.
+    const stopped = await engine.containers.inspect(spec.containerName)
+    expect(stopped?.HostConfig.RestartPolicy?.Name).toBe('no')
     // A stopped server has no health, whatever the engine remembers of its last healthcheck.
     expect(await serverStatus(engine, spec)).toMatchObject({ state: 'exited', health: 'none' })
     expect(await downServer(engine, spec)).toEqual({ action: 'already-stopped', containerRemoved: false })
 
     const warm = await upServer(engine, spec)
     expect(warm).toMatchObject({ action: 'started', containerId: first.containerId })
+    const started = await engine.containers.inspect(spec.containerName)
+    expect(started?.HostConfig.RestartPolicy?.Name).toBe('unless-stopped')
     expect(await adminQuery(spec, password, 'SELECT v FROM kept')).toEqual([{ v: 7 }])
 
     await downServer(engine, spec, { removeContainer: true })

@@ -41,8 +41,33 @@ describe('verifyLogin: a real login over the protocol, without the pg driver', (
       kind: 'unavailable',
       sqlstate: '3D000',
     })
-    // Nothing listening: unavailable, at once.
-    expect((await verifyLogin(await freePort(), { ...login, password })).kind).toBe('unavailable')
+    // Nothing listening: unavailable, at once, and marked as no server (the readiness poll waits on).
+    expect(await verifyLogin(await freePort(), { ...login, password })).toMatchObject({
+      kind: 'unavailable',
+      noServer: true,
+    })
+  })
+
+  it('runs SELECT 1 on the session and says when the server first asked for authentication', async () => {
+    const { spec, password } = server
+    const login = { user: spec.adminUser, database: spec.database }
+    let asked = 0
+    const onAuthRequest = () => {
+      asked++
+    }
+    expect(
+      await verifyLogin(spec.port, { ...login, password }, 1000, { selectOne: true, onAuthRequest }),
+    ).toEqual({ kind: 'ok' })
+    // Once per login, though SCRAM has three authentication messages.
+    expect(asked).toBe(1)
+    // A server that answers but refuses: asked, then rejected; no query is sent before the login.
+    expect(
+      await verifyLogin(spec.port, { ...login, password: `${password}x` }, 1000, {
+        selectOne: true,
+        onAuthRequest,
+      }),
+    ).toEqual({ kind: 'rejected', sqlstate: '28P01' })
+    expect(asked).toBe(2)
   })
 })
 

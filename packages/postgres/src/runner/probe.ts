@@ -49,7 +49,20 @@ export type LoginOutcome =
   | { kind: 'ok' }
   | { kind: 'unproven'; reason: string }
   | { kind: 'rejected'; sqlstate: string }
-  | { kind: 'unavailable'; sqlstate?: string; reason: string }
+  | {
+      kind: 'unavailable'
+      sqlstate?: string
+      reason: string
+      /** Nothing spoke the protocol: refused, closed, or silent (not listening yet, docker-proxy alone). */
+      noServer?: boolean
+    }
+
+export interface VerifyLoginOptions {
+  /** After the login, run `SELECT 1` on the session (a server being started: SPEC's readiness). */
+  selectOne?: boolean
+  /** Called when the server first answers with an authentication request (it takes logins). */
+  onAuthRequest?: () => void
+}
 
 /**
  * A real login as `user` with `password` on 127.0.0.1:port, over the protocol itself: SCRAM-SHA-256 (the
@@ -63,6 +76,7 @@ export function verifyLogin(
   port: number,
   login: { user: string; database: string; password: string },
   timeoutMs = 1000,
+  options: VerifyLoginOptions = {},
 ): Promise<LoginOutcome> {
   // SCRAM wants the password SASLprep'd; printable ASCII (every password we generate) is its own SASLprep.
   if (!/^[\x20-\x7e]*$/.test(login.password))
@@ -79,13 +93,16 @@ export function verifyLogin(
       else socket.destroy()
       resolve(outcome)
     }
-    const conversation = new LoginConversation(login, (message) => socket.write(message))
+    const conversation = new LoginConversation(login, (message) => socket.write(message), options)
     let pending = Buffer.alloc(0)
-    socket.setTimeout(timeoutMs, () => done({ kind: 'unavailable', reason: 'no answer in time' }))
-    socket.on('error', (error) => done({ kind: 'unavailable', reason: error.message }))
-    socket.once('close', () => done({ kind: 'unavailable', reason: 'connection closed' }))
+    let spoke = false
+    const silent = (reason: string): LoginOutcome => ({ kind: 'unavailable', reason, noServer: !spoke })
+    socket.setTimeout(timeoutMs, () => done(silent('no answer in time')))
+    socket.on('error', (error) => done(silent(error.message)))
+    socket.once('close', () => done(silent('connection closed')))
     socket.once('connect', () => socket.write(startupMessage(login.user, login.database)))
     socket.on('data', (chunk: Buffer) => {
+      spoke = true
       pending = Buffer.concat([pending, chunk])
       // One backend message: a type byte, then an Int32 length that counts itself but not the type byte.
       while (pending.length >= 5) {
@@ -112,18 +129,31 @@ class LoginConversation {
   }
   /** The server checked the password: its SCRAM signature verified, or it asked for (and got) an md5 answer. */
   private proven = false
+  private asked = false
+  private queried = false
 
   constructor(
     private readonly login: { user: string; password: string },
     private readonly send: (message: Buffer) => void,
+    private readonly options: VerifyLoginOptions = {},
   ) {}
 
   /** Handles one message; returns the outcome once there is one. */
   receive(type: number, body: Buffer): LoginOutcome | undefined {
     if (type === 0x45 /* 'E' */) return errorOutcome(body)
-    if (type === 0x5a /* 'Z' ReadyForQuery */)
-      return this.proven ? { kind: 'ok' } : unproven('no password exchange')
-    if (type !== 0x52 /* 'R' */) return undefined // ParameterStatus, BackendKeyData, notices
+    if (type === 0x5a /* 'Z' ReadyForQuery */) {
+      if (!this.proven) return unproven('no password exchange')
+      if (!this.options.selectOne || this.queried) return { kind: 'ok' }
+      // The session takes a query: CommandComplete, then ReadyForQuery again (an error comes as 'E').
+      this.queried = true
+      this.send(message(0x51 /* 'Q' */, cstring('SELECT 1')))
+      return undefined
+    }
+    if (type !== 0x52 /* 'R' */) return undefined // ParameterStatus, BackendKeyData, RowDescription, DataRow, notices
+    if (!this.asked) {
+      this.asked = true
+      this.options.onAuthRequest?.()
+    }
     const code = body.readInt32BE(0)
     const data = body.subarray(4)
     switch (code) {

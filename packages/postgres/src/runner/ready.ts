@@ -3,6 +3,7 @@ import type { PostgresServerSpec } from '@systemprompt/compose'
 import { SystempromptError } from '@systemprompt/config/core'
 import type { Engine } from '@systemprompt/engine'
 import { dbCommand, lastLines, scrub, serverLabel } from './errors.js'
+import { verifyLogin } from './probe.js'
 
 export interface WaitReadyOptions {
   password: string
@@ -12,6 +13,12 @@ export interface WaitReadyOptions {
   /** RestartCount seen when we started the container; a higher count means it died and came back. */
   restartCountAtStart?: number
   onAttempt?: (attempt: number) => void
+  /**
+   * Called once, when the server first answers with an authentication request (it has started), and waited
+   * for along with the login that follows: what must happen once a server has shown it starts (its declared
+   * restart policy, up.ts) costs no round trip of its own.
+   */
+  onAccepting?: () => Promise<void>
 }
 
 const LOG_LINES = 20
@@ -20,40 +27,74 @@ const EXIT_CHECK_EVERY = 4
 
 /**
  * Ready = TCP connect to 127.0.0.1:port, log in as the admin, `SELECT 1`. Polls from the moment the container
- * starts with a short backoff by time waited (10 ms for the first 5 s — a cold start's initdb takes 1-3 s and a
- * refused connect costs well under a millisecond —, then 25 ms up to 15 s, then 100; not the healthcheck
- * interval), checks the container every few attempts so an exit fails within ~50 ms, and never loops on a
- * wrong password.
+ * starts with a short backoff by time waited (10 ms for the first 5 s — a cold start's initdb takes 1-3 s —,
+ * then 25 ms up to 15 s, then 100; not the healthcheck interval). Each attempt is the protocol itself
+ * (probe.ts: a startup message, and once the server answers it, on the same connection, the SCRAM exchange
+ * and the query), so a not-yet-listening server costs a refused connect and a ready one a single connection;
+ * whatever that cannot settle (a refusal, another authentication method, an error other than "starting up")
+ * is asked of the pg driver, whose errors the messages below are made of. Checks the container every few
+ * attempts so an exit fails within ~50 ms, and never loops on a wrong password.
  */
 export async function waitReady(
   engine: Engine,
   spec: PostgresServerSpec,
   options: WaitReadyOptions,
 ): Promise<void> {
-  // Loaded here, not at the top: `db up` on a running server (the fast path) never needs the pg driver.
-  const { isTransientLoginError, tryLogin } = await import('@systemprompt/pg')
+  let accepting: Promise<void> | undefined
+  try {
+    await poll(engine, spec, options, () => {
+      accepting ??= options.onAccepting?.() ?? Promise.resolve()
+      accepting.catch(() => {}) // awaited below, with the login's outcome
+    })
+  } catch (error) {
+    await accepting?.catch(() => {})
+    throw error
+  }
+  await accepting
+}
+
+/** 57P03 cannot_connect_now (starting up, recovering), 57P01 admin_shutdown (the entrypoint's init restarts). */
+const STARTING_SQLSTATES = new Set(['57P03', '57P01'])
+
+async function poll(
+  engine: Engine,
+  spec: PostgresServerSpec,
+  options: WaitReadyOptions,
+  answered: () => void,
+): Promise<void> {
   const begin = Date.now()
   const deadline = begin + options.timeoutMs
-  let lastError: unknown
+  const timeout = () => Math.max(250, Math.min(2000, deadline - Date.now()))
+  const login = { user: spec.adminUser, database: spec.database, password: options.password }
+  // The driver's verdict, loaded only when the protocol alone cannot settle an attempt.
+  const driverLogin = async (): Promise<true | Error> => {
+    const { tryLogin } = await import('@systemprompt/pg')
+    return tryLogin({ host: '127.0.0.1', port: spec.port, ...login }, timeout())
+  }
+  const transient = async (error: Error) => (await import('@systemprompt/pg')).isTransientLoginError(error)
   for (let attempt = 1; ; attempt++) {
     options.onAttempt?.(attempt)
     if (attempt % EXIT_CHECK_EVERY === 1) await failIfExited(engine, spec, options)
-    const outcome = await tryLogin(
-      {
-        host: '127.0.0.1',
-        port: spec.port,
-        user: spec.adminUser,
-        password: options.password,
-        database: spec.database,
-      },
-      Math.max(250, Math.min(2000, deadline - Date.now())),
-    )
-    if (outcome === true) return
-    lastError = outcome
-    if (!isTransientLoginError(outcome)) throw loginError(spec, outcome, options)
+    const outcome = await verifyLogin(spec.port, login, timeout(), {
+      selectOne: true,
+      onAuthRequest: answered,
+    })
+    if (outcome.kind === 'ok') return
+    const starting =
+      outcome.kind === 'unavailable' && (outcome.noServer || STARTING_SQLSTATES.has(outcome.sqlstate ?? ''))
+    if (!starting) {
+      // Rejected, trust or cleartext, an error of another kind: what the driver says decides, and names it.
+      const result = await driverLogin()
+      if (result === true) return
+      if (!(await transient(result))) throw loginError(spec, result, options)
+    }
     if (Date.now() >= deadline) break
     await sleep(backoffMs(Date.now() - begin))
   }
+  // What a login says now is the message's "last error" (an attempt that found nothing listening says no more).
+  const lastError = await driverLogin()
+  if (lastError === true) return
+  if (!(await transient(lastError))) throw loginError(spec, lastError, options)
   await failIfExited(engine, spec, options)
   const logs = await logTail(engine, spec, options.password)
   throw new SystempromptError({

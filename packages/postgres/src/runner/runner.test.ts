@@ -30,7 +30,8 @@ describe('containerCreateOptions', () => {
         '/home/me/app/.systemprompt/docker/.secrets/shared.password:/run/secrets/postgres_admin_password:ro',
       ],
       PortBindings: { '5432/tcp': [{ HostIp: '127.0.0.1', HostPort: '5544' }] },
-      RestartPolicy: { Name: 'unless-stopped' },
+      // The declared `unless-stopped` follows once the server is ready (up.ts).
+      RestartPolicy: { Name: 'no' },
     })
     expect(options.Labels).toMatchObject({
       'systemprompt.config-hash': configHash(spec),

@@ -6,6 +6,7 @@ import {
   containerCreateOptions,
   RESTART_POLICY,
   type RealiseOptions,
+  STARTING_RESTART_POLICY,
   volumeCreateLabels,
 } from './create-options.js'
 import { dbCommand, serverLabel } from './errors.js'
@@ -140,7 +141,7 @@ async function realise(
     const password = options.password ?? (await requirePasswordFile(spec.passwordFile))
     await assertPortAvailable(engine, spec, { portFlag: options.portFlag })
     progress?.({ step: 'start', message: `Starting ${spec.containerName}` })
-    await startOrExplain(engine, spec, existing.Id, options)
+    await startOrExplain(engine, spec, existing.Id, options, existing.HostConfig?.RestartPolicy?.Name)
     options.onPortBound?.()
     progress?.({ step: 'wait', message: `Waiting for PostgreSQL on 127.0.0.1:${spec.port}` })
     await waitReady(engine, spec, {
@@ -148,8 +149,8 @@ async function realise(
       timeoutMs,
       volumeExisted: true,
       restartCountAtStart: existing.RestartCount,
+      onAccepting: declaredRestartPolicy(engine, existing.Id),
     })
-    await engine.containers.setRestartPolicy(existing.Id, RESTART_POLICY)
     return finish('started', existing.Id)
   }
 
@@ -194,7 +195,7 @@ async function realise(
   })
   progress?.({ step: 'start', message: `Starting ${spec.containerName}` })
   try {
-    await startOrExplain(engine, spec, id, options)
+    await startOrExplain(engine, spec, id, options, STARTING_RESTART_POLICY)
   } catch (error) {
     // Leave nothing half-made behind: the container was ours and never ran; a new volume is still empty.
     await engine.containers.remove(id, { force: true }).catch(() => {})
@@ -208,22 +209,34 @@ async function realise(
     timeoutMs,
     volumeExisted: !volumeCreated,
     restartCountAtStart: 0,
+    onAccepting: declaredRestartPolicy(engine, id),
   })
-  await engine.containers.setRestartPolicy(id, RESTART_POLICY)
   progress?.({ step: 'ready', message: `PostgreSQL ready on 127.0.0.1:${spec.port}` })
   return finish(existing ? 'recreated' : 'created', id, volumeCreated)
 }
 
-/** Start; a port grabbed between pre-flight and start comes back from the engine as a 500 — explain it. */
+/**
+ * The declared restart policy, set once the server has shown it starts (it answers a startup message with an
+ * authentication request; waitReady runs this alongside its login).
+ */
+function declaredRestartPolicy(engine: Engine, id: string): () => Promise<void> {
+  return () => engine.containers.setRestartPolicy(id, RESTART_POLICY)
+}
+
+/**
+ * Start under STARTING_RESTART_POLICY (`policy`: the one the container has now; created with it, or left with
+ * it by `db down`); a port grabbed between pre-flight and start comes back from the engine as a 500 — explain it.
+ */
 async function startOrExplain(
   engine: Engine,
   spec: PostgresServerSpec,
   id: string,
   options: UpServerOptions,
+  policy: string | undefined,
 ): Promise<void> {
-  // The declared restart policy applies once the server has shown it starts (set again after the wait):
-  // a server that crashes while starting stays exited, with its real exit code, instead of looping.
-  await engine.containers.setRestartPolicy(id, 'no')
+  // A server that crashes while starting stays exited, with its real exit code, instead of looping.
+  if (policy !== STARTING_RESTART_POLICY)
+    await engine.containers.setRestartPolicy(id, STARTING_RESTART_POLICY)
   try {
     await engine.containers.start(id)
   } catch (error) {
