@@ -38,6 +38,8 @@ const BUNDLE_ID = /^\/\/ systemprompt-bundle ([0-9a-f]{16})\n/
 // whose value is its module function while this global is set: compiled as it is (wrapping it would put a second
 // copy of the source on the heap). The name is the one bundle.ts uses.
 const FUNCTION_REQUEST = '__systemprompt_bundle_function'
+/** How a selfStarting bundle begins, after its id line (selfStarting in bundle.ts writes it). */
+const SELF_STARTING = `(function (run) { return globalThis.${FUNCTION_REQUEST} ? run : `
 
 /**
  * `--version` without the bundle: the line oclif prints (its config.userAgent) from the package.json oclif reads.
@@ -222,7 +224,9 @@ function runBundle() {
   } catch {
     files = undefined
   }
-  const script = new vm.Script(idLine ? source : wrap(source), { filename: bundle, cachedData })
+  // A bundle of an older build has the id line without being selfStarting (a checkout pulled, not rebuilt): wrapped.
+  const selfStarts = idLine !== null && source.startsWith(SELF_STARTING, idLine[0].length)
+  const script = new vm.Script(selfStarts ? source : wrap(source), { filename: bundle, cachedData })
 
   const ownRefused = cachedData && !donor.file && script.cachedDataRejected
   if (files && (ownRefused || (!donor.file && !cachedData) || (donor.file && donor.count < MAX_FILES))) {

@@ -41,7 +41,9 @@ async function kindOf(path: string): Promise<Kind> {
 
 function errorToIssues(error: unknown, file: string): ErrorLocationIssue[] {
   if (!isSystempromptError(error)) {
-    return [{ code: ErrorCode.INTERNAL, file, message: `Unexpected error while checking ${file}.` }]
+    // Not a finding about the file (a module that did not load, a bug): its message, so it is not mistaken for one.
+    const why = error instanceof Error ? error.message : String(error)
+    return [{ code: ErrorCode.INTERNAL, file, message: `Unexpected error while checking ${file}: ${why}` }]
   }
   // One issue per problem of a file's content, each with a fix: the error's, unless the problem has its own.
   const perProblem: string[] = [ErrorCode.CONFIG_INVALID, ErrorCode.COMPOSE_INVALID]

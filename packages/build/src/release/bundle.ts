@@ -161,6 +161,11 @@ export async function bundleCli(options: BundleCliOptions): Promise<BundleCliRes
       metafile: true,
       minifyWhitespace: true,
       minifySyntax: true,
+      // Local names shortened too: a quarter less source to read and keep on every start (3.8 -> 2.9 MB; --help
+      // 220 -> 199 ms, db up --help 227 -> 216 ms interleaved here). keepNames: functions and classes keep their
+      // `.name` (error classes, oclif's command classes, stack traces stay readable).
+      minifyIdentifiers: true,
+      keepNames: true,
       legalComments: 'none',
       // Non-ASCII characters escaped (esbuild's default, relied on): the CLI's start reads the bundle as latin1,
       // a plain copy of its bytes, instead of decoding UTF-8.
