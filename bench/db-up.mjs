@@ -9,6 +9,10 @@
 //   (c)      `docker start` of that same container + the startup message in its log (followed, not polled)
 //   running  db up on a running server (nothing to do)      <= 250 ms
 //   status   db status on that running server               (information: reads shared.yaml back)
+//   (d)      systemprompt db up --help: this CLI's process start, no work          (information)
+//   (e)      docker inspect of that container: the docker CLI's start + one call  (information)
+//   warm-(d)+(e), cold-(d)+(e): the warm and cold runs with (c)'s and (a)'s process start in place of the CLI's,
+//            against the same floors (information: what `db up` itself adds to the engine's work)
 //
 //   node bench/db-up.mjs [--runs N] [--check] [--json-out FILE]
 //
@@ -150,7 +154,17 @@ async function pollLogin(port, user, password) {
 async function main() {
   const port = await freePort()
   const barePort = await freePort()
-  const times = { cold: [], bare: [], compose: [], warm: [], start: [], running: [], status: [] }
+  const times = {
+    cold: [],
+    bare: [],
+    compose: [],
+    warm: [],
+    start: [],
+    running: [],
+    status: [],
+    cliStart: [],
+    dockerStart: [],
+  }
 
   // One untimed round first: creates the project files (config, password, shared.yaml) and warms caches.
   cli(['db', 'up', '--port', String(port)])
@@ -180,6 +194,11 @@ async function main() {
     times.running.push(cli(['db', 'up']))
     // status reads shared.yaml back (the Compose schema's validator) and inspects the container
     times.status.push(cli(['db', 'status']))
+    // the two process starts: this CLI parsing `db up` and printing its help, the docker CLI's one call
+    times.cliStart.push(cli(['db', 'up', '--help']))
+    begin = process.hrtime.bigint()
+    docker('inspect', '--format', '{{.Id}}', container)
+    times.dockerStart.push(ms(begin))
     removeServer(container, volume)
 
     // (a) bare docker run + tight login poll, fresh volume
@@ -239,6 +258,10 @@ async function main() {
     { name: '(c) docker start + startup message', ms: m.start },
     { name: 'db up on a running server', ms: m.running, goalMs: 250 },
     { name: 'db status on a running server', ms: m.status },
+    { name: '(d) systemprompt db up --help', ms: m.cliStart },
+    { name: '(e) docker inspect (docker CLI start)', ms: m.dockerStart },
+    { name: 'warm db up - (d) + (e)', ms: m.warm - m.cliStart + m.dockerStart, ratioTo: startFloor },
+    { name: 'cold db up - (d) + (e)', ms: m.cold - m.cliStart + m.dockerStart, ratioTo: bareFloor },
   ]
   report(`db up: ${runs} rounds, image ${image}, medians of whole-process wall time`, rows, options)
   console.log(

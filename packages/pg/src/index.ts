@@ -16,3 +16,4 @@ export { isTransientPgError, mapPgError, type PgErrorContext } from './pg-errors
 export { createPool, type PgPool } from './pool.js'
 export { generatePassword, scramSha256Verifier } from './scram.js'
 export { quoteIdent, quoteLiteral } from './sql.js'
+export { STARTING_SQLSTATES } from './sqlstate.js'

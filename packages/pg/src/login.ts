@@ -1,9 +1,8 @@
 import { newClient, type PgTarget } from './connect.js'
+import { STARTING_SQLSTATES } from './sqlstate.js'
 
 /** Errors that mean "not accepting logins yet": try again after a short pause. */
 const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
-/** 57P03 cannot_connect_now ("the database system is starting up"), 57P01 admin_shutdown (init restarts). */
-const TRANSIENT_SQLSTATE = new Set(['57P03', '57P01'])
 
 /**
  * One login attempt plus `SELECT 1`: `true`, or the raw error (the caller decides between retry and a
@@ -31,7 +30,7 @@ export async function tryLogin(target: PgTarget, timeoutMs: number): Promise<tru
  */
 export function isTransientLoginError(error: Error): boolean {
   const code = (error as { code?: unknown }).code
-  if (typeof code === 'string' && (TRANSIENT_ERRNO.has(code) || TRANSIENT_SQLSTATE.has(code))) return true
+  if (typeof code === 'string' && (TRANSIENT_ERRNO.has(code) || STARTING_SQLSTATES.has(code))) return true
   return /Connection terminated|timeout expired|starting up|shutting down|ECONNRESET|socket hang up/i.test(
     error.message,
   )

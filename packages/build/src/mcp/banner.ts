@@ -10,6 +10,10 @@ import { MCP_SUPERVISOR_PID_ENV } from '@systemprompt/config/core'
  *   whether that pid still exists). When the supervisor died without stopping it (SIGKILL), the server sends
  *   itself SIGTERM (its own shutdown runs), and exits 5 s later if it is still there. Run by hand, without
  *   the variable, nothing is watched. The timer is unref'd: it never keeps a server alive.
+ *
+ * The `process.env` below is not this package reading the environment (the house rule: only config does):
+ * it is text of the artifact, a program of its own that runs without our packages, where the environment is
+ * the supervisor's only channel that leaves the server's own argv alone. Config owns the variable's name.
  */
 export const ARTIFACT_BANNER = `var __systemprompt_import_meta_url = require("node:url").pathToFileURL(__filename).href;
 (function () {

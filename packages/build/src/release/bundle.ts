@@ -161,9 +161,10 @@ export async function bundleCli(options: BundleCliOptions): Promise<BundleCliRes
       metafile: true,
       minifyWhitespace: true,
       minifySyntax: true,
-      // Local names shortened too: a quarter less source to read and keep on every start (3.8 -> 2.9 MB; --help
-      // 220 -> 199 ms, db up --help 227 -> 216 ms interleaved here). keepNames: functions and classes keep their
-      // `.name` (error classes, oclif's command classes, stack traces stay readable).
+      // Local names shortened too: a quarter less source to read and keep on every start (3.7 -> 2.7 MB; the
+      // figures of both builds: bench/cli-startup with SYSTEMPROMPT_BENCH_CLI_BIN). keepNames: functions and
+      // classes keep their `.name` (oclif's `constructor.name` fallback for a command id, pino's `err.type`, error
+      // classes, readable stack traces).
       minifyIdentifiers: true,
       keepNames: true,
       legalComments: 'none',

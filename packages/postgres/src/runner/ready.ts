@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { PostgresServerSpec } from '@systemprompt/compose'
 import { SystempromptError } from '@systemprompt/config/core'
 import type { Engine } from '@systemprompt/engine'
+import { STARTING_SQLSTATES } from '@systemprompt/pg/sqlstate'
 import { dbCommand, lastLines, scrub, serverLabel } from './errors.js'
 import { verifyLogin } from './probe.js'
 
@@ -53,9 +54,6 @@ export async function waitReady(
   await accepting
 }
 
-/** 57P03 cannot_connect_now (starting up, recovering), 57P01 admin_shutdown (the entrypoint's init restarts). */
-const STARTING_SQLSTATES = new Set(['57P03', '57P01'])
-
 async function poll(
   engine: Engine,
   spec: PostgresServerSpec,
@@ -66,12 +64,14 @@ async function poll(
   const deadline = begin + options.timeoutMs
   const timeout = () => Math.max(250, Math.min(2000, deadline - Date.now()))
   const login = { user: spec.adminUser, database: spec.database, password: options.password }
-  // The driver's verdict, loaded only when the protocol alone cannot settle an attempt.
+  // The driver's verdict, loaded only when the protocol alone cannot settle an attempt: `true`, or a transient
+  // error (try again; at the deadline, the timeout's "last error"); any other error is thrown as our message.
   const driverLogin = async (): Promise<true | Error> => {
-    const { tryLogin } = await import('@systemprompt/pg')
-    return tryLogin({ host: '127.0.0.1', port: spec.port, ...login }, timeout())
+    const { isTransientLoginError, tryLogin } = await import('@systemprompt/pg')
+    const result = await tryLogin({ host: '127.0.0.1', port: spec.port, ...login }, timeout())
+    if (result !== true && !isTransientLoginError(result)) throw loginError(spec, result, options)
+    return result
   }
-  const transient = async (error: Error) => (await import('@systemprompt/pg')).isTransientLoginError(error)
   for (let attempt = 1; ; attempt++) {
     options.onAttempt?.(attempt)
     if (attempt % EXIT_CHECK_EVERY === 1) await failIfExited(engine, spec, options)
@@ -82,19 +82,14 @@ async function poll(
     if (outcome.kind === 'ok') return
     const starting =
       outcome.kind === 'unavailable' && (outcome.noServer || STARTING_SQLSTATES.has(outcome.sqlstate ?? ''))
-    if (!starting) {
-      // Rejected, trust or cleartext, an error of another kind: what the driver says decides, and names it.
-      const result = await driverLogin()
-      if (result === true) return
-      if (!(await transient(result))) throw loginError(spec, result, options)
-    }
+    // Rejected, trust or cleartext, an error of another kind: what the driver says decides, and names it.
+    if (!starting && (await driverLogin()) === true) return
     if (Date.now() >= deadline) break
     await sleep(backoffMs(Date.now() - begin))
   }
   // What a login says now is the message's "last error" (an attempt that found nothing listening says no more).
   const lastError = await driverLogin()
   if (lastError === true) return
-  if (!(await transient(lastError))) throw loginError(spec, lastError, options)
   await failIfExited(engine, spec, options)
   const logs = await logTail(engine, spec, options.password)
   throw new SystempromptError({

@@ -160,6 +160,16 @@ describe('a copied project', () => {
     }
     const human = ok(w.cli(b, ['db', 'list']))
     expect(human.stderr).toMatch(/Warning: .*is a copy/)
+    // A listing that fails still gives the notice first: it comes before the error, never after it.
+    const sharedConfig = join(b, '.systemprompt', 'docker', 'shared_config.json')
+    const kept = readFileSync(sharedConfig, 'utf8')
+    writeFileSync(sharedConfig, '{ "port": ')
+    const broken = w.cli(b, ['cloud', 'tenant', 'list'])
+    writeFileSync(sharedConfig, kept)
+    expect(broken.status).not.toBe(0)
+    const notice = broken.stderr.search(/Warning: .*is a copy/)
+    expect(notice, broken.stderr).toBeGreaterThanOrEqual(0)
+    expect(broken.stderr.indexOf('shared_config.json', notice), broken.stderr).toBeGreaterThan(notice)
     // db doctor without --fix reports (its exit code is about problems found), and warns.
     const doctor = w.cli(b, ['db', 'doctor', '--json'])
     expect(doctor.json?.error?.code).not.toBe('PROJECT_COPIED')

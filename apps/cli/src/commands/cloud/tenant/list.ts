@@ -17,15 +17,15 @@ export default class TenantList extends BaseCommand<typeof TenantList> {
   async run(): Promise<ListTenantsResult> {
     const { listTenants } = await import('@systemprompt/registry')
     const layout = await this.project()
-    // The copy check (a warning at most, for a list) runs while the records and the server are read; its
-    // warning comes first, before the list or the error that listing ended with.
-    const guarded = guardProject(this, layout, 'read')
-    guarded.catch(() => {}) // observed now, awaited below
-    const result = await listTenants({ root: layout.root }).catch(async (error: unknown) => {
-      await guarded.catch(() => {})
-      throw error
-    })
-    await guarded
+    // The copy check (a warning at most, for a list) runs while the records and the server are read; both are
+    // waited for, so its warning comes before the list or the error that listing ended with.
+    const [guarded, listed] = await Promise.allSettled([
+      guardProject(this, layout, 'read'),
+      listTenants({ root: layout.root }),
+    ])
+    if (guarded.status === 'rejected') throw guarded.reason
+    if (listed.status === 'rejected') throw listed.reason
+    const result = listed.value
     if (result.tenants.length === 0) {
       this.log('No tenants yet. Create one with: systemprompt cloud tenant create')
       return result
