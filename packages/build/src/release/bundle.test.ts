@@ -6,10 +6,13 @@ import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   realpathSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
@@ -42,7 +45,7 @@ export async function runBundled({ commands, pjson }) {
 interface Fixture {
   root: string
   write(path: string, text: string): void
-  bundle(): ReturnType<typeof bundleCli>
+  bundle(chunks?: Parameters<typeof bundleCli>[0]['chunks']): ReturnType<typeof bundleCli>
   outfile: string
 }
 
@@ -75,7 +78,8 @@ function fixture(commands: Record<string, string>): Fixture {
     root,
     write,
     outfile,
-    bundle: () => bundleCli({ cliRoot: root, runtime: join(root, 'dist', 'runtime.js'), outfile }),
+    bundle: (chunks) =>
+      bundleCli({ cliRoot: root, runtime: join(root, 'dist', 'runtime.js'), outfile, chunks }),
   }
 }
 
@@ -102,6 +106,9 @@ function runAlone(bundle: string): {
   dirs.push(dir)
   const file = join(dir.path, 'alone.cjs')
   copyFileSync(bundle, file)
+  // and the chunks it names, as bundleCli wrote them next to it
+  const chunks = join(dirname(bundle), 'chunks')
+  if (existsSync(chunks)) cpSync(chunks, join(dir.path, 'chunks'), { recursive: true })
   const result = spawnSync(process.execPath, ['-e', LIKE_A_SEA, file], { cwd: dir.path, encoding: 'utf8' })
   const line = result.stdout.trim().split('\n').pop() ?? ''
   return { status: result.status, report: line ? JSON.parse(line) : {}, stderr: result.stderr }
@@ -189,6 +196,88 @@ export function version() {
     const ran = runAlone(fx.outfile)
     expect(ran.stderr).toBe('')
     expect(ran.report.out).toEqual([['/', 'function'], 'ERR_UNKNOWN_BUILTIN_MODULE'])
+  })
+
+  it('bundles the chunked packages into chunks next to it, loaded when a module importing them first runs', async () => {
+    const fx = fixture({
+      lazy: command(`const { heavy } = await import('fx-heavy'); return [globalThis.heavyLoaded, heavy()]`),
+      eager: command(`return [label(), globalThis.otherLoaded]`, `import { label } from '../eager.js'`),
+    })
+    fx.write('dist/eager.js', `import other from 'fx-other'\nexport const label = () => other.label\n`)
+    const pkg = (name: string, text: string) => {
+      fx.write(
+        `node_modules/${name}/package.json`,
+        JSON.stringify({ name, version: '1.0.0', main: 'index.js' }),
+      )
+      fx.write(`node_modules/${name}/index.js`, text)
+    }
+    pkg('fx-heavy', `globalThis.heavyLoaded = true\nexports.heavy = () => 'HEAVY-CODE ran'\n`)
+    pkg('fx-other', `globalThis.otherLoaded = true\nmodule.exports = { label: 'OTHER-CODE' }\n`)
+    const chunks = {
+      heavy: { modules: ['fx-heavy'], why: 'test' },
+      other: { modules: ['fx-other'], why: 'test' },
+      unused: { modules: ['fx-unused'], why: 'imported by nothing: no chunk' },
+    }
+    const result = await fx.bundle(chunks)
+    expect(result.chunks.map((chunk) => chunk.file).sort()).toEqual([
+      expect.stringMatching(/^chunks\/heavy-[0-9a-f]{16}\.cjs$/),
+      expect.stringMatching(/^chunks\/other-[0-9a-f]{16}\.cjs$/),
+    ])
+    const text = readFileSync(fx.outfile, 'latin1')
+    expect(text).not.toContain('HEAVY-CODE')
+    expect(text).not.toContain('OTHER-CODE')
+    for (const chunk of result.chunks) expect(text).toContain(`"${chunk.file}"`)
+    const out = join(dirname(fx.outfile), 'chunks')
+    expect(readdirSync(out).sort()).toEqual(result.chunks.map((chunk) => chunk.file.slice(7)).sort())
+
+    const ran = runAlone(fx.outfile)
+    expect(ran.stderr).toBe('')
+    expect(ran.report).toMatchObject({
+      heavyBeforeRun: false,
+      out: [
+        [true, 'HEAVY-CODE ran'],
+        ['OTHER-CODE', true],
+      ],
+    })
+
+    // A new build of a chunk replaces the old file; a chunk that is gone says what is broken.
+    pkg('fx-heavy', `globalThis.heavyLoaded = true\nexports.heavy = () => 'HEAVY-CODE 2 ran'\n`)
+    const second = await fx.bundle(chunks)
+    expect(readdirSync(out).sort()).toEqual(second.chunks.map((chunk) => chunk.file.slice(7)).sort())
+    expect(second.chunks.find((c) => c.file.startsWith('chunks/heavy'))?.file).not.toBe(
+      result.chunks.find((c) => c.file.startsWith('chunks/heavy'))?.file,
+    )
+    rmSync(join(out, second.chunks.find((c) => c.file.startsWith('chunks/heavy'))?.file.slice(7) ?? ''))
+    const broken = runAlone(fx.outfile)
+    expect(broken.status).not.toBe(0)
+    expect(broken.stderr).toMatch(
+      /Cannot load .*chunks\/heavy-[0-9a-f]{16}\.cjs, a part of the systemprompt CLI bundle \(ENOENT\): reinstall or rebuild the CLI/,
+    )
+  })
+
+  it("keeps only zod's English messages (the other locales say they are not bundled)", async () => {
+    const fx = fixture({
+      zod: command(
+        `const r = z.string().safeParse(1); let other; try { z.locales.de() } catch (error) { other = error.message }
+        return [r.error.issues[0].message, typeof z.locales.en, other]`,
+        `import { z } from 'zod'`,
+      ),
+    })
+    const config = realpathSync(
+      join(createRequire(import.meta.url).resolve('@systemprompt/config/core'), '..', '..'),
+    )
+    const zod = dirname(createRequire(join(config, 'package.json')).resolve('zod/package.json'))
+    mkdirSync(join(fx.root, 'node_modules'), { recursive: true })
+    symlinkSync(zod, join(fx.root, 'node_modules', 'zod'))
+    await fx.bundle()
+    expect(readFileSync(fx.outfile, 'latin1')).not.toContain('erwartet instanceof')
+    expect(runAlone(fx.outfile).report.out).toEqual([
+      [
+        'Invalid input: expected string, received number',
+        'function',
+        'zod\'s locale "de" is not part of the systemprompt bundle (English only)',
+      ],
+    ])
   })
 
   it('makes typescript and native addons fail as MODULE_NOT_FOUND at run time, not at build time', async () => {

@@ -1,10 +1,12 @@
 // The CLI as one CommonJS file (`apps/cli/dist/bundle/systemprompt.cjs`): what the release binary embeds.
 
 import { createHash } from 'node:crypto'
+import { readdir, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { ErrorCode, SystempromptError, writeFileAtomic } from '@systemprompt/config/core'
-import type { BuildFailure, Message, Metafile } from 'esbuild'
+import type { BuildFailure, BuildOptions, Message, Metafile, Plugin } from 'esbuild'
 import { assertSelfContained, type BundleMetafile } from '../require-gate.js'
+import { type BundleChunk, CHUNK_LOADER, chunkEntry, chunkFile, chunkPlan, chunkStubs } from './chunks.js'
 import { cliEntry } from './cli-entry.js'
 import {
   missingModules,
@@ -13,6 +15,7 @@ import {
   ownCreateRequire,
   preferModuleBuild,
   requireForDynamicImports,
+  zodEnglishOnly,
 } from './esbuild-plugins.js'
 
 /**
@@ -38,6 +41,8 @@ const BANNER = [
   'var __systemprompt_import_meta_url = require("node:url").pathToFileURL(__filename).href;',
   `var __systemprompt_import = globalThis.__systemprompt_import || ${IMPORT_FALLBACK};`,
 ].join('\n')
+/** The bundle's banner: BANNER and the chunk loader (chunks.ts). */
+const BUNDLE_BANNER = `${BANNER}\n${CHUNK_LOADER}`
 
 /**
  * The `import()`s left in the bundle (oclif loading an ESM plugin or tsx, by file URL) go through
@@ -112,6 +117,12 @@ export interface BundleCliOptions {
   prelude?: string
   /** Where the bundle goes (written atomically). */
   outfile: string
+  /**
+   * Packages few commands use, by group: each group is bundled into `chunks/<group>-<hash>.cjs` next to the
+   * bundle and loaded when a module importing one of them first runs (chunks.ts). A single executable embeds
+   * them as assets (buildRelease).
+   */
+  chunks?: Readonly<Record<string, BundleChunk>>
 }
 
 export interface BundleCliResult {
@@ -121,6 +132,8 @@ export interface BundleCliResult {
   ms: number
   /** Every command id in COMMANDS. */
   commands: string[]
+  /** The chunk files written next to the bundle (relative to its directory), with their size. */
+  chunks: { file: string; bytes: number }[]
   bundledPlugins: string[]
   /** Plugins of `oclif.plugins` left out (UNBUNDLED_PLUGINS says why). */
   skippedPlugins: string[]
@@ -142,79 +155,136 @@ export async function bundleCli(options: BundleCliOptions): Promise<BundleCliRes
   const started = performance.now()
   const entry = cliEntry(options.cliRoot, options.runtime)
   const esbuild = await import('esbuild')
-  let result: Awaited<ReturnType<typeof esbuild.build>>
-  try {
-    result = await esbuild.build({
-      stdin: {
-        contents: entry.source,
-        resolveDir: options.cliRoot,
-        sourcefile: 'systemprompt-bundle-entry.js',
-        loader: 'js',
+  const plan = chunkPlan()
+  const build = async (what: string, stdin: string, banner: string, plugins: Plugin[]) => {
+    let result: Awaited<ReturnType<typeof esbuild.build>>
+    try {
+      result = await esbuild.build(esbuildOptions(options, stdin, banner, plugins))
+    } catch (error) {
+      const errors = (error as Partial<BuildFailure>).errors
+      throw new SystempromptError({
+        code: ErrorCode.RELEASE_BUILD_FAILED,
+        category: 'user',
+        message: `Bundling ${what} failed: ${errors?.length ? errors.map(messageText).join('; ') : (error as Error).message}`,
+        fix: 'Fix the import esbuild names, rebuild the packages (pnpm build), then bundle again',
+        cause: error,
+      })
+    }
+    const output = result.outputFiles?.[0]
+    if (result.metafile === undefined || output === undefined) throw new Error('esbuild returned no output')
+    assertSelfContained(
+      loadsAtRunTime(result.metafile),
+      what === 'the CLI' ? 'The CLI bundle' : `The ${what}`,
+      {
+        allow: Object.keys(BUNDLE_EXTERNALS),
       },
-      absWorkingDir: options.cliRoot,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      outfile: options.outfile,
-      write: false,
-      metafile: true,
-      minifyWhitespace: true,
-      minifySyntax: true,
-      // Local names shortened too: a quarter less source to read and keep on every start (3.7 -> 2.7 MB; the
-      // figures of both builds: bench/cli-startup with SYSTEMPROMPT_BENCH_CLI_BIN). keepNames: functions and
-      // classes keep their `.name` (oclif's `constructor.name` fallback for a command id, pino's `err.type`, error
-      // classes, readable stack traces).
-      minifyIdentifiers: true,
-      keepNames: true,
-      legalComments: 'none',
-      // Non-ASCII characters escaped (esbuild's default, relied on): the CLI's start reads the bundle as latin1,
-      // a plain copy of its bytes, instead of decoding UTF-8.
-      charset: 'ascii',
-      banner: { js: options.prelude ? `${options.prelude}\n${BANNER}` : BANNER },
-      define: DEFINE,
-      external: Object.keys(BUNDLE_EXTERNALS),
-      plugins: [
-        missingModules(['typescript']),
-        ownCreateRequire(),
-        preferModuleBuild(['jsonc-parser']),
-        requireForDynamicImports(Object.keys(BUNDLE_EXTERNALS)),
-        nodeOnlyPg(),
-        oclifPlainSort(),
-      ],
-      logLevel: 'silent',
-    })
-  } catch (error) {
-    const errors = (error as Partial<BuildFailure>).errors
-    throw new SystempromptError({
-      code: ErrorCode.RELEASE_BUILD_FAILED,
-      category: 'user',
-      message: `Bundling the CLI failed: ${errors?.length ? errors.map(messageText).join('; ') : (error as Error).message}`,
-      fix: 'Fix the import esbuild names, rebuild the packages (pnpm build), then bundle again',
-      cause: error,
-    })
+    )
+    return { text: routeDynamicImports(output.text), warnings: result.warnings.map(messageText) }
   }
-  const output = result.outputFiles?.[0]
-  if (result.metafile === undefined || output === undefined) throw new Error('esbuild returned no output')
-  assertSelfContained(loadsAtRunTime(result.metafile), 'The CLI bundle', {
-    allow: Object.keys(BUNDLE_EXTERNALS),
-  })
-  const code = withBundleId(selfStarting(routeDynamicImports(output.text)))
+  const main = await build(
+    'the CLI',
+    entry.source,
+    options.prelude ? `${options.prelude}\n${BUNDLE_BANNER}` : BUNDLE_BANNER,
+    [chunkStubs(options.chunks ?? {}, plan)],
+  )
+  const warnings = [...main.warnings]
+  const chunks: { file: string; code: string }[] = []
+  let text = main.text
+  for (const [group, files] of plan.resolved) {
+    const chunk = await build(`chunk ${group} of the CLI bundle`, chunkEntry(files), BANNER, [])
+    warnings.push(...chunk.warnings)
+    const file = chunkFile(group, chunk.text)
+    chunks.push({ file, code: chunk.text })
+    text = text.replaceAll(JSON.stringify(plan.token(group)), JSON.stringify(file))
+  }
+  const code = withBundleId(selfStarting(text))
+  const dir = dirname(options.outfile)
+  // The chunks first: a bundle is never on disk without the chunks it names.
+  for (const chunk of chunks)
+    await writeFileAtomic(join(dir, chunk.file), chunk.code, { mode: 0o644, dirMode: 0o755 })
   await writeFileAtomic(options.outfile, code, { mode: 0o644, dirMode: 0o755 })
   // Next to the bundle, where oclif looks for it (the plugin root is the bundle's directory).
-  await writeFileAtomic(
-    join(dirname(options.outfile), 'oclif.manifest.json'),
-    `${JSON.stringify(entry.manifest)}\n`,
-    { mode: 0o644, dirMode: 0o755 },
-  )
+  await writeFileAtomic(join(dir, 'oclif.manifest.json'), `${JSON.stringify(entry.manifest)}\n`, {
+    mode: 0o644,
+    dirMode: 0o755,
+  })
+  await removeOldChunks(dir, new Set(chunks.map((chunk) => chunk.file)))
   return {
     outfile: options.outfile,
     bytes: Buffer.byteLength(code),
     ms: Math.round(performance.now() - started),
     commands: Object.keys(entry.commands),
+    chunks: chunks.map((chunk) => ({ file: chunk.file, bytes: Buffer.byteLength(chunk.code) })),
     bundledPlugins: entry.bundledPlugins,
     skippedPlugins: entry.skippedPlugins,
-    warnings: result.warnings.map(messageText),
+    warnings,
+  }
+}
+
+/** The chunk files of earlier builds (a chunk's name changes with its code). */
+async function removeOldChunks(dir: string, keep: ReadonlySet<string>): Promise<void> {
+  let names: string[]
+  try {
+    names = await readdir(join(dir, 'chunks'))
+  } catch {
+    return // none
+  }
+  for (const name of names)
+    if (/^[a-z0-9-]+-[0-9a-f]{16}\.cjs$/.test(name) && !keep.has(`chunks/${name}`))
+      await rm(join(dir, 'chunks', name), { force: true })
+}
+
+/**
+ * esbuild `--bundle --platform=node --target=node20 --format=cjs` of `stdin` (resolved from the CLI package),
+ * written as ASCII with local names shortened, through this package's plugins (esbuild-plugins.ts).
+ */
+function esbuildOptions(
+  options: BundleCliOptions,
+  stdin: string,
+  banner: string,
+  plugins: Plugin[],
+): BuildOptions & { write: false; metafile: true } {
+  return {
+    stdin: {
+      contents: stdin,
+      resolveDir: options.cliRoot,
+      sourcefile: 'systemprompt-bundle-entry.js',
+      loader: 'js',
+    },
+    absWorkingDir: options.cliRoot,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: options.outfile,
+    write: false,
+    metafile: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // Local names shortened too: a quarter less source to read and keep on every start (3.7 -> 2.7 MB; the
+    // figures of both builds: bench/cli-startup with SYSTEMPROMPT_BENCH_CLI_BIN). keepNames: functions and
+    // classes keep their `.name` (oclif's `constructor.name` fallback for a command id, pino's `err.type`, error
+    // classes, readable stack traces).
+    minifyIdentifiers: true,
+    keepNames: true,
+    legalComments: 'none',
+    // Non-ASCII characters escaped (esbuild's default, relied on): the CLI's start reads the bundle as latin1,
+    // a plain copy of its bytes, instead of decoding UTF-8.
+    charset: 'ascii',
+    banner: { js: banner },
+    define: DEFINE,
+    external: Object.keys(BUNDLE_EXTERNALS),
+    plugins: [
+      ...plugins,
+      missingModules(['typescript']),
+      ownCreateRequire(),
+      preferModuleBuild(['jsonc-parser']),
+      requireForDynamicImports(Object.keys(BUNDLE_EXTERNALS)),
+      nodeOnlyPg(),
+      oclifPlainSort(),
+      zodEnglishOnly(),
+    ],
+    logLevel: 'silent',
   }
 }
 

@@ -187,3 +187,42 @@ export function oclifPlainSort(): Plugin {
     unchanged: "oclif's command sort stays as it is",
   })
 }
+
+/**
+ * zod carries its messages in 50 languages (`z.locales`: 270 KB of the bundle, read on every start) and speaks
+ * English unless it is configured otherwise, which nothing here does. The bundle keeps English; every other
+ * locale is a function that says it is not bundled. When zod's locale index has another shape the build warns
+ * and bundles it unchanged.
+ */
+export function zodEnglishOnly(): Plugin {
+  const line = /^export \{ default as ([A-Za-z]+) \} from "\.\/([A-Za-z-]+)\.js";$/
+  return {
+    name: 'systemprompt-zod-english-only',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, async (args) => {
+        const text = await readFile(args.path, 'utf8')
+        const lines = text.split('\n').filter((each) => each.trim() !== '')
+        const names = lines.map((each) => line.exec(each))
+        if (names.some((each) => each === null) || !names.some((each) => each?.[1] === 'en'))
+          return {
+            contents: text,
+            loader: 'js',
+            warnings: [
+              {
+                text: `${args.path} is not a list of locale exports any more: all locales stay in the bundle`,
+              },
+            ],
+          }
+        const contents = names
+          .map((each) => {
+            const [, name, file] = each as RegExpExecArray
+            return name === 'en'
+              ? `export { default as en } from "./${file}.js";`
+              : `export const ${name} = () => { throw new Error(${JSON.stringify(`zod's locale "${name}" is not part of the systemprompt bundle (English only)`)}) };`
+          })
+          .join('\n')
+        return { contents, loader: 'js', resolveDir: dirname(args.path) }
+      })
+    },
+  }
+}

@@ -2,11 +2,12 @@
 // silent stderr, 0755, atomically in place; kept when nothing changed (fast), rebuilt when the bundle or the
 // binary changed. No Docker objects (the CLI's release test runs the real CLI binary in a container).
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '@systemprompt/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
-import { buildRelease } from './sea.js'
+import { CHUNK_LOADER } from './chunks.js'
+import { buildRelease, releaseState } from './sea.js'
 
 const dir = tempDir('sp-sea-')
 afterAll(() => dir.remove())
@@ -65,6 +66,47 @@ describe('buildRelease', () => {
     expect(second).toMatchObject({ built: true, reason: 'the binary was changed since it was built' })
     expect(runBinary('ok')).toMatchObject({ status: 0, stdout: 'changed ok true\n', stderr: '' })
     expect((await buildRelease({ bundle, output })).built).toBe(false)
+  }, 240_000)
+
+  it('embeds the chunks the bundle names as assets, loaded from inside the binary; a chunk changed or missing counts', async () => {
+    const chunked = join(dir.path, 'chunked', 'bundle.cjs')
+    const chunkName = 'chunks/greeting-0123456789abcdef.cjs'
+    const chunk = join(dir.path, 'chunked', chunkName)
+    const binary = join(dir.path, 'release', 'chunked')
+    mkdirSync(join(dir.path, 'chunked', 'chunks'), { recursive: true })
+    writeFileSync(
+      chunked,
+      `${CHUNK_LOADER}\nconst c = __systemprompt_chunk(${JSON.stringify(chunkName)}); console.log(c.greeting, c.file, c === __systemprompt_chunk(${JSON.stringify(chunkName)}))\n`,
+    )
+    writeFileSync(
+      chunk,
+      `module.exports = { greeting: 'from the chunk', file: __filename.endsWith(${JSON.stringify(chunkName)}) }\n`,
+    )
+    expect((await buildRelease({ bundle: chunked, output: binary })).built).toBe(true)
+    // run from elsewhere, with the chunk file gone: the binary has its own copy
+    rmSync(join(dir.path, 'chunked', 'chunks'), { recursive: true })
+    const ran = spawnSync(binary, [], { encoding: 'utf8', cwd: dir.path, env: { PATH: '/nonexistent' } })
+    expect(ran).toMatchObject({ status: 0, stdout: 'from the chunk true true\n', stderr: '' })
+
+    expect(await releaseState({ bundle: chunked, output: binary })).toMatchObject({
+      state: 'stale',
+      reason: 'a chunk of the CLI bundle is missing',
+    })
+    await expect(buildRelease({ bundle: chunked, output: binary })).rejects.toMatchObject({
+      code: 'RELEASE_BUILD_FAILED',
+      message: `The CLI bundle ${chunked} needs ${chunk}, which is missing`,
+    })
+    mkdirSync(join(dir.path, 'chunked', 'chunks'))
+    writeFileSync(chunk, `module.exports = { greeting: 'changed', file: true }\n`)
+    expect(await releaseState({ bundle: chunked, output: binary })).toMatchObject({
+      state: 'stale',
+      reason: 'inputs changed',
+    })
+    expect(await buildRelease({ bundle: chunked, output: binary })).toMatchObject({
+      built: true,
+      reason: 'inputs changed',
+    })
+    expect(spawnSync(binary, [], { encoding: 'utf8' }).stdout).toBe('changed true true\n')
   }, 240_000)
 
   it('says which bundle is missing', async () => {

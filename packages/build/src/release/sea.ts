@@ -2,15 +2,16 @@
 // Recipe and pitfalls: TESTBED.md "Single executable" (checked on Node 20).
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { arch, platform } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { ErrorCode, SystempromptError, withFileLock, writeFileAtomic } from '@systemprompt/config/core'
+import { chunkFilesOf } from './chunks.js'
 
 /** Bumped whenever the recipe below changes what a binary contains (a stamp of another format is stale). */
-const RECIPE = 1
+const RECIPE = 2
 /**
  * The fuse node flips when a blob is injected. Spelled in pieces: postject refuses a binary holding the string
  * twice, and this very code ends up inside the blob it injects.
@@ -175,12 +176,39 @@ async function removeLeftovers(output: string): Promise<void> {
     if (name.startsWith(prefix)) await rm(join(dirname(output), name), { force: true })
 }
 
-/** The hash of what a binary is made of: the bundle's bytes, this node, the builder and the options. */
+/**
+ * The chunks a bundle names (bundleCli writes them next to it), as single-executable assets: name -> file. One that
+ * is not there fails the build: the binary would fail on the first command that needs it.
+ */
+function chunkAssets(bundle: string, bundleBytes: Buffer): Record<string, string> {
+  const assets: Record<string, string> = {}
+  for (const name of chunkFilesOf(bundleBytes.toString('latin1'))) {
+    const file = join(dirname(bundle), name)
+    if (!existsSync(file))
+      throw failed(
+        `The CLI bundle ${bundle} needs ${file}, which is missing`,
+        'Build the CLI again (pnpm build): its build writes the bundle and its chunks together',
+        undefined,
+        file,
+      )
+    assets[name] = file
+  }
+  return assets
+}
+
+/** The hash of what a binary is made of: the bundle's and its chunks' bytes, this node, the builder and the options. */
 async function releaseInputs(
   bundleBytes: Buffer,
+  assets: Record<string, string>,
 ): Promise<{ inputs: string; bundleSha: string; nodeId: string }> {
   const node = await stat(process.execPath)
   const bundleSha = createHash('sha256').update(bundleBytes).digest('hex')
+  const chunks = Object.fromEntries(
+    Object.entries(assets).map(([name, file]) => [
+      name,
+      createHash('sha256').update(readFileSync(file)).digest('hex'),
+    ]),
+  )
   const nodeId = `${process.version} ${process.execPath} ${node.size} ${node.mtimeMs}`
   const inputs = createHash('sha256')
     .update(
@@ -188,6 +216,7 @@ async function releaseInputs(
         recipe: RECIPE,
         builder: builderVersion(),
         bundle: bundleSha,
+        chunks,
         node: nodeId,
         options: { useCodeCache: true, strip: true, target: `${platform()}-${arch()}` },
       }),
@@ -223,7 +252,13 @@ export async function releaseState(options: { bundle: string; output: string }):
       ? { state: 'current', reason: 'no CLI bundle to compare with', binary: output }
       : { state: 'missing', reason: 'no binary yet', binary: output }
   }
-  const { inputs } = await releaseInputs(bundleBytes)
+  let assets: Record<string, string>
+  try {
+    assets = chunkAssets(options.bundle, bundleBytes)
+  } catch {
+    return { state: 'stale', reason: 'a chunk of the CLI bundle is missing', binary: output }
+  }
+  const { inputs } = await releaseInputs(bundleBytes, assets)
   const reason = await staleReason(output, await readStamp(stampFile(output)), inputs)
   if (reason === undefined) return { state: 'current', reason: 'inputs unchanged', binary: output }
   return { state: reason === 'no binary yet' ? 'missing' : 'stale', reason, binary: output }
@@ -252,7 +287,8 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<BuildR
       bundle,
     )
   }
-  const { inputs, bundleSha } = await releaseInputs(bundleBytes)
+  const assets = chunkAssets(bundle, bundleBytes)
+  const { inputs, bundleSha } = await releaseInputs(bundleBytes, assets)
   const stampPath = stampFile(output)
   const lockFile = options.lockFile ?? join(dir, `.${basename(output)}.lock`)
 
@@ -290,6 +326,7 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<BuildR
             output: blob,
             useCodeCache: true,
             disableExperimentalSEAWarning: true,
+            assets,
           }),
         )
         const made = await run(process.execPath, ['--experimental-sea-config', config])
