@@ -255,6 +255,29 @@ export function version() {
     )
   })
 
+  it('loads the lazy built-ins (child_process, readline, ...) at their first use; default and namespace imports work', async () => {
+    const fx = fixture({
+      lazy: command(
+        `const loaded = (name) => process.moduleLoadList.includes('NativeModule ' + name)
+        const before = [loaded('child_process'), loaded('readline')]
+        const out = execFileSync(process.execPath, ['-e', 'process.stdout.write("hi")'], { encoding: 'utf8' })
+        return [before, out, loaded('child_process'), typeof createInterface, loaded('readline'), crypto.randomBytes(3).length, typeof createHash, typeof zlib.gzipSync]`,
+        `import { execFileSync } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import crypto from 'crypto'
+import { createHash } from 'node:crypto'
+import * as zlib from 'node:zlib'`,
+      ),
+    })
+    await fx.bundle()
+    const text = readFileSync(fx.outfile, 'latin1')
+    expect(text).not.toMatch(/require\("(node:)?(child_process|crypto|readline)"\)/)
+    const ran = runAlone(fx.outfile)
+    expect(ran.stderr).toBe('')
+    // (a default or namespace import reads the module's keys when its importer loads: it is loaded then)
+    expect(ran.report.out).toEqual([[[false, false], 'hi', true, 'function', true, 3, 'function', 'function']])
+  })
+
   it("keeps only zod's English messages (the other locales say they are not bundled)", async () => {
     const fx = fixture({
       zod: command(

@@ -1,6 +1,6 @@
 // The CLI as one CommonJS file (`apps/cli/dist/bundle/systemprompt.cjs`): what the release binary embeds.
 
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { readdir, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { ErrorCode, SystempromptError, writeFileAtomic } from '@systemprompt/config/core'
@@ -9,6 +9,10 @@ import { assertSelfContained, type BundleMetafile } from '../require-gate.js'
 import { type BundleChunk, CHUNK_LOADER, chunkEntry, chunkFile, chunkPlan, chunkStubs } from './chunks.js'
 import { cliEntry } from './cli-entry.js'
 import {
+  LAZY_BUILTINS,
+  LAZY_LOADER,
+  lazyBuiltins,
+  lazyRequires,
   missingModules,
   nodeOnlyPg,
   oclifPlainSort,
@@ -41,8 +45,8 @@ const BANNER = [
   'var __systemprompt_import_meta_url = require("node:url").pathToFileURL(__filename).href;',
   `var __systemprompt_import = globalThis.__systemprompt_import || ${IMPORT_FALLBACK};`,
 ].join('\n')
-/** The bundle's banner: BANNER and the chunk loader (chunks.ts). */
-const BUNDLE_BANNER = `${BANNER}\n${CHUNK_LOADER}`
+/** The bundle's banner: BANNER, the chunk loader (chunks.ts) and the lazy built-ins' (esbuild-plugins.ts). */
+const BUNDLE_BANNER = `${BANNER}\n${CHUNK_LOADER}\n${LAZY_LOADER}`
 
 /**
  * The `import()`s left in the bundle (oclif loading an ESM plugin or tsx, by file URL) go through
@@ -156,10 +160,13 @@ export async function bundleCli(options: BundleCliOptions): Promise<BundleCliRes
   const entry = cliEntry(options.cliRoot, options.runtime)
   const esbuild = await import('esbuild')
   const plan = chunkPlan()
-  const build = async (what: string, stdin: string, banner: string, plugins: Plugin[]) => {
+  const lazyMarker = `systemprompt-lazy-${randomBytes(8).toString('hex')}:`
+  /** The bundle itself (`chunk` undefined) or the chunk of that group. */
+  const build = async (chunk: string | undefined, stdin: string, banner: string, plugins: Plugin[]) => {
+    const what = chunk === undefined ? 'the CLI' : `chunk ${chunk} of the CLI bundle`
     let result: Awaited<ReturnType<typeof esbuild.build>>
     try {
-      result = await esbuild.build(esbuildOptions(options, stdin, banner, plugins))
+      result = await esbuild.build(esbuildOptions(options, stdin, banner, plugins, chunk !== undefined))
     } catch (error) {
       const errors = (error as Partial<BuildFailure>).errors
       throw new SystempromptError({
@@ -174,24 +181,25 @@ export async function bundleCli(options: BundleCliOptions): Promise<BundleCliRes
     if (result.metafile === undefined || output === undefined) throw new Error('esbuild returned no output')
     assertSelfContained(
       loadsAtRunTime(result.metafile),
-      what === 'the CLI' ? 'The CLI bundle' : `The ${what}`,
-      {
-        allow: Object.keys(BUNDLE_EXTERNALS),
-      },
+      chunk === undefined ? 'The CLI bundle' : `The ${what}`,
+      { allow: [...Object.keys(BUNDLE_EXTERNALS), ...LAZY_BUILTINS.map((name) => `${lazyMarker}${name}`)] },
     )
-    return { text: routeDynamicImports(output.text), warnings: result.warnings.map(messageText) }
+    const text = lazyRequires(routeDynamicImports(output.text), lazyMarker)
+    if (text.includes(lazyMarker))
+      throw new Error(`a lazy built-in of ${what} is used in a form lazyRequires does not rewrite`)
+    return { text, warnings: result.warnings.map(messageText) }
   }
   const main = await build(
-    'the CLI',
+    undefined,
     entry.source,
     options.prelude ? `${options.prelude}\n${BUNDLE_BANNER}` : BUNDLE_BANNER,
-    [chunkStubs(options.chunks ?? {}, plan)],
+    [chunkStubs(options.chunks ?? {}, plan), lazyBuiltins(lazyMarker)],
   )
   const warnings = [...main.warnings]
   const chunks: { file: string; code: string }[] = []
   let text = main.text
   for (const [group, files] of plan.resolved) {
-    const chunk = await build(`chunk ${group} of the CLI bundle`, chunkEntry(files), BANNER, [])
+    const chunk = await build(group, chunkEntry(files), BANNER, [])
     warnings.push(...chunk.warnings)
     const file = chunkFile(group, chunk.text)
     chunks.push({ file, code: chunk.text })
@@ -243,6 +251,7 @@ function esbuildOptions(
   stdin: string,
   banner: string,
   plugins: Plugin[],
+  chunk: boolean,
 ): BuildOptions & { write: false; metafile: true } {
   return {
     stdin: {
@@ -261,12 +270,15 @@ function esbuildOptions(
     metafile: true,
     minifyWhitespace: true,
     minifySyntax: true,
-    // Local names shortened too: a quarter less source to read and keep on every start (3.7 -> 2.7 MB; the
-    // figures of both builds: bench/cli-startup with SYSTEMPROMPT_BENCH_CLI_BIN). keepNames: functions and
-    // classes keep their `.name` (oclif's `constructor.name` fallback for a command id, pino's `err.type`, error
-    // classes, readable stack traces).
+    // Local names shortened too: a quarter less source to read and keep on every start (3.7 -> 2.7 MB).
     minifyIdentifiers: true,
-    keepNames: true,
+    // keepNames gives every function and class its source name back with `Object.defineProperty(f, 'name')`,
+    // which turns each one into a dictionary-mode object (~470 bytes each; V8's %HasFastProperties says so): 1.2
+    // MB of `config validate`'s heap. The bundle itself does not need it: our error classes, zod's and
+    // inquirer's set `name` themselves, oclif takes command ids from COMMANDS (its `constructor.name` fallback is
+    // only for a class run on its own), and stack traces show the short names. A chunk keeps the names (avvio
+    // and fastify-plugin name plugins after their functions), paid only by the commands that load it.
+    keepNames: chunk,
     legalComments: 'none',
     // Non-ASCII characters escaped (esbuild's default, relied on): the CLI's start reads the bundle as latin1,
     // a plain copy of its bytes, instead of decoding UTF-8.

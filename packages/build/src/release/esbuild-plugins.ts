@@ -226,3 +226,76 @@ export function zodEnglishOnly(): Plugin {
     },
   }
 }
+
+/**
+ * The built-ins loaded on first use instead of when the module that imports them loads: each one Node has to
+ * compile and set up when it is first required (child_process brings net, dgram and the stream wrappers with it;
+ * readline, perf_hooks and crypto their own modules), and oclif and our packages import them at top level for
+ * paths most commands never take (oclif's shell lookup, its stdin reader). Only built-ins whose exports are a
+ * plain object: a module that is a function or class (events, stream, assert) stays as it is.
+ */
+export const LAZY_BUILTINS = [
+  'async_hooks',
+  'child_process',
+  'crypto',
+  'dgram',
+  'dns',
+  'http',
+  'https',
+  'net',
+  'perf_hooks',
+  'readline',
+  'readline/promises',
+  'timers/promises',
+  'tls',
+  'v8',
+  'worker_threads',
+  'zlib',
+] as const
+
+/**
+ * `__systemprompt_lazy(id)`, in the bundle's banner: an object that stands for the built-in `id` and requires it
+ * at the first look at it (a property, `in`, its keys). Two lazy copies of one module are two objects (nothing
+ * here compares module objects).
+ */
+export const LAZY_LOADER = [
+  'function __systemprompt_lazy(id) {',
+  '  var loaded; function load() { return loaded || (loaded = require(id)); }',
+  '  return new Proxy({}, {',
+  '    get: function (_, key) { return load()[key]; },',
+  '    has: function (_, key) { return key in load(); },',
+  '    ownKeys: function () { return Reflect.ownKeys(load()); },',
+  '    getOwnPropertyDescriptor: function (_, key) {',
+  '      var found = Object.getOwnPropertyDescriptor(load(), key); if (found) found.configurable = true; return found;',
+  '    },',
+  '  });',
+  '}',
+].join('\n')
+
+/**
+ * Static imports and `require()`s of LAZY_BUILTINS (with or without `node:`) become `require("<marker><name>")` of
+ * an external (a bundled stand-in module would be wrapped by esbuild's `__toESM`, which reads every export at
+ * once); `lazyRequires` then turns those into `__systemprompt_lazy("node:<name>")`. The marker is new for each
+ * build, so no other text of the bundle can look like it.
+ */
+export function lazyBuiltins(marker: string): Plugin {
+  const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.map(escapeRegExp).join('|')})$`)
+  return {
+    name: 'systemprompt-lazy-builtins',
+    setup(build) {
+      build.onResolve({ filter }, (args) =>
+        args.kind === 'import-statement' || args.kind === 'require-call'
+          ? { path: `${marker}${args.path.replace(/^node:/, '')}`, external: true }
+          : undefined,
+      )
+    },
+  }
+}
+
+/** The bundle's text with lazyBuiltins' marked requires made lazy. */
+export function lazyRequires(code: string, marker: string): string {
+  return code.replaceAll(
+    new RegExp(`require\\("${escapeRegExp(marker)}([a-z_/]+)"\\)`, 'g'),
+    (_, name: string) => `__systemprompt_lazy("node:${name}")`,
+  )
+}
