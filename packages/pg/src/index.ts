@@ -1,6 +1,7 @@
 export {
   type ConnectOptions,
   connect,
+  endClient,
   formatDatabaseUrl,
   localUrlPort,
   maskDatabaseUrl,

@@ -1,4 +1,4 @@
-import { newClient, type PgTarget } from './connect.js'
+import { endClient, newClient, type PgTarget } from './connect.js'
 import { STARTING_SQLSTATES } from './sqlstate.js'
 
 /** Errors that mean "not accepting logins yet": try again after a short pause. */
@@ -17,9 +17,8 @@ export async function tryLogin(target: PgTarget, timeoutMs: number): Promise<tru
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error))
   } finally {
-    // Not waited for: the Terminate is sent at once, and the server's close costs a round trip the answer
-    // does not depend on (the open socket keeps the process alive until it is closed).
-    client.end().catch(() => {})
+    // Not waited for: the Terminate is sent at once, and the answer does not depend on the close.
+    void endClient(client)
   }
 }
 

@@ -3,15 +3,15 @@
  * quoting of hostile names, and SCRAM verifiers the server accepts.
  */
 import { randomBytes } from 'node:crypto'
-import { freePort, newRunId, removeRun, startTestPostgres } from '@systemprompt/testkit'
+import { freePort, newRunId, removeRun, startTestPostgres, type TestPostgres } from '@systemprompt/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connect, type PgTarget, withClient } from './connect.js'
+import { connect, endClient, newClient, withClient } from './connect.js'
 import { isTransientLoginError, sqlstateOf, tryLogin } from './login.js'
 import { scramSha256Verifier } from './scram.js'
 import { quoteIdent, quoteLiteral } from './sql.js'
 
 const run = newRunId()
-let admin: PgTarget
+let admin: TestPostgres
 
 beforeAll(async () => {
   admin = await startTestPostgres(run, { name: `sp-test-pg-${run}` })
@@ -35,6 +35,45 @@ describe('login probe', () => {
     const outcome = await tryLogin({ ...admin, port: await freePort() }, 1000)
     expect(outcome).toBeInstanceOf(Error)
     expect(isTransientLoginError(outcome as Error)).toBe(true)
+  })
+})
+
+describe('endClient', () => {
+  it('ends the session with Terminate and closes our side without waiting for the server: no abandoned session', async () => {
+    const name = `sp-end-${run}`
+    // Sessions of this database that ended without Terminate (the client just went away), as the server counts them.
+    const abandoned = () =>
+      withClient(admin, async (c) => {
+        await c.query('SELECT pg_stat_clear_snapshot()')
+        const res = await c.query(
+          'SELECT sessions_abandoned::int AS n FROM pg_stat_database WHERE datname = $1',
+          [admin.database],
+        )
+        return res.rows[0].n as number
+      })
+    const before = await abandoned()
+    for (let i = 0; i < 3; i++) {
+      const client = await connect(admin, { applicationName: name })
+      await client.query('SELECT 1')
+      await endClient(client)
+      expect(client.connection.stream.destroyed).toBe(true)
+    }
+    // a client that never connected, and one that failed to: nothing to wait for
+    await endClient(newClient(admin, 1000))
+    await connect({ ...admin, port: await freePort() }, { timeoutMs: 500 }).catch(() => undefined)
+    const gone = await withClient(admin, async (c) => {
+      for (let tries = 0; tries < 100; tries++) {
+        const left = await c.query(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+          [name],
+        )
+        if (left.rows[0].n === 0) return true
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      return false
+    })
+    expect(gone).toBe(true)
+    expect(await abandoned()).toBe(before)
   })
 })
 

@@ -33,20 +33,35 @@ const MAX_SIZE_LANES = 4
  */
 export async function listServerDatabases(client: PgClient, target?: PgTarget): Promise<ServerDatabase[]> {
   try {
-    const res = await client.query<{ oid: number; name: string; owner: string; closed: boolean }>(`
+    // Up to PARALLEL_SIZES_FROM databases the sizes come with the list, in the same round trip.
+    const res = await client.query<{
+      oid: number
+      name: string
+      owner: string
+      closed: boolean
+      size: string | null
+    }>(
+      `
       SELECT d.oid, d.datname AS name,
              pg_get_userbyid(d.datdba) AS owner,
              (d.datacl IS NOT NULL AND NOT EXISTS (
                 SELECT 1 FROM aclexplode(d.datacl) a WHERE a.grantee = 0 AND a.privilege_type = 'CONNECT'
-             )) AS closed
+             )) AS closed,
+             CASE WHEN (SELECT count(*) FROM pg_database WHERE NOT datistemplate) <= $1
+                  THEN pg_database_size(d.oid)::text END AS size
         FROM pg_database d
        WHERE NOT d.datistemplate
-       ORDER BY d.datname`)
-    const sizes = await databaseSizes(
-      client,
-      res.rows.map((r) => r.oid),
-      target,
+       ORDER BY d.datname`,
+      [PARALLEL_SIZES_FROM],
     )
+    const sized = res.rows.every((r) => r.size !== null)
+    const sizes = sized
+      ? new Map(res.rows.map((r) => [r.oid, Number(r.size)]))
+      : await databaseSizes(
+          client,
+          res.rows.map((r) => r.oid),
+          target,
+        )
     return res.rows.map((r) => ({
       name: r.name,
       owner: r.owner,

@@ -1,7 +1,7 @@
 // How the registry reaches a server as admin: the default provider, and the shared server's fast path.
 // Kept apart from servers.ts (the types) so the provider and live.ts can use those without a cycle.
 import { projectLayout } from '@systemprompt/config'
-import { connect, type PgClient, withClient } from '@systemprompt/pg'
+import { connect, endClient, type PgClient, withClient } from '@systemprompt/pg'
 import { recordedSharedServer } from './live.js'
 import { type AdminServer, adminTarget, type ServerProvider, type ServerRequest } from './servers.js'
 
@@ -38,7 +38,7 @@ export async function withSharedAdmin<T>(
       try {
         return await fn(client, recorded)
       } finally {
-        await client.end().catch(() => {})
+        await endClient(client)
       }
     }
   }
