@@ -14,7 +14,7 @@ import { upServer } from '../runner/up.js'
 import { resolveImage } from './context.js'
 import { type EnsureServerResult, serverResult } from './server-result.js'
 import { peekSharedConfig } from './shared-config.js'
-import { loginProven, recordLoginProof } from './shared-login-proof.js'
+import { type EarlyLoginCheck, earlyLoginCheck, loginProven, recordLoginProof } from './shared-login-proof.js'
 import type { EnsureSharedServerOptions } from './shared-options.js'
 import { sharedSpec } from './shared-spec.js'
 
@@ -31,12 +31,15 @@ export interface DeclaredServer {
   password: string
   container: ContainerInfo
   composeFile: string
+  /** The login check begun alongside the inspect (`probeEarly`). */
+  early?: EarlyLoginCheck
 }
 
 export async function asDeclared(
   engine: Engine,
   layout: ProjectLayout,
   options: EnsureSharedServerOptions,
+  probeEarly = false,
 ): Promise<DeclaredServer | undefined> {
   if (options.resetVolume) return undefined
   const config = await peekSharedConfig(layout.sharedConfig)
@@ -47,6 +50,8 @@ export async function asDeclared(
     image: resolveImage(options.postgresImage, undefined, config.image),
     port,
   })
+  // A running server is the common case: its login check starts now, not after the inspect.
+  const early = probeEarly ? earlyLoginCheck(spec) : undefined
   const [text, secret, container] = await Promise.all([
     readFile(layout.sharedCompose, 'utf8').catch(() => undefined),
     readPasswordFile(spec.passwordFile),
@@ -61,7 +66,13 @@ export async function asDeclared(
   const mount = container.Mounts.find((m) => m.Destination === SECRET_MOUNT_PATH)
   if (mount?.Source !== spec.passwordFile) return undefined
   const state = container.State
-  const found = { spec, password: config.admin_password, container, composeFile: layout.sharedCompose }
+  const found = {
+    spec,
+    password: config.admin_password,
+    container,
+    composeFile: layout.sharedCompose,
+    ...(early ? { early } : {}),
+  }
   if (state.Running && !state.Restarting && !state.Paused && state.Health?.Status !== 'unhealthy')
     return { state: 'running', ...found }
   // Stopped by `db down`, a reboot or `docker stop` (exited), or made and never started (created).
@@ -81,7 +92,8 @@ export async function runningAsDeclared(
   started: number,
 ): Promise<EnsureServerResult | undefined> {
   if (declared?.state !== 'running') return undefined
-  if (!(await loginProven(declared.spec, declared.container, declared.password))) return undefined
+  if (!(await loginProven(declared.spec, declared.container, declared.password, declared.early)))
+    return undefined
   return serverResult({
     spec: declared.spec,
     adminPassword: declared.password,

@@ -30,24 +30,44 @@ async function readProof(file: string): Promise<Partial<LoginProof> | undefined>
   }
 }
 
+/** The proof on disk and the startup-message probe, begun before the container is known (`earlyLoginCheck`). */
+export interface EarlyLoginCheck {
+  proof: Promise<Partial<LoginProof> | undefined>
+  accepts: Promise<boolean>
+}
+
+/**
+ * Reads the proof and probes `spec`'s port at once, while the caller still inspects the container: on a running
+ * server whose proof holds, the probe's answer is all `loginProven` needs, and the server's backend start then
+ * overlaps the engine's round trip. Neither promise rejects; unused, they cost one refused or closed connection.
+ */
+export function earlyLoginCheck(spec: PostgresServerSpec): EarlyLoginCheck {
+  return {
+    proof: readProof(proofFile(spec)),
+    accepts: acceptsLogins(spec.port, spec.adminUser, spec.database),
+  }
+}
+
 /**
  * Does `password` open the running `container` now? A proof for this very start of the container and this
- * password: the startup-message probe (it is up and takes logins). Otherwise a real login, then the proof.
+ * password: the startup-message probe (it is up and takes logins; `early`'s, when the caller began one).
+ * Otherwise a real login, then the proof.
  */
 export async function loginProven(
   spec: PostgresServerSpec,
   container: ContainerInfo,
   password: string,
+  early?: EarlyLoginCheck,
 ): Promise<boolean> {
   const key = proofOf(container, password)
   const file = proofFile(spec)
-  const proof = await readProof(file)
+  const proof = await (early?.proof ?? readProof(file))
   if (
     proof?.containerId === key.containerId &&
     proof.startedAt === key.startedAt &&
     proof.passwordSha256 === key.passwordSha256
   )
-    return acceptsLogins(spec.port, spec.adminUser, spec.database)
+    return (await early?.accepts) || acceptsLogins(spec.port, spec.adminUser, spec.database)
   const outcome = await verifyLogin(spec.port, { user: spec.adminUser, database: spec.database, password })
   if (outcome.kind !== 'ok') return false
   await writeProof(file, key)

@@ -65,7 +65,7 @@ export async function ensureSharedServer(options: EnsureSharedServerOptions): Pr
   const timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
   // Running exactly as declared (a login proved the password): answer without the lock, the schemas or the
   // YAML parser. Stopped exactly as declared: the lock, then only a start.
-  const declared = await asDeclared(engine, layout, options)
+  const declared = await asDeclared(engine, layout, options, true)
   const result =
     (await runningAsDeclared(declared, started)) ??
     // One `db up` per project at a time; concurrent `tenant create`s queue here instead of racing the engine.
