@@ -62,6 +62,8 @@ export const ErrorCode = {
   /** `db psql`: the server's container exists but is not running. */
   SERVER_NOT_RUNNING: 'SERVER_NOT_RUNNING',
   INTERNAL: 'INTERNAL',
+  /** A file of the installed CLI (a chunk of its bundle) or an asset of the release binary cannot be read. */
+  INSTALL_BROKEN: 'INSTALL_BROKEN',
   // Raised by engine, compose and registry (listed here so the catalogue is complete)
   ADOPTION_FAILED: 'ADOPTION_FAILED',
   COMPOSE_HAND_EDITED: 'COMPOSE_HAND_EDITED',

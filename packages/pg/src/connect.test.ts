@@ -65,3 +65,46 @@ describe('repointLocalUrl', () => {
     )
   })
 })
+
+// A peer that speaks just enough of the protocol to let a client in (AuthenticationOk, ReadyForQuery) and then
+// never closes its side: what a real server's backend does for the ~10 ms it takes to exit, held open here so
+// the test can tell endClient (closes ours after Terminate) from client.end() (waits for the server's close).
+// The real server's view of endClient (no abandoned session) is in pg.integration.test.ts.
+describe('endClient', () => {
+  it('sends Terminate and returns without waiting for the server to close its side', async () => {
+    const { createServer } = await import('node:net')
+    const received: Buffer[] = []
+    const sockets: import('node:net').Socket[] = []
+    // allowHalfOpen: our FIN does not make it close its side (Node's default would)
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      sockets.push(socket)
+      let startup = true
+      socket.on('data', (data) => {
+        received.push(data)
+        if (!startup) return
+        startup = false
+        const ok = Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 0]) // 'R' AuthenticationOk
+        const ready = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]) // 'Z' ReadyForQuery (idle)
+        socket.write(Buffer.concat([ok, ready]))
+      })
+      socket.on('error', () => {})
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as import('node:net').AddressInfo).port
+    try {
+      const { connect, endClient } = await import('./connect.js')
+      const client = await connect({ host: '127.0.0.1', port, user: 'u', password: 'p', database: 'd' })
+      const ended = await Promise.race([
+        endClient(client).then(() => 'ended'),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting after 3 s'), 3000)),
+      ])
+      expect(ended).toBe('ended')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      // the last thing the client sent is Terminate: 'X', length 4
+      expect(Buffer.concat(received).subarray(-5)).toEqual(Buffer.from([0x58, 0, 0, 0, 4]))
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+})

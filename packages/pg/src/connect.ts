@@ -16,7 +16,7 @@ export type PgClient = pg.Client
 
 /**
  * Opens a connection or throws our error (DATABASE_UNREACHABLE, DATABASE_AUTH_FAILED, ...). The caller
- * must `end()` it; use `withClient` when the connection lives for one task.
+ * must end it (`endClient`); use `withClient` when the connection lives for one task.
  */
 export interface ConnectOptions {
   timeoutMs?: number
@@ -57,8 +57,10 @@ const sockets = new WeakMap<PgClient, Socket>()
 /**
  * Ends a client's session the way `client.end()` does (the Terminate message, then our side of the TCP
  * connection), without waiting for the server to close its side as well: a backend that got Terminate exits on
- * its own (the server logs no lost connection), and its exit costs a command 10 ms before its process can end.
- * Never throws.
+ * its own (the server counts no abandoned session), and its exit costs a command 10 ms before its process can
+ * end. So when it returns, the server's backend may still be there for a few ms: whatever needs it gone (a
+ * session-level advisory lock to be free, a database without sessions for DROP without FORCE) waits for
+ * `client.end()` instead, as the migrations do. Only for a client whose `connect()` has settled. Never throws.
  */
 export async function endClient(client: PgClient): Promise<void> {
   const socket = sockets.get(client)

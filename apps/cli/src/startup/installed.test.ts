@@ -1,12 +1,16 @@
 // The installed `systemprompt` (bin/run.cjs): the bundle under a V8 code cache, its --version shortcut, and
 // user plugins loaded from disk next to the bundle.
+import { spawnSync } from 'node:child_process'
 import {
   chmodSync,
   chownSync,
+  cpSync,
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs'
@@ -135,6 +139,30 @@ describe('the installed CLI', () => {
       expect(cacheFiles('.bin')).not.toContain(helpFile)
     } finally {
       utimesSync(bundle, atime, mtime)
+    }
+  })
+
+  it('starts without its chunks: help, init and config validate read none (they hold what few commands run)', () => {
+    const cli = join(fileURLToPath(import.meta.url), '..', '..', '..')
+    const copy = join(dir.path, 'cli')
+    cpSync(join(cli, 'bin'), join(copy, 'bin'), { recursive: true })
+    cpSync(join(cli, 'package.json'), join(copy, 'package.json'))
+    cpSync(join(cli, 'dist', 'bundle'), join(copy, 'dist', 'bundle'), {
+      recursive: true,
+      filter: (source) => !source.includes(`${join('dist', 'bundle', 'chunks')}`),
+    })
+    symlinkSync(join(cli, 'node_modules'), join(copy, 'node_modules'))
+    expect(existsSync(join(cli, 'dist', 'bundle', 'chunks'))).toBe(true)
+    expect(existsSync(join(copy, 'dist', 'bundle', 'chunks'))).toBe(false)
+    const project = join(dir.path, 'project')
+    mkdirSync(project)
+    for (const args of [['--help'], ['db', 'up', '--help'], ['init'], ['config', 'validate']]) {
+      const ran = spawnSync(process.execPath, [join(copy, 'bin', 'run.cjs'), ...args], {
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...process.env, ...env, NO_COLOR: '1', SYSTEMPROMPT_DATA_DIR: join(dir.path, 'data', 'sp') },
+      })
+      expect({ args, status: ran.status, stderr: ran.stderr }).toEqual({ args, status: 0, stderr: '' })
     }
   })
 

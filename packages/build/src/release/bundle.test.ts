@@ -22,6 +22,7 @@ import { Script } from 'node:vm'
 import { type TempDir, tempDir } from '@systemprompt/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bundleCli } from './bundle.js'
+import { CHUNK_LOADER } from './chunks.js'
 
 const dirs: TempDir[] = []
 afterEach(() => {
@@ -251,8 +252,77 @@ export function version() {
     const broken = runAlone(fx.outfile)
     expect(broken.status).not.toBe(0)
     expect(broken.stderr).toMatch(
-      /Cannot load .*chunks\/heavy-[0-9a-f]{16}\.cjs, a part of the systemprompt CLI bundle \(ENOENT\): reinstall or rebuild the CLI/,
+      /SystempromptError\]?: Cannot load .*chunks\/heavy-[0-9a-f]{16}\.cjs, a part of the systemprompt CLI bundle \(ENOENT\)/,
     )
+  })
+
+  it('refuses a chunk of an ES-module-only package, one with a dynamic import(), and a group name unfit for a file', async () => {
+    const fx = fixture({ esm: command(`return (await import('fx-esm')).default()`) })
+    fx.write(
+      'node_modules/fx-esm/package.json',
+      JSON.stringify({ name: 'fx-esm', type: 'module', exports: './index.js' }),
+    )
+    fx.write('node_modules/fx-esm/index.js', `export default () => 'esm'\n`)
+    await expect(fx.bundle({ esm: { modules: ['fx-esm'], why: 'test' } })).rejects.toMatchObject({
+      code: 'RELEASE_BUILD_FAILED',
+      message: expect.stringMatching(/^Chunk esm of the CLI bundle: .*fx-esm\/index\.js is an ES module/),
+    })
+    // unchunked it bundles and runs
+    await fx.bundle()
+    expect(runAlone(fx.outfile).report.out).toEqual(['esm'])
+
+    const dynamic = fixture({ dyn: command(`return (await import('fx-dyn')).where()`) })
+    dynamic.write('node_modules/fx-dyn/package.json', JSON.stringify({ name: 'fx-dyn', main: 'index.js' }))
+    dynamic.write(
+      'node_modules/fx-dyn/index.js',
+      `exports.where = async () => (await import(globalThis.x)).y\n`,
+    )
+    await expect(dynamic.bundle({ dyn: { modules: ['fx-dyn'], why: 'test' } })).rejects.toMatchObject({
+      code: 'RELEASE_BUILD_FAILED',
+      message:
+        'Chunk dyn of the CLI bundle has a dynamic import(), which a chunk cannot run in the release binary',
+    })
+    await expect(dynamic.bundle({ 'My/Chunk': { modules: ['fx-dyn'], why: 'test' } })).rejects.toThrow(
+      'chunk group name "My/Chunk" must be lower-case letters, digits and dashes',
+    )
+  })
+
+  it('the chunk loader: INSTALL_BROKEN as our error for a chunk it cannot read or compile, tried again next time', () => {
+    const dir = tempDir('sp-chunk-loader-')
+    dirs.push(dir)
+    const load = new Function('require', '__dirname', `${CHUNK_LOADER}\nreturn __systemprompt_chunk`)(
+      createRequire(import.meta.url),
+      dir.path,
+    ) as (file: string) => Record<string, unknown>
+    const file = 'chunks/x-0123456789abcdef.cjs'
+    const failure = (run: () => unknown) => {
+      try {
+        run()
+      } catch (error) {
+        return { ...(error as object), name: (error as Error).name, message: (error as Error).message }
+      }
+      throw new Error('did not fail')
+    }
+    expect(failure(() => load(file))).toEqual({
+      name: 'SystempromptError',
+      code: 'INSTALL_BROKEN',
+      category: 'user',
+      message: `Cannot load ${join(dir.path, file)}, a part of the systemprompt CLI bundle (ENOENT)`,
+      fix: 'Reinstall the CLI, or build it again (pnpm build)',
+    })
+    mkdirSync(join(dir.path, 'chunks'))
+    writeFileSync(join(dir.path, file), 'module.exports = {')
+    expect(failure(() => load(file))).toMatchObject({
+      code: 'INSTALL_BROKEN',
+      message: expect.stringContaining('Unexpected'),
+    })
+    writeFileSync(
+      join(dir.path, file),
+      'globalThis.chunkRuns = (globalThis.chunkRuns ?? 0) + 1; module.exports = { ok: 1 }',
+    )
+    expect(load(file)).toEqual({ ok: 1 })
+    expect(load(file)).toEqual({ ok: 1 })
+    expect((globalThis as { chunkRuns?: number }).chunkRuns).toBe(1)
   })
 
   it('loads the lazy built-ins (child_process, readline, ...) at their first use; default and namespace imports work', async () => {
@@ -261,7 +331,10 @@ export function version() {
         `const loaded = (name) => process.moduleLoadList.includes('NativeModule ' + name)
         const before = [loaded('child_process'), loaded('readline')]
         const out = execFileSync(process.execPath, ['-e', 'process.stdout.write("hi")'], { encoding: 'utf8' })
-        return [before, out, loaded('child_process'), typeof createInterface, loaded('readline'), crypto.randomBytes(3).length, typeof createHash, typeof zlib.gzipSync]`,
+        const a = require('node:dns'), b = require('node:dns')
+        a.spTest = 7
+        const written = [b.spTest, delete a.spTest, 'spTest' in b, Object.getPrototypeOf(a) === Object.getPrototypeOf(require('node:dns'))]
+        return [before, out, loaded('child_process'), typeof createInterface, loaded('readline'), crypto.randomBytes(3).length, typeof createHash, typeof zlib.gzipSync, written]`,
         `import { execFileSync } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import crypto from 'crypto'
@@ -275,7 +348,10 @@ import * as zlib from 'node:zlib'`,
     const ran = runAlone(fx.outfile)
     expect(ran.stderr).toBe('')
     // (a default or namespace import reads the module's keys when its importer loads: it is loaded then)
-    expect(ran.report.out).toEqual([[[false, false], 'hi', true, 'function', true, 3, 'function', 'function']])
+    // A write goes to the module itself (two stand-ins of one module see it).
+    expect(ran.report.out).toEqual([
+      [[false, false], 'hi', true, 'function', true, 3, 'function', 'function', [7, true, false, true]],
+    ])
   })
 
   it("keeps only zod's English messages (the other locales say they are not bundled)", async () => {

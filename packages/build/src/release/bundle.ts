@@ -2,11 +2,20 @@
 
 import { createHash, randomBytes } from 'node:crypto'
 import { readdir, rm } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative, sep } from 'node:path'
 import { ErrorCode, SystempromptError, writeFileAtomic } from '@systemprompt/config/core'
 import type { BuildFailure, BuildOptions, Message, Metafile, Plugin } from 'esbuild'
 import { assertSelfContained, type BundleMetafile } from '../require-gate.js'
-import { type BundleChunk, CHUNK_LOADER, chunkEntry, chunkFile, chunkPlan, chunkStubs } from './chunks.js'
+import {
+  type BundleChunk,
+  CHUNK_FILE_NAME,
+  CHUNK_LOADER,
+  chunkEntry,
+  chunkFile,
+  chunkFilesOf,
+  chunkPlan,
+  chunkStubs,
+} from './chunks.js'
 import { cliEntry } from './cli-entry.js'
 import {
   LAZY_BUILTINS,
@@ -187,7 +196,7 @@ export async function bundleCli(options: BundleCliOptions): Promise<BundleCliRes
     const text = lazyRequires(routeDynamicImports(output.text), lazyMarker)
     if (text.includes(lazyMarker))
       throw new Error(`a lazy built-in of ${what} is used in a form lazyRequires does not rewrite`)
-    return { text, warnings: result.warnings.map(messageText) }
+    return { text, warnings: result.warnings.map(messageText), metafile: result.metafile }
   }
   const main = await build(
     undefined,
@@ -200,11 +209,16 @@ export async function bundleCli(options: BundleCliOptions): Promise<BundleCliRes
   let text = main.text
   for (const [group, files] of plan.resolved) {
     const chunk = await build(group, chunkEntry(files), BANNER, [])
+    refuseInChunk(group, files, chunk, options.cliRoot)
     warnings.push(...chunk.warnings)
     const file = chunkFile(group, chunk.text)
     chunks.push({ file, code: chunk.text })
     text = text.replaceAll(JSON.stringify(plan.token(group)), JSON.stringify(file))
   }
+  const named = chunkFilesOf(text).sort()
+  const written = chunks.map((chunk) => chunk.file).sort()
+  if (named.join() !== written.join() || text.includes(plan.token('')))
+    throw new Error(`the CLI bundle names chunks ${named.join(', ')} but ${written.join(', ')} were built`)
   const code = withBundleId(selfStarting(text))
   const dir = dirname(options.outfile)
   // The chunks first: a bundle is never on disk without the chunks it names.
@@ -229,6 +243,35 @@ export async function bundleCli(options: BundleCliOptions): Promise<BundleCliRes
   }
 }
 
+/**
+ * What a chunk may not be: a module of an ES-module-only package (the stub's interop would give `default` its
+ * whole namespace, where the bundle itself links ES modules directly), or code with a dynamic `import()` (a chunk
+ * is compiled without an import callback: it would fail at run time in the release binary).
+ */
+function refuseInChunk(
+  group: string,
+  files: readonly string[],
+  chunk: { text: string; metafile: Metafile },
+  cliRoot: string,
+): void {
+  const refuse = (message: string, fix: string) => {
+    throw new SystempromptError({ code: ErrorCode.RELEASE_BUILD_FAILED, category: 'user', message, fix })
+  }
+  for (const file of files) {
+    const input = chunk.metafile.inputs[relative(cliRoot, file).split(sep).join('/')]
+    if (input?.format === 'esm')
+      refuse(
+        `Chunk ${group} of the CLI bundle: ${file} is an ES module (the package has no CommonJS build)`,
+        'Leave that package in the bundle itself (remove it from the chunks of apps/cli/scripts/bundle.mjs)',
+      )
+  }
+  if (chunk.text.includes('__systemprompt_import('))
+    refuse(
+      `Chunk ${group} of the CLI bundle has a dynamic import(), which a chunk cannot run in the release binary`,
+      'Leave the package that has it in the bundle itself (remove it from the chunks of apps/cli/scripts/bundle.mjs)',
+    )
+}
+
 /** The chunk files of earlier builds (a chunk's name changes with its code). */
 async function removeOldChunks(dir: string, keep: ReadonlySet<string>): Promise<void> {
   let names: string[]
@@ -238,7 +281,7 @@ async function removeOldChunks(dir: string, keep: ReadonlySet<string>): Promise<
     return // none
   }
   for (const name of names)
-    if (/^[a-z0-9-]+-[0-9a-f]{16}\.cjs$/.test(name) && !keep.has(`chunks/${name}`))
+    if (CHUNK_FILE_NAME.test(name) && !keep.has(`chunks/${name}`))
       await rm(join(dir, 'chunks', name), { force: true })
 }
 

@@ -124,7 +124,7 @@ export function preferModuleBuild(names: readonly string[]): Plugin {
   }
 }
 
-function escapeRegExp(text: string): string {
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 }
 
@@ -261,9 +261,14 @@ export const LAZY_BUILTINS = [
 export const LAZY_LOADER = [
   'function __systemprompt_lazy(id) {',
   '  var loaded; function load() { return loaded || (loaded = require(id)); }',
+  '  // Everything goes to the module itself; nothing is kept on the stand-in (its own target stays empty).',
   '  return new Proxy({}, {',
   '    get: function (_, key) { return load()[key]; },',
+  '    set: function (_, key, value) { return Reflect.set(load(), key, value); },',
   '    has: function (_, key) { return key in load(); },',
+  '    deleteProperty: function (_, key) { return Reflect.deleteProperty(load(), key); },',
+  '    defineProperty: function (_, key, how) { return Reflect.defineProperty(load(), key, how); },',
+  '    getPrototypeOf: function () { return Reflect.getPrototypeOf(load()); },',
   '    ownKeys: function () { return Reflect.ownKeys(load()); },',
   '    getOwnPropertyDescriptor: function (_, key) {',
   '      var found = Object.getOwnPropertyDescriptor(load(), key); if (found) found.configurable = true; return found;',

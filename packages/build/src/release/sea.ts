@@ -204,10 +204,20 @@ async function releaseInputs(
   const node = await stat(process.execPath)
   const bundleSha = createHash('sha256').update(bundleBytes).digest('hex')
   const chunks = Object.fromEntries(
-    Object.entries(assets).map(([name, file]) => [
-      name,
-      createHash('sha256').update(readFileSync(file)).digest('hex'),
-    ]),
+    Object.entries(assets).map(([name, file]) => {
+      let bytes: Buffer
+      try {
+        bytes = readFileSync(file)
+      } catch (error) {
+        throw failed(
+          `${file}, a chunk of the CLI bundle, cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+          'Build the CLI again (pnpm build): its build writes the bundle and its chunks together',
+          error,
+          file,
+        )
+      }
+      return [name, createHash('sha256').update(bytes).digest('hex')]
+    }),
   )
   const nodeId = `${process.version} ${process.execPath} ${node.size} ${node.mtimeMs}`
   const inputs = createHash('sha256')
@@ -252,13 +262,12 @@ export async function releaseState(options: { bundle: string; output: string }):
       ? { state: 'current', reason: 'no CLI bundle to compare with', binary: output }
       : { state: 'missing', reason: 'no binary yet', binary: output }
   }
-  let assets: Record<string, string>
+  let inputs: string
   try {
-    assets = chunkAssets(options.bundle, bundleBytes)
+    inputs = (await releaseInputs(bundleBytes, chunkAssets(options.bundle, bundleBytes))).inputs
   } catch {
     return { state: 'stale', reason: 'a chunk of the CLI bundle is missing', binary: output }
   }
-  const { inputs } = await releaseInputs(bundleBytes, assets)
   const reason = await staleReason(output, await readStamp(stampFile(output)), inputs)
   if (reason === undefined) return { state: 'current', reason: 'inputs unchanged', binary: output }
   return { state: reason === 'no binary yet' ? 'missing' : 'stale', reason, binary: output }
@@ -266,8 +275,9 @@ export async function releaseState(options: { bundle: string; output: string }):
 
 /**
  * Builds the release binary at `output` unless it is up to date: copy this node (`process.execPath`),
- * `strip` it (before injecting: stripping after would cut the blob out), make the SEA blob of `bundle` with
- * `node --experimental-sea-config` (code cache on, the experimental warning off), inject it with postject,
+ * `strip` it (before injecting: stripping after would cut the blob out), make the SEA blob of `bundle` and the
+ * chunks it names (as assets of the same names) with `node --experimental-sea-config` (code cache on, the
+ * experimental warning off), inject it with postject,
  * then chmod 0755 and rename over `output` (a reader sees the old binary or the new one). A stamp next to it
  * records the hash of the inputs: unchanged inputs keep the binary. Linux x64 only (RELEASE_UNSUPPORTED).
  */
