@@ -115,6 +115,16 @@ function runAlone(bundle: string): {
   return { status: result.status, report: line ? JSON.parse(line) : {}, stderr: result.stderr }
 }
 
+/** A dependency of @systemprompt/config, linked into the fixture's node_modules from where the workspace has it. */
+function linkConfigDependency(fx: Fixture, name: string): void {
+  const config = realpathSync(
+    join(createRequire(import.meta.url).resolve('@systemprompt/config/core'), '..', '..'),
+  )
+  const found = dirname(createRequire(join(config, 'package.json')).resolve(`${name}/package.json`))
+  mkdirSync(join(fx.root, 'node_modules'), { recursive: true })
+  symlinkSync(found, join(fx.root, 'node_modules', name))
+}
+
 const command = (body: string, imports = '') => `${imports}
 export default class C { static async run() { ${body} } }
 `
@@ -362,12 +372,7 @@ import * as zlib from 'node:zlib'`,
         `import { z } from 'zod'`,
       ),
     })
-    const config = realpathSync(
-      join(createRequire(import.meta.url).resolve('@systemprompt/config/core'), '..', '..'),
-    )
-    const zod = dirname(createRequire(join(config, 'package.json')).resolve('zod/package.json'))
-    mkdirSync(join(fx.root, 'node_modules'), { recursive: true })
-    symlinkSync(zod, join(fx.root, 'node_modules', 'zod'))
+    linkConfigDependency(fx, 'zod')
     await fx.bundle()
     expect(readFileSync(fx.outfile, 'latin1')).not.toContain('erwartet instanceof')
     expect(runAlone(fx.outfile).report.out).toEqual([
@@ -396,13 +401,7 @@ import * as zlib from 'node:zlib'`,
     const fx = fixture({
       parse: command(`return parse('{"a": 1, // comment\\n}')`, `import { parse } from 'jsonc-parser'`),
     })
-    // jsonc-parser as a dependency of the fixture, from where the workspace has it (@systemprompt/config's)
-    const config = realpathSync(
-      join(createRequire(import.meta.url).resolve('@systemprompt/config/core'), '..', '..'),
-    )
-    const jsonc = dirname(createRequire(join(config, 'package.json')).resolve('jsonc-parser/package.json'))
-    mkdirSync(join(fx.root, 'node_modules'), { recursive: true })
-    symlinkSync(jsonc, join(fx.root, 'node_modules', 'jsonc-parser'))
+    linkConfigDependency(fx, 'jsonc-parser')
     await fx.bundle()
     expect(runAlone(fx.outfile).report.out).toEqual([{ a: 1 }])
   })
