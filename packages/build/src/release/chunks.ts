@@ -48,7 +48,7 @@ export const CHUNK_LOADER = [
 ].join('\n')
 
 /** A chunk group's name: it goes into a file name and into the bundle as a string. */
-export const CHUNK_GROUP = /^[a-z][a-z0-9-]*$/
+const CHUNK_GROUP = /^[a-z][a-z0-9-]*$/
 /** A chunk's file name under `chunks/`: `<group>-<16 hex of its code>.cjs`. */
 const CHUNK_NAME = '[a-z][a-z0-9-]*-[0-9a-f]{16}\\.cjs'
 /** The chunk file names in `chunks/` (removeOldChunks). */
